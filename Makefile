@@ -1,0 +1,76 @@
+# Troth build. `make` builds build/troth (release, hardened);
+# `make asan` builds build/asan/troth with AddressSanitizer + UBSan;
+# `make unit` builds and runs the cmocka unit tests (under the sanitizers).
+# Every library is found with pkg-config.
+
+PKGS     := libmicrohttpd jansson libssl libcrypto libpq libargon2 libseccomp
+CC       ?= gcc
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS)) -lpthread
+WARN     := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+            -Wmissing-prototypes -Wformat=2 -Wvla -Wno-unused-parameter
+DEFS     := -D_GNU_SOURCE
+HARDEN   := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+RELEASE_CFLAGS := $(WARN) $(DEFS) -O2 -g $(HARDEN) -Isrc -Ibuild/gen $(PKG_CFLAGS)
+RELEASE_LDFLAGS := -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack
+ASAN_CFLAGS := $(WARN) $(DEFS) -O1 -g -fno-omit-frame-pointer -fPIE \
+               -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+               -Isrc -Ibuild/gen $(PKG_CFLAGS)
+ASAN_LDFLAGS := -pie -fsanitize=address,undefined
+
+SRC      := $(shell find src -name '*.c' | sort)
+LIBSRC   := $(filter-out src/main.c,$(SRC))
+MIGRATIONS := $(sort $(wildcard sql/migrations/*.sql))
+ASSETS   := $(shell find assets -type f | sort)
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+
+GEN      := build/gen/embedded.c
+OBJ      := $(SRC:src/%.c=build/obj/%.o) build/obj/gen/embedded.o
+LIBOBJ   := $(LIBSRC:src/%.c=build/obj/%.o) build/obj/gen/embedded.o
+AOBJ     := $(SRC:src/%.c=build/asan/obj/%.o) build/asan/obj/gen/embedded.o
+ALIBOBJ  := $(LIBSRC:src/%.c=build/asan/obj/%.o) build/asan/obj/gen/embedded.o
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/asan/unit/%)
+
+.PHONY: all asan unit clean
+all: build/troth
+
+build/troth: $(OBJ)
+	$(CC) $(RELEASE_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+asan: build/asan/troth
+
+build/asan/troth: $(AOBJ)
+	$(CC) $(ASAN_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(GEN): scripts/embed $(MIGRATIONS) $(ASSETS)
+	@mkdir -p $(dir $@)
+	scripts/embed $@ $(MIGRATIONS) -- $(ASSETS)
+
+build/obj/gen/embedded.o: $(GEN)
+	@mkdir -p $(dir $@)
+	$(CC) $(RELEASE_CFLAGS) -c -o $@ $<
+
+build/asan/obj/gen/embedded.o: $(GEN)
+	@mkdir -p $(dir $@)
+	$(CC) $(ASAN_CFLAGS) -c -o $@ $<
+
+build/obj/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(RELEASE_CFLAGS) -MMD -MP -c -o $@ $<
+
+build/asan/obj/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ASAN_CFLAGS) -MMD -MP -c -o $@ $<
+
+build/asan/unit/%: tests/unit/%.c $(ALIBOBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ASAN_CFLAGS) $(shell pkg-config --cflags cmocka) -o $@ $^ \
+	    $(ASAN_LDFLAGS) $(PKG_LIBS) $(shell pkg-config --libs cmocka)
+
+# Builds every unit test; scripts/test runs them and counts the results.
+unit: $(UNIT_BIN)
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)
