@@ -56,11 +56,11 @@ build/asan/obj/gen/embedded.o: $(GEN)
 
 build/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(RELEASE_CFLAGS) -MMD -MP -c -o $@ $<
+	@echo "  CC $<"; $(CC) $(RELEASE_CFLAGS) -MMD -MP -c -o $@ $<
 
 build/asan/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ASAN_CFLAGS) -MMD -MP -c -o $@ $<
+	@echo "  CC(asan) $<"; $(CC) $(ASAN_CFLAGS) -MMD -MP -c -o $@ $<
 
 build/asan/unit/%: tests/unit/%.c $(ALIBOBJ)
 	@mkdir -p $(dir $@)

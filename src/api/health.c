@@ -1,0 +1,30 @@
+/* GET /healthz (the process answers) and GET /readyz (it can do its job). */
+#include "api/handlers.h"
+
+#include "db/db.h"
+#include "db/migrate.h"
+#include "http/http.h"
+
+void h_healthz(struct req *r)
+{
+    reply_json(r, 200, json_pack("{s:s}", "status", "ok"));
+    reply_header(r, "Cache-Control", "no-store");
+}
+
+void h_readyz(struct req *r)
+{
+    char why[512];
+    int rc = migrate_check(req_db(r), why, sizeof why);
+    json_t *checks = json_object();
+    json_object_set_new(checks, "database",
+                        json_string(rc < 0 ? "unavailable" : "ok"));
+    json_object_set_new(checks, "schema",
+                        json_string(rc == 0 ? "current" : rc < 0 ? "unknown" : why));
+    bool ok = rc == 0;
+    json_t *body = json_pack("{s:s, s:o}", "status", ok ? "ready" : "not ready",
+                             "checks", checks);
+    reply_json(r, ok ? 200 : 503, body);
+    reply_header(r, "Cache-Control", "no-store");
+    if (!ok)
+        reply_header(r, "Retry-After", "5");
+}

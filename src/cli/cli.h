@@ -1,0 +1,24 @@
+/* The troth subcommands. Each gets argv after the command name (with -c
+ * FILE already taken out) and the config path; returns the exit status. */
+#ifndef TROTH_CLI_H
+#define TROTH_CLI_H
+#include <stdbool.h>
+
+struct config;
+struct db;
+
+int cmd_serve(int argc, char **argv, const char *config_path);
+int cmd_migrate(int argc, char **argv, const char *config_path);
+int cmd_version(int argc, char **argv, const char *config_path);
+int cmd_routes(int argc, char **argv, const char *config_path);
+
+/* Loads the config or prints "file:line: what" and returns -1. */
+int cli_load_config(struct config *cfg, const char *path);
+
+/* Opens a database connection for a CLI command; prints why on failure. */
+struct db *cli_open_db(const struct config *cfg);
+
+/* True if argv holds -h or --help. */
+bool cli_wants_help(int argc, char **argv);
+
+#endif

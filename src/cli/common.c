@@ -1,0 +1,37 @@
+#include "cli/cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "config.h"
+#include "db/db.h"
+
+int cli_load_config(struct config *cfg, const char *path)
+{
+    char err[CONFIG_ERR_MAX];
+    if (config_load(cfg, path, err, sizeof err) != 0) {
+        fprintf(stderr, "%s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
+struct db *cli_open_db(const struct config *cfg)
+{
+    struct db *db = db_open(cfg->database_url);
+    if (!db || !db_conn(db)) {
+        fprintf(stderr, "troth: cannot connect to the database: %s\n",
+                db ? db_last_error(db) : "out of memory");
+        db_close(db);
+        return NULL;
+    }
+    return db;
+}
+
+bool cli_wants_help(int argc, char **argv)
+{
+    for (int i = 0; i < argc; i++)
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+            return true;
+    return false;
+}

@@ -1,0 +1,77 @@
+/* troth serve: check the schema, start the listeners, run until a signal. */
+#include "cli/cli.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api/routes.h"
+#include "config.h"
+#include "db/db.h"
+#include "db/migrate.h"
+#include "http/server.h"
+#include "util/log.h"
+
+/* Waits up to `seconds` for the database, then checks the schema. */
+static int check_schema(const struct config *cfg, int seconds)
+{
+    struct db *db = db_open(cfg->database_url);
+    char err[512];
+    int rc = -1;
+    for (int i = 0; db && i <= seconds * 2; i++) {
+        rc = migrate_check(db, err, sizeof err);
+        if (rc >= 0)
+            break;
+        if (i == 0)
+            log_msg("waiting for the database: %s", err);
+        usleep(500000);
+    }
+    db_close(db);
+    if (rc != 0)
+        log_msg("troth serve: refusing to start: %s", err);
+    return rc;
+}
+
+int cmd_serve(int argc, char **argv, const char *config_path)
+{
+    if (cli_wants_help(argc, argv) || argc > 0) {
+        fprintf(argc > 0 && !cli_wants_help(argc, argv) ? stderr : stdout,
+                "usage: troth serve [-c FILE]\n"
+                "Serves the public listener (CRLs, CA certificates, anchors, "
+                "health) and the admin listener (REST API, admin UI) until "
+                "SIGINT or SIGTERM.\n");
+        return cli_wants_help(argc, argv) ? 0 : 2;
+    }
+    struct config cfg;
+    if (cli_load_config(&cfg, config_path))
+        return 1;
+    if (check_schema(&cfg, 30) != 0) {
+        config_free(&cfg);
+        return 1;
+    }
+    db_configure(cfg.database_url);
+
+    /* block the stop signals in every thread; this one waits for them */
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    struct server *srv = server_start(&cfg, routes, routes_count);
+    if (!srv) {
+        config_free(&cfg);
+        return 1;
+    }
+    log_msg("troth serving: public http://%s, admin %s://%s", cfg.public_listen,
+            cfg.tls_cert ? "https" : "http", cfg.admin_listen);
+    int sig = 0;
+    sigwait(&stop, &sig);
+    log_msg("troth: %s received, stopping", strsignal(sig));
+    server_stop(srv);
+    config_free(&cfg);
+    db_configure("");
+    return 0;
+}

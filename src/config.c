@@ -1,0 +1,363 @@
+/* A small strict INI parser for troth.conf. It is written here rather than
+ * taken from libinih because Debian's libinih reports no line numbers and
+ * silently truncates lines longer than 200 bytes; a CA's configuration must
+ * fail loudly with "file:line: what is wrong". */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum kind { K_STR, K_UINT, K_SIZE, K_BOOL, K_LISTEN, K_URL };
+
+struct key {
+    const char *section, *name;
+    enum kind kind;
+    size_t offset;
+    unsigned long long min, max; /* for K_UINT / K_SIZE */
+};
+
+#define OFF(f) offsetof(struct config, f)
+static const struct key keys[] = {
+    {"server", "public_listen", K_LISTEN, OFF(public_listen), 0, 0},
+    {"server", "admin_listen", K_LISTEN, OFF(admin_listen), 0, 0},
+    {"server", "public_url", K_URL, OFF(public_url), 0, 0},
+    {"server", "tls_cert", K_STR, OFF(tls_cert), 0, 0},
+    {"server", "tls_key", K_STR, OFF(tls_key), 0, 0},
+    {"server", "trusted_proxy", K_STR, OFF(trusted_proxy), 0, 0},
+    {"server", "threads", K_UINT, OFF(threads), 0, 256},
+    {"server", "connection_timeout", K_UINT, OFF(connection_timeout), 1, 3600},
+    {"server", "connection_memory_limit", K_SIZE, OFF(connection_memory_limit),
+     8192, 64u << 20},
+    {"server", "per_ip_connection_limit", K_UINT, OFF(per_ip_connection_limit), 0,
+     100000},
+    {"server", "connection_limit", K_UINT, OFF(connection_limit), 1, 1000000},
+    {"server", "access_log", K_BOOL, OFF(access_log), 0, 0},
+    {"database", "url", K_STR, OFF(database_url), 0, 0},
+    {"ca", "key_passphrase_file", K_STR, OFF(key_passphrase_file), 0, 0},
+    {"community", "uri", K_STR, OFF(community_uri), 0, 0},
+    {"community", "name", K_STR, OFF(community_name), 0, 0},
+};
+
+static void fail(char *err, size_t errlen, const char *name, int line,
+                 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static void fail(char *err, size_t errlen, const char *name, int line,
+                 const char *fmt, ...)
+{
+    int n = line > 0 ? snprintf(err, errlen, "%s:%d: ", name, line)
+                     : snprintf(err, errlen, "%s: ", name);
+    if (n < 0 || (size_t)n >= errlen)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
+    va_end(ap);
+}
+
+static void set_str(char **slot, const char *v)
+{
+    free(*slot);
+    *slot = v ? strdup(v) : NULL;
+    if (v && !*slot)
+        abort();
+}
+
+static void defaults(struct config *c)
+{
+    memset(c, 0, sizeof *c);
+    set_str(&c->public_listen, "127.0.0.1:8080");
+    set_str(&c->admin_listen, "127.0.0.1:8443");
+    set_str(&c->public_url, "http://127.0.0.1:8080");
+    c->threads = 0;
+    c->connection_timeout = 30;
+    c->connection_memory_limit = 64 * 1024;
+    c->per_ip_connection_limit = 0;
+    c->connection_limit = 1024;
+    c->access_log = true;
+}
+
+int config_split_listen(const char *listen, char *host, size_t hostlen,
+                        unsigned short *port)
+{
+    const char *colon = strrchr(listen, ':');
+    if (!colon || colon == listen)
+        return -1;
+    const char *h = listen;
+    size_t hl = (size_t)(colon - listen);
+    if (h[0] == '[') {
+        if (hl < 3 || h[hl - 1] != ']')
+            return -1;
+        h++;
+        hl -= 2;
+    }
+    if (hl == 0 || hl >= hostlen)
+        return -1;
+    const char *p = colon + 1;
+    if (!*p || strlen(p) > 5)
+        return -1;
+    unsigned long v = 0;
+    for (; *p; p++) {
+        if (!isdigit((unsigned char)*p))
+            return -1;
+        v = v * 10 + (unsigned long)(*p - '0');
+    }
+    if (v > 65535)
+        return -1;
+    memcpy(host, h, hl);
+    host[hl] = 0;
+    *port = (unsigned short)v;
+    return 0;
+}
+
+static int parse_uint(const char *v, unsigned long long *out)
+{
+    if (!*v || !isdigit((unsigned char)*v))
+        return -1;
+    errno = 0;
+    char *end;
+    unsigned long long n = strtoull(v, &end, 10);
+    unsigned long long mult = 1;
+    if (*end == 'k' || *end == 'K')
+        mult = 1024, end++;
+    else if (*end == 'm' || *end == 'M')
+        mult = 1024 * 1024, end++;
+    if (errno || *end || n > ULLONG_MAX / mult)
+        return -1;
+    *out = n * mult;
+    return 0;
+}
+
+static int set_value(struct config *c, const struct key *k, const char *v,
+                     const char *name, int line, char *err, size_t errlen)
+{
+    void *slot = (char *)c + k->offset;
+    unsigned long long n;
+    char host[256];
+    unsigned short port;
+    switch (k->kind) {
+    case K_STR:
+        set_str((char **)slot, *v ? v : NULL);
+        return 0;
+    case K_LISTEN:
+        if (config_split_listen(v, host, sizeof host, &port) != 0) {
+            fail(err, errlen, name, line,
+                 "[%s] %s: expected host:port (e.g. 127.0.0.1:8080), got \"%s\"",
+                 k->section, k->name, v);
+            return -1;
+        }
+        set_str((char **)slot, v);
+        return 0;
+    case K_URL:
+        if (strncmp(v, "http://", 7) && strncmp(v, "https://", 8)) {
+            fail(err, errlen, name, line,
+                 "[%s] %s: expected an http:// or https:// URL, got \"%s\"",
+                 k->section, k->name, v);
+            return -1;
+        }
+        if (v[strlen(v) - 1] == '/') {
+            fail(err, errlen, name, line,
+                 "[%s] %s: must not end with '/', got \"%s\"", k->section,
+                 k->name, v);
+            return -1;
+        }
+        set_str((char **)slot, v);
+        return 0;
+    case K_BOOL:
+        if (!strcmp(v, "on") || !strcmp(v, "true") || !strcmp(v, "yes"))
+            *(bool *)slot = true;
+        else if (!strcmp(v, "off") || !strcmp(v, "false") || !strcmp(v, "no"))
+            *(bool *)slot = false;
+        else {
+            fail(err, errlen, name, line,
+                 "[%s] %s: expected on or off, got \"%s\"", k->section, k->name,
+                 v);
+            return -1;
+        }
+        return 0;
+    case K_UINT:
+    case K_SIZE:
+        if (parse_uint(v, &n) != 0 || n < k->min || n > k->max) {
+            fail(err, errlen, name, line,
+                 "[%s] %s: expected a whole number from %llu to %llu, got \"%s\"",
+                 k->section, k->name, k->min, k->max, v);
+            return -1;
+        }
+        if (k->kind == K_UINT)
+            *(unsigned *)slot = (unsigned)n;
+        else
+            *(size_t *)slot = (size_t)n;
+        return 0;
+    }
+    return -1;
+}
+
+static char *trim(char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    char *e = s + strlen(s);
+    while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+        *--e = 0;
+    return s;
+}
+
+int config_parse(struct config *c, const char *name, const char *text,
+                 char *err, size_t errlen)
+{
+    defaults(c);
+    set_str(&c->path, name);
+    char section[64] = "";
+    bool seen[sizeof keys / sizeof keys[0]] = {0};
+    int line = 0;
+    const char *p = text;
+    while (*p) {
+        line++;
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        char *buf = strndup(p, len);
+        if (!buf)
+            abort();
+        p += len + (nl ? 1 : 0);
+        int rc = 0;
+        char *s = trim(buf);
+        if (*s == 0 || *s == '#' || *s == ';') {
+            /* blank or comment */
+        } else if (*s == '[') {
+            char *e = strchr(s, ']');
+            if (!e || e[1] != 0 || e - s - 1 <= 0 ||
+                (size_t)(e - s - 1) >= sizeof section) {
+                fail(err, errlen, name, line, "malformed section header \"%s\"",
+                     s);
+                rc = -1;
+            } else {
+                *e = 0;
+                snprintf(section, sizeof section, "%s", s + 1);
+                bool known = false;
+                for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+                    known |= !strcmp(keys[i].section, section);
+                if (!known) {
+                    fail(err, errlen, name, line, "unknown section [%s]",
+                         section);
+                    rc = -1;
+                }
+            }
+        } else {
+            char *eq = strchr(s, '=');
+            if (!eq) {
+                fail(err, errlen, name, line, "expected key = value, got \"%s\"",
+                     s);
+                rc = -1;
+            } else {
+                *eq = 0;
+                char *k = trim(s), *v = trim(eq + 1);
+                size_t i, n = sizeof keys / sizeof keys[0];
+                for (i = 0; i < n; i++)
+                    if (!strcmp(keys[i].section, section) &&
+                        !strcmp(keys[i].name, k))
+                        break;
+                if (!*section) {
+                    fail(err, errlen, name, line, "key \"%s\" outside a section",
+                         k);
+                    rc = -1;
+                } else if (i == n) {
+                    fail(err, errlen, name, line, "unknown key \"%s\" in [%s]", k,
+                         section);
+                    rc = -1;
+                } else if (seen[i]) {
+                    fail(err, errlen, name, line, "[%s] %s given twice", section,
+                         k);
+                    rc = -1;
+                } else {
+                    seen[i] = true;
+                    rc = set_value(c, &keys[i], v, name, line, err, errlen);
+                }
+            }
+        }
+        free(buf);
+        if (rc) {
+            config_free(c);
+            return -1;
+        }
+    }
+    const char *env = getenv("TROTH_DATABASE_URL");
+    if (env && *env)
+        set_str(&c->database_url, env);
+    if (!c->database_url) {
+        fail(err, errlen, name, 0,
+             "[database] url is required (or set TROTH_DATABASE_URL)");
+        config_free(c);
+        return -1;
+    }
+    if (!c->tls_cert != !c->tls_key) {
+        fail(err, errlen, name, 0,
+             "[server] tls_cert and tls_key must be given together");
+        config_free(c);
+        return -1;
+    }
+    return 0;
+}
+
+int config_load(struct config *c, const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        memset(c, 0, sizeof *c);
+        return -1;
+    }
+    char *text = NULL;
+    size_t len = 0, cap = 0;
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        if (len + n + 1 > cap) {
+            cap = (len + n + 1) * 2;
+            char *t = realloc(text, cap);
+            if (!t)
+                abort();
+            text = t;
+        }
+        memcpy(text + len, chunk, n);
+        len += n;
+        if (len > (1u << 20)) {
+            snprintf(err, errlen, "%s: larger than 1 MiB", path);
+            free(text);
+            fclose(f);
+            memset(c, 0, sizeof *c);
+            return -1;
+        }
+    }
+    fclose(f);
+    if (!text)
+        text = strdup("");
+    else
+        text[len] = 0;
+    int rc;
+    if (strlen(text) != len) {
+        snprintf(err, errlen, "%s: contains a NUL byte", path);
+        memset(c, 0, sizeof *c);
+        rc = -1;
+    } else {
+        rc = config_parse(c, path, text, err, errlen);
+    }
+    free(text);
+    return rc;
+}
+
+void config_free(struct config *c)
+{
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        if (keys[i].kind == K_STR || keys[i].kind == K_LISTEN ||
+            keys[i].kind == K_URL) {
+            char **slot = (char **)((char *)c + keys[i].offset);
+            free(*slot);
+            *slot = NULL;
+        }
+    }
+    free(c->path);
+    c->path = NULL;
+}

@@ -1,0 +1,48 @@
+/* troth.conf: INI-style configuration, every key documented in troth.conf. */
+#ifndef TROTH_CONFIG_H
+#define TROTH_CONFIG_H
+#include <stdbool.h>
+#include <stddef.h>
+
+#define CONFIG_ERR_MAX 512
+
+struct config {
+    /* [server] */
+    char *public_listen;      /* host:port of the public (CRL/AIA) listener */
+    char *admin_listen;       /* host:port of the admin (API/UI) listener */
+    char *public_url;         /* base URL written into certificates */
+    char *tls_cert, *tls_key; /* PEM files; both or neither */
+    char *trusted_proxy;      /* address of a TLS-terminating proxy, or NULL */
+    unsigned threads;         /* pool threads per listener; 0 = one per core */
+    unsigned connection_timeout;   /* seconds */
+    size_t connection_memory_limit;/* bytes per connection */
+    unsigned per_ip_connection_limit;
+    unsigned connection_limit;
+    bool access_log;
+    /* [database] */
+    char *database_url;
+    /* [ca] */
+    char *key_passphrase_file;
+    /* [community] */
+    char *community_uri;
+    char *community_name;
+    /* where the values came from, for messages */
+    char *path;
+};
+
+/* Loads `path`, applies TROTH_DATABASE_URL, checks required keys.
+ * On error returns -1 and writes "file:line: what is wrong" into err. */
+int config_load(struct config *c, const char *path, char *err, size_t errlen);
+
+/* Parses INI text (for tests); `name` is used in messages. */
+int config_parse(struct config *c, const char *name, const char *text,
+                 char *err, size_t errlen);
+
+/* Releases every string the config owns. */
+void config_free(struct config *c);
+
+/* Splits "host:port" / "[v6]:port"; returns 0 on success. */
+int config_split_listen(const char *listen, char *host, size_t hostlen,
+                        unsigned short *port);
+
+#endif

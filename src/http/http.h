@@ -1,0 +1,91 @@
+/* What a handler sees of a request, and how it answers. */
+#ifndef TROTH_HTTP_H
+#define TROTH_HTTP_H
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "http/route.h"
+
+struct MHD_Connection;
+struct MHD_Response;
+struct db;
+
+/* Who is calling: resolved from a bearer token or session cookie. */
+struct principal {
+    unsigned role;       /* one ROLE_* bit; ROLE_ANON when anonymous */
+    char user_id[24];    /* "" when anonymous */
+    char username[128];
+    char member_id[24];  /* for ROLE_MEMBER: the member it belongs to */
+    char token_id[24];   /* set when authenticated by an API token */
+    char session_id[24]; /* set when authenticated by a session cookie */
+};
+
+struct req {
+    struct MHD_Connection *conn;
+    unsigned listener;
+    const struct route *route;
+    struct route_params params;
+    char id[20];          /* request id, echoed as X-Request-Id */
+    char method[12];
+    char *path;           /* without the query string */
+    char client_ip[64];   /* the peer, or the proxy's client if trusted */
+    struct timespec start;
+    /* body */
+    char *body;
+    size_t body_len, body_cap;
+    bool body_started, rejected;
+    json_t *json;         /* parsed body of a JSON route, or NULL */
+    /* caller */
+    struct principal who;
+    /* answer */
+    struct MHD_Response *resp;
+    unsigned status;
+    size_t resp_bytes;
+    bool head_done;
+};
+
+/* The value of path parameter `name` ("" if absent). */
+const char *req_param(const struct req *r, const char *name);
+
+/* A query-string argument, or NULL. */
+const char *req_query(const struct req *r, const char *name);
+
+/* A request header, or NULL. */
+const char *req_header(const struct req *r, const char *name);
+
+/* Replies with a JSON document (takes the reference). */
+void reply_json(struct req *r, unsigned status, json_t *body);
+
+/* Replies with an RFC 9457 problem; `field` may be NULL. */
+void reply_problem(struct req *r, unsigned status, const char *kind,
+                   const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+/* Replies with bytes copied into the response. */
+void reply_bytes(struct req *r, unsigned status, const char *content_type,
+                 const void *data, size_t len);
+
+/* Replies with bytes that live as long as the process (embedded files). */
+void reply_static(struct req *r, unsigned status, const char *content_type,
+                  const void *data, size_t len);
+
+/* Replies with bytes that stay valid until `release(cls)` is called. */
+void reply_shared(struct req *r, unsigned status, const char *content_type,
+                  const void *data, size_t len, void (*release)(void *),
+                  void *cls);
+
+/* Replies 204 / any status with an empty body. */
+void reply_empty(struct req *r, unsigned status);
+
+/* Adds a header to the reply already made (call after reply_*). */
+void reply_header(struct req *r, const char *name, const char *value);
+
+/* The 503 every handler gives when the database is down. */
+void reply_db_unavailable(struct req *r);
+
+/* This thread's database connection. */
+struct db *req_db(struct req *r);
+
+#endif

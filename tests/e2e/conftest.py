@@ -1,0 +1,20 @@
+"""Session-wide fixtures: one throwaway cluster and one running server."""
+import pytest
+
+from harness import Cluster, Server
+
+
+@pytest.fixture(scope="session")
+def cluster():
+    c = Cluster()
+    yield c
+    c.destroy()
+
+
+@pytest.fixture(scope="session")
+def server(cluster):
+    s = Server(cluster)
+    s.migrate()
+    s.start()
+    yield s
+    s.stop()

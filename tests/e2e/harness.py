@@ -1,0 +1,171 @@
+"""Real PostgreSQL clusters and real `troth serve` processes for the tests."""
+import os
+import pathlib
+import re
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+import requests
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+BIN = os.environ.get("TROTH_BIN", str(ROOT / "build/asan/troth"))
+PG = str(ROOT / "scripts/pg")
+SANITIZER_ENV = {
+    "ASAN_OPTIONS": "detect_leaks=1:halt_on_error=1:abort_on_error=0",
+    "UBSAN_OPTIONS": "print_stacktrace=1:halt_on_error=1",
+}
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def troth(*args, conf=None, env=None, input=None, timeout=60):
+    """Runs the troth CLI; returns the CompletedProcess (never raises)."""
+    cmd = [BIN] + (["-c", str(conf)] if conf else []) + [str(a) for a in args]
+    e = dict(os.environ, **SANITIZER_ENV)
+    e.pop("TROTH_DATABASE_URL", None)
+    e.update(env or {})
+    return subprocess.run(cmd, capture_output=True, text=True, env=e,
+                          input=input, timeout=timeout)
+
+
+class Cluster:
+    """A throwaway PostgreSQL cluster on a Unix socket (scripts/pg)."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="troth-e2e-pg.")
+        os.chmod(self.dir, 0o755)
+        self.start()
+        self._n = 0
+
+    def start(self):
+        subprocess.run([PG, "start", self.dir, "--throwaway"], check=True)
+
+    def stop(self):
+        subprocess.run([PG, "stop", self.dir], check=True)
+
+    def destroy(self):
+        subprocess.run([PG, "destroy", self.dir], check=False)
+
+    def url(self, db="troth"):
+        base = subprocess.run([PG, "url", self.dir], check=True,
+                              capture_output=True, text=True).stdout.strip()
+        return base.replace("/troth?", f"/{db}?", 1)
+
+    def psql(self, sql, db="troth"):
+        out = subprocess.run(["psql", self.url(db), "-XqAt", "-v", "ON_ERROR_STOP=1",
+                              "-c", sql], check=True, capture_output=True, text=True)
+        return out.stdout.strip()
+
+    def new_db(self, prefix="t"):
+        self._n += 1
+        name = f"{prefix}_{os.getpid()}_{self._n}"
+        self.psql(f"CREATE DATABASE {name}", db="postgres")
+        return name
+
+
+class Server:
+    """A `troth serve` process with its own config file and free ports."""
+
+    def __init__(self, cluster, db="troth", extra=None):
+        self.cluster = cluster
+        self.db = db
+        self.dir = pathlib.Path(tempfile.mkdtemp(prefix="troth-e2e-srv."))
+        self.public_port = free_port()
+        self.admin_port = free_port()
+        self.public = f"http://127.0.0.1:{self.public_port}"
+        self.admin = f"http://127.0.0.1:{self.admin_port}"
+        self.conf = self.dir / "troth.conf"
+        self.log_path = self.dir / "serve.log"
+        self.proc = None
+        sections = {
+            "server": {
+                "public_listen": f"127.0.0.1:{self.public_port}",
+                "admin_listen": f"127.0.0.1:{self.admin_port}",
+                "public_url": self.public,
+                "threads": "2",
+            },
+            "database": {"url": cluster.url(db)},
+            "ca": {"key_passphrase_file": str(self.dir / "ca-passphrase")},
+            "community": {"uri": "urn:troth:community:e2e", "name": "E2E Community"},
+        }
+        for section, values in (extra or {}).items():
+            sections.setdefault(section, {}).update(values)
+        with open(self.conf, "w") as f:
+            for section, values in sections.items():
+                f.write(f"[{section}]\n")
+                for k, v in values.items():
+                    f.write(f"{k} = {v}\n")
+
+    def cli(self, *args, **kw):
+        return troth(*args, conf=self.conf, **kw)
+
+    def migrate(self):
+        r = self.cli("migrate")
+        assert r.returncode == 0, r.stderr
+        return r
+
+    def start(self, wait=True):
+        self.log = open(self.log_path, "ab")
+        env = dict(os.environ, **SANITIZER_ENV)
+        env.pop("TROTH_DATABASE_URL", None)
+        self.proc = subprocess.Popen([BIN, "-c", str(self.conf), "serve"],
+                                     stdout=self.log, stderr=self.log, env=env)
+        if wait:
+            self.wait_healthy()
+        return self
+
+    def wait_healthy(self, timeout=30):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"troth serve exited {self.proc.returncode}:\n"
+                                     + self.log_text())
+            try:
+                if requests.get(self.public + "/healthz", timeout=1).status_code == 200:
+                    return
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.05)
+        raise AssertionError("troth serve did not answer /healthz:\n" + self.log_text())
+
+    def log_text(self):
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self):
+        """Stops the server; fails on a non-zero exit or a sanitizer report."""
+        if not self.proc:
+            return
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                raise AssertionError("troth serve did not stop on SIGTERM")
+        self.log.close()
+        rc, self.proc = self.proc.returncode, None
+        text = self.log_text()
+        bad = re.search(r"ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:", text)
+        assert rc == 0 and not bad, f"troth serve exit {rc}; log:\n{text[-6000:]}"
+
+
+def problem(resp, status, kind=None):
+    """Asserts an RFC 9457 problem answer and returns its JSON."""
+    assert resp.status_code == status, (resp.status_code, resp.text)
+    assert resp.headers["Content-Type"].startswith("application/problem+json"), \
+        resp.headers["Content-Type"]
+    body = resp.json()
+    assert body["status"] == status
+    assert body["type"].startswith("urn:troth:problem:")
+    assert body["title"] and body["detail"]
+    if kind:
+        assert body["type"] == f"urn:troth:problem:{kind}", body
+    return body
