@@ -56,6 +56,15 @@ EVP_PKEY *pki_key_generate(const char *spec, struct pki_err *err)
 
 char *pki_key_encrypt_pem(EVP_PKEY *key, const char *passphrase, struct pki_err *err)
 {
+    return pki_key_encrypt_pem_iter(key, passphrase, PKI_KEY_PBKDF2_ITER, err);
+}
+
+char *pki_key_encrypt_pem_iter(EVP_PKEY *key, const char *passphrase, int iter, struct pki_err *err)
+{
+    if (iter < 1000 || passphrase == NULL || passphrase[0] == '\0') {
+        pki_err_set(err, 400, "key_encrypt_params", "need a passphrase and at least 1000 iterations");
+        return NULL;
+    }
     PKCS8_PRIV_KEY_INFO *p8 = EVP_PKEY2PKCS8(key);
     X509_ALGOR *pbe = NULL;
     X509_SIG *enc = NULL;
@@ -64,7 +73,7 @@ char *pki_key_encrypt_pem(EVP_PKEY *key, const char *passphrase, struct pki_err 
     if (p8 == NULL)
         goto ossl;
     /* PBES2 (RFC 8018 §6.2): AES-256-CBC keyed by PBKDF2-HMAC-SHA256, 16-byte random salt. */
-    pbe = PKCS5_pbe2_set_iv(EVP_aes_256_cbc(), PKI_KEY_PBKDF2_ITER, NULL, 16, NULL,
+    pbe = PKCS5_pbe2_set_iv(EVP_aes_256_cbc(), iter, NULL, 16, NULL,
                             NID_hmacWithSHA256);
     if (pbe == NULL)
         goto ossl;

@@ -16,6 +16,8 @@ EVP_PKEY *pki_key_generate(const char *spec, struct pki_err *err);
 int pki_key_spec_valid(const char *spec);
 /* Encrypt key as PEM "ENCRYPTED PRIVATE KEY" (PKCS#8, PBES2: AES-256-CBC + PBKDF2-HMAC-SHA256); malloc'd NUL-terminated. */
 char *pki_key_encrypt_pem(EVP_PKEY *key, const char *passphrase, struct pki_err *err);
+/* pki_key_encrypt_pem with an explicit PBKDF2 iteration count (>= 1000; tests, tuning). */
+char *pki_key_encrypt_pem_iter(EVP_PKEY *key, const char *passphrase, int iter, struct pki_err *err);
 /* Decrypt an encrypted PKCS#8 PEM (len bytes); NULL with 422 key_decrypt_failed on a wrong passphrase. */
 EVP_PKEY *pki_key_decrypt_pem(const char *pem, size_t len, const char *passphrase, struct pki_err *err);
 /* Write "RSA 2048" / "EC P-256" / "Ed25519"... into buf. */

@@ -40,7 +40,8 @@ static inline struct st_fixture *st_setup(void)
     EVP_PKEY *keys[] = {f->c.root_key, f->c.int_key, f->rsa_key};
     for (int i = 0; i < 3; i++) {
         pki_cert_der(certs[i], &f->der[i], &f->der_len[i], &err);
-        f->pem[i] = pki_key_encrypt_pem(keys[i], "test passphrase", &err);
+        /* Few iterations: every worker start decrypts all three keys (ASan slows PBKDF2). */
+        f->pem[i] = pki_key_encrypt_pem_iter(keys[i], "test passphrase", 2048, &err);
         f->blobs[i] = (struct signer_ca_blob){ids[i], f->der[i], f->der_len[i], f->pem[i], strlen(f->pem[i])};
     }
     return f;
