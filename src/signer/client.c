@@ -29,11 +29,11 @@ int signer_spawn_fork(struct signer_pool *pool, int child_fd, pid_t *pid)
     if (p < 0)
         return -1;
     if (p == 0) {
-        /* Child: keep only child_fd of the pool's sockets, so every worker sees EOF
-         * when the web process goes away. */
-        for (size_t i = 0; i < pool->n; i++)
-            if (pool->w[i].fd >= 0 && pool->w[i].fd != child_fd)
-                close(pool->w[i].fd);
+        /* Child: keep stdio and child_fd only (no sibling sockets, so every worker
+         * sees EOF when the web process goes away; no listeners or DB sockets). */
+        if (child_fd > 3)
+            close_range(3, (unsigned)child_fd - 1, 0);
+        close_range((unsigned)child_fd + 1, ~0u, 0);
         int flags = fcntl(child_fd, F_GETFD);
         fcntl(child_fd, F_SETFD, flags & ~FD_CLOEXEC);
         _exit(signer_main(child_fd, pool->passphrase_file));
