@@ -87,7 +87,7 @@ int pki_crl_build_tbs(const struct pki_crl_spec *spec, pki_crl_next_fn next, voi
         return pki_err_ossl(err, "ca_cert_invalid", "encoding the issuer name");
 
     struct der_buf b;
-    der_init(&b, 256 + (size_t)name_len + (size_hint > 1u << 26 ? 1u << 26 : size_hint) * 40);
+    der_init(&b, 256 + (size_t)name_len + (size_hint > 1u << 24 ? 1u << 24 : size_hint) * 48);
     size_t top = der_begin(&b, DER_SEQUENCE);
     static const unsigned char v2[] = {0x01}; /* Version v2 (§5.1.2.1) */
     der_put_tlv(&b, DER_INTEGER, v2, 1);

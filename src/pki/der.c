@@ -1,7 +1,6 @@
 /* DER writer and strict reader (X.690 §10: definite, minimal lengths). */
 #include "pki/der.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -126,22 +125,33 @@ void der_put_uint64(struct der_buf *b, uint64_t v)
     der_put_uint_bytes(b, be, sizeof be);
 }
 
+/* Append n decimal digits of v to out. */
+static char *put_digits(char *out, int v, int n)
+{
+    for (int i = n - 1; i >= 0; i--, v /= 10)
+        out[i] = (char)('0' + v % 10);
+    return out + n;
+}
+
 void der_put_time(struct der_buf *b, time_t t)
 {
     struct tm tm;
-    char s[80];
     if (gmtime_r(&t, &tm) == NULL || tm.tm_year + 1900 > 9999 || tm.tm_year + 1900 < 1950) {
         b->failed = true;
         return;
     }
+    /* RFC 5280 §5.1.2.4 / §4.1.2.5: UTCTime YYMMDDHHMMSSZ through 2049,
+     * GeneralizedTime YYYYMMDDHHMMSSZ from 2050; always UTC, seconds, no fraction. */
     int year = tm.tm_year + 1900;
-    if (year < 2050) /* RFC 5280 §5.1.2.4: UTCTime YYMMDDHHMMSSZ */
-        snprintf(s, sizeof s, "%02d%02d%02d%02d%02d%02dZ", year % 100, tm.tm_mon + 1,
-                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-    else /* GeneralizedTime YYYYMMDDHHMMSSZ */
-        snprintf(s, sizeof s, "%04d%02d%02d%02d%02d%02dZ", year, tm.tm_mon + 1,
-                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-    der_put_tlv(b, year < 2050 ? DER_UTCTIME : DER_GENTIME, s, strlen(s));
+    char s[16], *p = s;
+    p = year < 2050 ? put_digits(p, year % 100, 2) : put_digits(p, year, 4);
+    p = put_digits(p, tm.tm_mon + 1, 2);
+    p = put_digits(p, tm.tm_mday, 2);
+    p = put_digits(p, tm.tm_hour, 2);
+    p = put_digits(p, tm.tm_min, 2);
+    p = put_digits(p, tm.tm_sec, 2);
+    *p++ = 'Z';
+    der_put_tlv(b, year < 2050 ? DER_UTCTIME : DER_GENTIME, s, (size_t)(p - s));
 }
 
 size_t der_begin(struct der_buf *b, unsigned tag)
