@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <pthread.h>
 #include <signal.h>
 
 #include "pki/crl.h"
@@ -291,6 +292,52 @@ static void test_killed_worker_restarted(void **state)
     signer_pool_free(pool);
 }
 
+struct share_job {
+    struct signer_pool *pool;
+    int failures;
+};
+
+static void *share_thread(void *arg)
+{
+    struct share_job *j = arg;
+    for (int i = 0; i < 25; i++) {
+        X509 *x = NULL;
+        unsigned char *tbs, *der;
+        size_t len, dlen;
+        struct pki_err err;
+        if (st_leaf_tbs(F->c.issuing, &tbs, &len) != 0 ||
+            signer_sign_cert(j->pool, "issuing", tbs, len, &der, &dlen, &err) != 0) {
+            j->failures++;
+            continue;
+        }
+        x = pki_cert_from_der(der, dlen);
+        if (x == NULL || X509_verify(x, F->c.int_key) != 1)
+            j->failures++;
+        X509_free(x);
+        free(tbs);
+        free(der);
+    }
+    return NULL;
+}
+
+/* More threads than workers: callers wait for a free worker (mutex + condvar), none fails. */
+static void test_threads_share_workers(void **state)
+{
+    (void)state;
+    struct signer_pool *pool = start_pool(2);
+    pthread_t th[6];
+    struct share_job jobs[6];
+    for (int i = 0; i < 6; i++) {
+        jobs[i] = (struct share_job){pool, 0};
+        assert_int_equal(pthread_create(&th[i], NULL, share_thread, &jobs[i]), 0);
+    }
+    for (int i = 0; i < 6; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(jobs[i].failures, 0);
+    }
+    signer_pool_free(pool);
+}
+
 static void test_bad_passphrase_refuses_start(void **state)
 {
     (void)state;
@@ -313,6 +360,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_chain_and_crl_through_signer),
         cmocka_unit_test(test_signer_refusals),
         cmocka_unit_test(test_killed_worker_restarted),
+        cmocka_unit_test(test_threads_share_workers),
         cmocka_unit_test(test_bad_passphrase_refuses_start),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
