@@ -11,6 +11,12 @@ void h_readyz(struct req *r);
 /* openapi.c */
 void h_openapi(struct req *r);
 
+/* public.c */
+void h_public_crl(struct req *r);
+void h_public_ca_cert(struct req *r);
+void h_public_anchors_pem(struct req *r);
+void h_public_anchors_json(struct req *r);
+
 /* ui.c */
 void h_ui_index(struct req *r);
 void h_ui_asset(struct req *r);

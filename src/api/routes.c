@@ -15,6 +15,10 @@ const struct route routes[] = {
     /* public listener: unauthenticated, served from memory */
     {"GET", "/healthz", PUB, ANY, 0, h_healthz},
     {"GET", "/readyz", PUB, ANY, 0, h_readyz},
+    {"GET", "/crl/{ca}.crl", PUB, ANY, 0, h_public_crl},
+    {"GET", "/ca/{ca}.crt", PUB, ANY, 0, h_public_ca_cert},
+    {"GET", "/anchors.pem", PUB, ANY, 0, h_public_anchors_pem},
+    {"GET", "/anchors.json", PUB, ANY, 0, h_public_anchors_json},
     /* admin listener: the UI's files */
     {"GET", "/", ADM, ANY, 0, h_ui_index},
     {"GET", "/app/{file}", ADM, ANY, 0, h_ui_asset},
