@@ -42,4 +42,21 @@ void h_tokens_delete(struct req *r);
 void h_audit_list(struct req *r);
 void h_audit_verify(struct req *r);
 
+/* certificates.c, certificate_read.c, certificate_status.c */
+void h_certificates_issue(struct req *r);
+void h_certificates_keygen(struct req *r);
+void h_certificates_renew(struct req *r);
+void h_certificates_list(struct req *r);
+void h_certificates_get(struct req *r);
+void h_certificates_get_pem(struct req *r);
+void h_certificates_get_der(struct req *r);
+void h_certificates_get_chain(struct req *r);
+void h_certificates_revoke(struct req *r);
+void h_certificates_unhold(struct req *r);
+
+/* cas.c */
+void h_cas_list(struct req *r);
+void h_cas_crl_now(struct req *r);
+void h_profiles_list(struct req *r);
+
 #endif

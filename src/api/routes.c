@@ -9,6 +9,8 @@
 #define ADM LISTENER_ADMIN
 #define ANY (ROLE_ANON | ROLES_USER)
 #define USERS ROLES_USER
+#define STAFF_WRITE (ROLE_OPERATOR | ROLE_ADMIN)
+#define ISSUERS (ROLE_MEMBER | STAFF_WRITE)
 #define KB 1024
 
 const struct route routes[] = {
@@ -38,6 +40,25 @@ const struct route routes[] = {
     {"GET", "/api/v1/tokens", ADM, USERS, 0, h_tokens_list},
     {"POST", "/api/v1/tokens", ADM, USERS, 4 * KB, h_tokens_create},
     {"DELETE", "/api/v1/tokens/{id}", ADM, USERS, 0, h_tokens_delete},
+    /* certificates: members for their own member, operators and admins for any */
+    {"POST", "/api/v1/certificates", ADM, ISSUERS, 64 * KB, h_certificates_issue},
+    {"POST", "/api/v1/certificates/keygen", ADM, ISSUERS, 16 * KB, h_certificates_keygen},
+    {"GET", "/api/v1/certificates", ADM, USERS, 0, h_certificates_list},
+    {"GET", "/api/v1/certificates/{serial}.pem", ADM, USERS, 0, h_certificates_get_pem},
+    {"GET", "/api/v1/certificates/{serial}.der", ADM, USERS, 0, h_certificates_get_der},
+    {"GET", "/api/v1/certificates/{serial}.chain.pem", ADM, USERS, 0,
+     h_certificates_get_chain},
+    {"GET", "/api/v1/certificates/{serial}", ADM, USERS, 0, h_certificates_get},
+    {"POST", "/api/v1/certificates/{serial}/revoke", ADM, ISSUERS, 4 * KB,
+     h_certificates_revoke},
+    {"POST", "/api/v1/certificates/{serial}/unhold", ADM, STAFF_WRITE, 0,
+     h_certificates_unhold},
+    {"POST", "/api/v1/certificates/{serial}/renew", ADM, ISSUERS, 64 * KB,
+     h_certificates_renew},
+    /* CAs and profiles */
+    {"GET", "/api/v1/cas", ADM, USERS, 0, h_cas_list},
+    {"POST", "/api/v1/cas/{id}/crl", ADM, ROLE_ADMIN, 0, h_cas_crl_now},
+    {"GET", "/api/v1/profiles", ADM, USERS, 0, h_profiles_list},
     /* audit log */
     {"GET", "/api/v1/audit", ADM, ROLE_ADMIN | ROLE_AUDITOR, 0, h_audit_list},
     {"GET", "/api/v1/audit/verify", ADM, ROLE_ADMIN | ROLE_AUDITOR, 0, h_audit_verify},
