@@ -39,6 +39,15 @@ static const struct key keys[] = {
     {"server", "access_log", K_BOOL, OFF(access_log), 0, 0},
     {"database", "url", K_STR, OFF(database_url), 0, 0},
     {"ca", "key_passphrase_file", K_STR, OFF(key_passphrase_file), 0, 0},
+    {"auth", "argon2_t_cost", K_UINT, OFF(argon2_t_cost), 1, 100},
+    {"auth", "argon2_m_cost", K_UINT, OFF(argon2_m_cost_kib), 8, 4u << 20},
+    {"auth", "argon2_lanes", K_UINT, OFF(argon2_lanes), 1, 64},
+    {"auth", "session_idle_minutes", K_UINT, OFF(session_idle_minutes), 1, 7 * 24 * 60},
+    {"auth", "session_max_hours", K_UINT, OFF(session_max_hours), 1, 24 * 30},
+    {"auth", "login_failures_per_user", K_UINT, OFF(login_failures_per_user), 1, 1000},
+    {"auth", "login_failures_per_ip", K_UINT, OFF(login_failures_per_ip), 1, 100000},
+    {"auth", "login_window_minutes", K_UINT, OFF(login_window_minutes), 1, 24 * 60},
+    {"auth", "token_max_days", K_UINT, OFF(token_max_days), 1, 3650},
     {"community", "uri", K_STR, OFF(community_uri), 0, 0},
     {"community", "name", K_STR, OFF(community_name), 0, 0},
 };
@@ -78,7 +87,20 @@ static void defaults(struct config *c)
     c->per_ip_connection_limit = 0;
     c->connection_limit = 1024;
     c->access_log = true;
+    c->argon2_t_cost = 3;
+    c->argon2_m_cost_kib = 65536;
+    c->argon2_lanes = 1;
+    c->session_idle_minutes = 30;
+    c->session_max_hours = 12;
+    c->login_failures_per_user = 5;
+    c->login_failures_per_ip = 50;
+    c->login_window_minutes = 15;
+    c->token_max_days = 365;
 }
+
+static const struct config *g_current;
+void config_set_current(const struct config *c) { g_current = c; }
+const struct config *config_current(void) { return g_current; }
 
 int config_split_listen(const char *listen, char *host, size_t hostlen,
                         unsigned short *port)

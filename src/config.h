@@ -23,6 +23,12 @@ struct config {
     char *database_url;
     /* [ca] */
     char *key_passphrase_file;
+    /* [auth] */
+    unsigned argon2_t_cost, argon2_m_cost_kib, argon2_lanes;
+    unsigned session_idle_minutes, session_max_hours;
+    unsigned login_failures_per_user, login_failures_per_ip;
+    unsigned login_window_minutes;
+    unsigned token_max_days;
     /* [community] */
     char *community_uri;
     char *community_name;
@@ -40,6 +46,10 @@ int config_parse(struct config *c, const char *name, const char *text,
 
 /* Releases every string the config owns. */
 void config_free(struct config *c);
+
+/* The configuration `troth serve` runs with (set once at start-up). */
+void config_set_current(const struct config *c);
+const struct config *config_current(void);
 
 /* Splits "host:port" / "[v6]:port"; returns 0 on success. */
 int config_split_listen(const char *listen, char *host, size_t hostlen,

@@ -13,6 +13,10 @@ struct command {
 static const struct command commands[] = {
     {"serve", cmd_serve, "run the public and admin listeners"},
     {"migrate", cmd_migrate, "apply pending database migrations"},
+    {"init", cmd_init, "create the community and the first admin"},
+    {"user", cmd_user, "add a user"},
+    {"token", cmd_token, "create an API token"},
+    {"audit", cmd_audit, "verify or seal the audit log's hash chain"},
     {"routes", cmd_routes, "print the route table as JSON"},
     {"version", cmd_version, "print the version"},
 };

@@ -7,7 +7,8 @@
 
 #define PUB LISTENER_PUBLIC
 #define ADM LISTENER_ADMIN
-#define ANY ROLE_ANON | ROLES_USER
+#define ANY (ROLE_ANON | ROLES_USER)
+#define USERS ROLES_USER
 #define KB 1024
 
 const struct route routes[] = {
@@ -16,6 +17,23 @@ const struct route routes[] = {
     {"GET", "/readyz", PUB, ANY, 0, h_readyz},
     /* admin listener */
     {"GET", "/api/v1/openapi.json", ADM, ANY, 0, h_openapi},
+    /* sessions and the caller */
+    {"POST", "/api/v1/session", ADM, ANY, 4 * KB, h_session_create},
+    {"DELETE", "/api/v1/session", ADM, ANY, 0, h_session_delete},
+    {"GET", "/api/v1/me", ADM, USERS, 0, h_me},
+    {"POST", "/api/v1/me/password", ADM, USERS, 4 * KB, h_me_password},
+    /* users (admin) */
+    {"GET", "/api/v1/users", ADM, ROLE_ADMIN, 0, h_users_list},
+    {"POST", "/api/v1/users", ADM, ROLE_ADMIN, 4 * KB, h_users_create},
+    {"GET", "/api/v1/users/{id}", ADM, ROLE_ADMIN, 0, h_users_get},
+    {"PATCH", "/api/v1/users/{id}", ADM, ROLE_ADMIN, 4 * KB, h_users_patch},
+    /* API tokens: one's own; an admin's: anyone's */
+    {"GET", "/api/v1/tokens", ADM, USERS, 0, h_tokens_list},
+    {"POST", "/api/v1/tokens", ADM, USERS, 4 * KB, h_tokens_create},
+    {"DELETE", "/api/v1/tokens/{id}", ADM, USERS, 0, h_tokens_delete},
+    /* audit log */
+    {"GET", "/api/v1/audit", ADM, ROLE_ADMIN | ROLE_AUDITOR, 0, h_audit_list},
+    {"GET", "/api/v1/audit/verify", ADM, ROLE_ADMIN | ROLE_AUDITOR, 0, h_audit_verify},
 };
 
 const size_t routes_count = sizeof routes / sizeof routes[0];

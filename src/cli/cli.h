@@ -4,6 +4,8 @@
 #define TROTH_CLI_H
 #include <stdbool.h>
 
+#include "audit/audit.h"
+
 struct config;
 struct db;
 
@@ -11,12 +13,22 @@ int cmd_serve(int argc, char **argv, const char *config_path);
 int cmd_migrate(int argc, char **argv, const char *config_path);
 int cmd_version(int argc, char **argv, const char *config_path);
 int cmd_routes(int argc, char **argv, const char *config_path);
+int cmd_user(int argc, char **argv, const char *config_path);
+int cmd_token(int argc, char **argv, const char *config_path);
+int cmd_audit(int argc, char **argv, const char *config_path);
+int cmd_init(int argc, char **argv, const char *config_path);
 
 /* Loads the config or prints "file:line: what" and returns -1. */
 int cli_load_config(struct config *cfg, const char *path);
 
 /* Opens a database connection for a CLI command; prints why on failure. */
 struct db *cli_open_db(const struct config *cfg);
+
+/* The audit actor of the command line: "cli:<unix user>". */
+struct audit_actor cli_actor(void);
+
+/* Wipes a secret held in a string. */
+void cli_wipe(char *s);
 
 /* True if argv holds -h or --help. */
 bool cli_wants_help(int argc, char **argv);

@@ -1,6 +1,9 @@
 #include "cli/cli.h"
 
+#include <openssl/crypto.h>
+#include <pwd.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "config.h"
@@ -34,4 +37,18 @@ bool cli_wants_help(int argc, char **argv)
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
             return true;
     return false;
+}
+
+struct audit_actor cli_actor(void)
+{
+    static char name[160];
+    struct passwd *pw = getpwuid(geteuid());
+    snprintf(name, sizeof name, "cli:%s", pw ? pw->pw_name : "unknown");
+    return (struct audit_actor){NULL, NULL, name, ""};
+}
+
+void cli_wipe(char *s)
+{
+    if (s)
+        OPENSSL_cleanse(s, strlen(s));
 }

@@ -1,12 +1,16 @@
 /* troth serve: check the schema, start the listeners, run until a signal. */
 #include "cli/cli.h"
 
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "api/routes.h"
+#include "audit/audit.h"
+#include "auth/password.h"
 #include "config.h"
 #include "db/db.h"
 #include "db/migrate.h"
@@ -33,6 +37,21 @@ static int check_schema(const struct config *cfg, int seconds)
     return rc;
 }
 
+static atomic_bool stopping;
+
+/* Background upkeep: seals audit events into the hash chain. */
+static void *upkeep(void *arg)
+{
+    (void)arg;
+    while (!atomic_load(&stopping)) {
+        long n = audit_seal(db_thread(), 1000);
+        if (n < 1000)
+            usleep(200000);
+    }
+    db_close(db_thread());
+    return NULL;
+}
+
 int cmd_serve(int argc, char **argv, const char *config_path)
 {
     if (cli_wants_help(argc, argv) || argc > 0) {
@@ -51,6 +70,8 @@ int cmd_serve(int argc, char **argv, const char *config_path)
         return 1;
     }
     db_configure(cfg.database_url);
+    config_set_current(&cfg);
+    password_configure(cfg.argon2_t_cost, cfg.argon2_m_cost_kib, cfg.argon2_lanes);
 
     /* block the stop signals in every thread; this one waits for them */
     sigset_t stop;
@@ -65,12 +86,16 @@ int cmd_serve(int argc, char **argv, const char *config_path)
         config_free(&cfg);
         return 1;
     }
+    pthread_t upkeep_thread;
+    pthread_create(&upkeep_thread, NULL, upkeep, NULL);
     log_msg("troth serving: public http://%s, admin %s://%s", cfg.public_listen,
             cfg.tls_cert ? "https" : "http", cfg.admin_listen);
     int sig = 0;
     sigwait(&stop, &sig);
     log_msg("troth: %s received, stopping", strsignal(sig));
     server_stop(srv);
+    atomic_store(&stopping, true);
+    pthread_join(upkeep_thread, NULL);
     config_free(&cfg);
     db_configure("");
     return 0;

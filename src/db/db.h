@@ -26,6 +26,10 @@ struct db_stmt {
 
 struct db;
 
+/* An SQL expression formatting a timestamptz column as RFC 3339 UTC. */
+#define SQL_TIME(col) \
+    "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+
 /* Sets the URL every thread connects to (call once, before threads). */
 void db_configure(const char *url);
 

@@ -85,6 +85,15 @@ void reply_header(struct req *r, const char *name, const char *value);
 /* The 503 every handler gives when the database is down. */
 void reply_db_unavailable(struct req *r);
 
+/* Answers for a failed database call: 503 when unavailable, 500 (logged)
+ * otherwise. Callers handle DB_NOTFOUND and DB_CONFLICT themselves. */
+void reply_db_failure(struct req *r, int rc);
+
+/* The body's fields checked against a spec; replies 400 and returns -1 on
+ * failure. A missing body counts as {} (so required fields are named). */
+struct jfield;
+int req_check_body(struct req *r, const struct jfield *fields, size_t n);
+
 /* This thread's database connection. */
 struct db *req_db(struct req *r);
 

@@ -7,7 +7,9 @@
 #include <string.h>
 
 #include "db/db.h"
+#include "http/json_body.h"
 #include "http/problem.h"
+#include "util/log.h"
 
 const char *req_param(const struct req *r, const char *name)
 {
@@ -118,4 +120,27 @@ struct db *req_db(struct req *r)
 {
     (void)r;
     return db_thread();
+}
+
+void reply_db_failure(struct req *r, int rc)
+{
+    if (rc == DB_UNAVAILABLE) {
+        reply_db_unavailable(r);
+        return;
+    }
+    log_msg("request %s: database error: %s", r->id, db_last_error(db_thread()));
+    reply_problem(r, 500, "internal", NULL,
+                  "internal error; the request id is %s", r->id);
+}
+
+int req_check_body(struct req *r, const struct jfield *fields, size_t n)
+{
+    if (!r->json)
+        r->json = json_object();
+    struct json_err e;
+    if (json_check(r->json, fields, n, &e) == 0)
+        return 0;
+    reply_problem(r, 400, "invalid-field", e.field[0] ? e.field : NULL, "%s",
+                  e.detail);
+    return -1;
 }

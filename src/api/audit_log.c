@@ -1,0 +1,120 @@
+/* The audit log for admins and auditors: GET /api/v1/audit (filters,
+ * newest first) and GET /api/v1/audit/verify (the hash chain). */
+#include "api/handlers.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "api/paging.h"
+#include "audit/audit.h"
+#include "http/http.h"
+
+static json_t *event_json(PGresult *res, int i)
+{
+    json_t *details = json_loads(PQgetvalue(res, i, 8), 0, NULL);
+    const char *uid = PQgetvalue(res, i, 2), *tid = PQgetvalue(res, i, 3);
+    return json_pack(
+        "{s:s, s:s, s:s, s:o, s:o, s:s, s:s, s:s, s:s, s:o, s:b}", "id",
+        PQgetvalue(res, i, 0), "at", PQgetvalue(res, i, 1), "actor",
+        PQgetvalue(res, i, 4), "actor_user_id", *uid ? json_string(uid) : json_null(),
+        "actor_token_id", *tid ? json_string(tid) : json_null(), "source_ip",
+        PQgetvalue(res, i, 5), "action", PQgetvalue(res, i, 6), "object_type",
+        PQgetvalue(res, i, 7), "object_id", PQgetvalue(res, i, 9), "details",
+        details ? details : json_object(), "sealed", PQgetvalue(res, i, 10)[0] == 't');
+}
+
+DB_STMT(q_list, 8,
+        "SELECT id, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "
+        "coalesce(actor_user_id::text, ''), coalesce(actor_token_id::text, ''), "
+        "actor, source_ip, action, object_type, details::text, object_id, "
+        "chain_seq IS NOT NULL FROM audit_events WHERE id < $1::bigint "
+        "AND ($3::text IS NULL OR action = $3 OR action LIKE $3 || '.%') "
+        "AND ($4::text IS NULL OR actor = $4) "
+        "AND ($5::text IS NULL OR object_type = $5) "
+        "AND ($6::text IS NULL OR object_id = $6) "
+        "AND ($7::timestamptz IS NULL OR at >= $7::timestamptz) "
+        "AND ($8::timestamptz IS NULL OR at < $8::timestamptz) "
+        "ORDER BY id DESC LIMIT $2::int");
+
+static bool plain(const char *s)
+{
+    if (!s)
+        return true;
+    if (strlen(s) > 256)
+        return false;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p < 0x20 || *p == 0x7f || *p == '%' || *p == '_')
+            return false;
+    return true;
+}
+
+/* RFC 3339 date or date-time, checked before it reaches PostgreSQL. */
+static bool time_ok(const char *s)
+{
+    if (!s)
+        return true;
+    size_t n = strlen(s);
+    if (n < 10 || n > 40)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!strchr("0123456789-:T.Z+", s[i]))
+            return false;
+    return s[4] == '-' && s[7] == '-';
+}
+
+void h_audit_list(struct req *r)
+{
+    struct page pg;
+    if (page_parse(r, &pg, true))
+        return;
+    static const char *const filters[] = {"action", "actor", "object_type",
+                                          "object_id"};
+    const char *p[8] = {pg.after, pg.limit_plus_one};
+    for (int i = 0; i < 4; i++) {
+        p[2 + i] = req_query(r, filters[i]);
+        if (!plain(p[2 + i])) {
+            reply_problem(r, 400, "invalid-field", filters[i],
+                          "%s has characters that are not allowed", filters[i]);
+            return;
+        }
+    }
+    p[6] = req_query(r, "since");
+    p[7] = req_query(r, "until");
+    if (!time_ok(p[6]) || !time_ok(p[7])) {
+        const char *f = time_ok(p[6]) ? "until" : "since";
+        reply_problem(r, 400, "invalid-field", f,
+                      "%s must be an RFC 3339 date or date-time", f);
+        return;
+    }
+    PGresult *res;
+    enum db_rc rc = db_exec(req_db(r), &q_list, &res, p);
+    if (rc == DB_ERROR) {
+        reply_problem(r, 400, "invalid-field", "since",
+                      "since/until must be valid RFC 3339 times");
+        return;
+    }
+    if (rc != DB_OK) {
+        reply_db_failure(r, rc);
+        return;
+    }
+    reply_json(r, 200, page_result(&pg, res, event_json));
+    PQclear(res);
+}
+
+void h_audit_verify(struct req *r)
+{
+    struct audit_verdict v;
+    if (audit_verify(req_db(r), &v) != 0) {
+        reply_db_unavailable(r);
+        return;
+    }
+    json_t *out = json_pack("{s:b, s:I, s:I}", "intact", v.broken_seq == 0,
+                            "checked", (json_int_t)v.checked, "unsealed",
+                            (json_int_t)v.unsealed);
+    if (v.broken_seq)
+        json_object_set_new(out, "first_broken",
+                            json_pack("{s:s, s:I, s:s}", "event_id", v.broken_id,
+                                      "chain_seq", (json_int_t)v.broken_seq,
+                                      "reason", v.reason));
+    reply_json(r, 200, out);
+}

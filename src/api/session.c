@@ -1,0 +1,215 @@
+/* Sign in, sign out, who am I: POST/DELETE /api/v1/session, GET /api/v1/me. */
+#include "api/handlers.h"
+
+#include <microhttpd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/users.h"
+#include "audit/audit.h"
+#include "auth/password.h"
+#include "auth/token.h"
+#include "config.h"
+#include "db/db.h"
+#include "http/auth.h"
+#include "http/http.h"
+#include "http/json_body.h"
+
+DB_STMT(q_login_user, 1,
+        "SELECT " USER_COLUMNS ", password_hash FROM users WHERE username = $1");
+/* failures in the window, and seconds until the oldest leaves it */
+DB_STMT(q_failures_user, 2,
+        "SELECT count(*), coalesce(ceil(extract(epoch FROM min(at) + "
+        "make_interval(mins => $2::int) - now())), 0) FROM audit_events "
+        "WHERE action = 'session.login_failed' AND object_id = $1 "
+        "AND at > now() - make_interval(mins => $2::int)");
+DB_STMT(q_failures_ip, 2,
+        "SELECT count(*), coalesce(ceil(extract(epoch FROM min(at) + "
+        "make_interval(mins => $2::int) - now())), 0) FROM audit_events "
+        "WHERE action = 'session.login_failed' AND source_ip = $1 "
+        "AND at > now() - make_interval(mins => $2::int)");
+DB_STMT(q_session_insert, 5,
+        "INSERT INTO sessions (user_id, token_hash, csrf_token, source_ip, expires_at) "
+        "VALUES ($1, $2::bytea, $3, $4, now() + make_interval(hours => $5::int)) "
+        "RETURNING id");
+DB_STMT(q_session_end, 1,
+        "UPDATE sessions SET ended_at = now() WHERE id = $1 AND ended_at IS NULL");
+
+static const struct jfield login_fields[] = {
+    {"username", JT_STRING, true, 128, 0, 0},
+    {"password", JT_STRING, true, PASSWORD_MAX, 0, 0},
+};
+
+/* Returns seconds to wait if over the limit, 0 if not, -1 on db failure. */
+static long over_limit(struct db *db, struct db_stmt *st, const char *key,
+                       unsigned limit, unsigned window)
+{
+    char w[16];
+    snprintf(w, sizeof w, "%u", window);
+    const char *p[] = {key, w};
+    PGresult *res;
+    if (db_exec(db, st, &res, p) != DB_OK)
+        return -1;
+    long count = atol(PQgetvalue(res, 0, 0));
+    long wait = atol(PQgetvalue(res, 0, 1));
+    PQclear(res);
+    return count >= (long)limit ? (wait > 0 ? wait : 1) : 0;
+}
+
+struct fail_arg {
+    struct audit_actor actor;
+    const char *username;
+    const char *reason;
+};
+
+static enum db_rc record_failure(struct db *db, void *arg)
+{
+    struct fail_arg *a = arg;
+    return audit_write(db, &a->actor, "session.login_failed", "user", a->username,
+                       json_pack("{s:s}", "reason", a->reason));
+}
+
+struct login_arg {
+    struct audit_actor actor;
+    const char *user_id, *hash, *csrf, *ip, *hours;
+    char session_id[24];
+};
+
+static enum db_rc create_session(struct db *db, void *arg)
+{
+    struct login_arg *a = arg;
+    const char *p[] = {a->user_id, a->hash, a->csrf, a->ip, a->hours};
+    PGresult *res;
+    enum db_rc rc = db_exec(db, &q_session_insert, &res, p);
+    if (rc != DB_OK)
+        return rc;
+    snprintf(a->session_id, sizeof a->session_id, "%s", PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return audit_write(db, &a->actor, "session.login", "session", a->session_id,
+                       NULL);
+}
+
+void h_session_create(struct req *r)
+{
+    if (req_check_body(r, login_fields, 2))
+        return;
+    const struct config *cfg = config_current();
+    const char *username = json_get_str(r->json, "username");
+    const char *password = json_get_str(r->json, "password");
+    struct db *db = req_db(r);
+    long wait_user = over_limit(db, &q_failures_user, username,
+                                cfg->login_failures_per_user,
+                                cfg->login_window_minutes);
+    long wait_ip = wait_user < 0 ? -1
+                                 : over_limit(db, &q_failures_ip, r->client_ip,
+                                              cfg->login_failures_per_ip,
+                                              cfg->login_window_minutes);
+    if (wait_user < 0 || wait_ip < 0) {
+        reply_db_unavailable(r);
+        return;
+    }
+    if (wait_user || wait_ip) {
+        long wait = wait_user > wait_ip ? wait_user : wait_ip;
+        char ra[24];
+        snprintf(ra, sizeof ra, "%ld", wait);
+        reply_problem(r, 429, "too-many-attempts", NULL,
+                      "too many failed sign-ins; try again in %ld seconds", wait);
+        reply_header(r, MHD_HTTP_HEADER_RETRY_AFTER, ra);
+        return;
+    }
+    PGresult *res;
+    const char *p[] = {username};
+    enum db_rc rc = db_exec(db, &q_login_user, &res, p);
+    if (rc != DB_OK) {
+        reply_db_failure(r, rc);
+        return;
+    }
+    bool found = PQntuples(res) == 1;
+    const char *hash = found && !PQgetisnull(res, 0, USER_NCOLS)
+                           ? PQgetvalue(res, 0, USER_NCOLS)
+                           : NULL;
+    bool disabled = found && PQgetvalue(res, 0, USER_COL_DISABLED)[0] == 't';
+    bool ok = password_verify(hash, password) && !disabled;
+    struct audit_actor anon = {NULL, NULL, "anonymous", r->client_ip};
+    if (!ok) {
+        PQclear(res);
+        struct fail_arg fa = {anon, username,
+                              !found ? "unknown user"
+                              : disabled ? "user disabled"
+                                         : "wrong password"};
+        db_tx(db, false, record_failure, &fa);
+        reply_problem(r, 401, "invalid-credentials", NULL,
+                      "invalid username or password");
+        return;
+    }
+    char token[TOKEN_MAX + 1], thash[TOKEN_HASH_PARAM], csrf[TOKEN_MAX + 1];
+    char hours[16];
+    token_new("", token, sizeof token);
+    token_new("", csrf, sizeof csrf);
+    token_hash_param(token, thash);
+    snprintf(hours, sizeof hours, "%u", cfg->session_max_hours);
+    struct login_arg la = {
+        .actor = {PQgetvalue(res, 0, 0), NULL, PQgetvalue(res, 0, 1), r->client_ip},
+        .user_id = PQgetvalue(res, 0, 0), .hash = thash, .csrf = csrf,
+        .ip = r->client_ip, .hours = hours};
+    rc = db_tx(db, false, create_session, &la);
+    if (rc != DB_OK) {
+        PQclear(res);
+        reply_db_failure(r, rc);
+        return;
+    }
+    json_t *user = user_json(res, 0);
+    PQclear(res);
+    reply_json(r, 200, json_pack("{s:o, s:s}", "user", user, "csrf_token", csrf));
+    char cookie[256];
+    snprintf(cookie, sizeof cookie,
+             AUTH_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%u%s",
+             token, cfg->session_max_hours * 3600,
+             cfg->tls_cert ? "; Secure" : "");
+    reply_header(r, MHD_HTTP_HEADER_SET_COOKIE, cookie);
+}
+
+struct logout_arg {
+    struct audit_actor actor;
+    const char *session_id;
+};
+
+static enum db_rc end_session(struct db *db, void *arg)
+{
+    struct logout_arg *a = arg;
+    const char *p[] = {a->session_id};
+    enum db_rc rc = db_exec(db, &q_session_end, NULL, p);
+    if (rc != DB_OK)
+        return rc;
+    return audit_write(db, &a->actor, "session.logout", "session", a->session_id,
+                       NULL);
+}
+
+void h_session_delete(struct req *r)
+{
+    if (r->who.session_id[0]) {
+        struct logout_arg a = {audit_actor_of(&r->who, r->client_ip),
+                               r->who.session_id};
+        enum db_rc rc = db_tx(req_db(r), false, end_session, &a);
+        if (rc != DB_OK) {
+            reply_db_failure(r, rc);
+            return;
+        }
+    }
+    reply_empty(r, 204);
+    reply_header(r, MHD_HTTP_HEADER_SET_COOKIE,
+                 AUTH_COOKIE "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+}
+
+void h_me(struct req *r)
+{
+    json_t *me = json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", r->who.user_id,
+                           "username", r->who.username, "role",
+                           auth_role_name(r->who.role), "auth",
+                           r->who.token_id[0] ? "token" : "session", "member_id",
+                           r->who.member_id);
+    if (!r->who.member_id[0])
+        json_object_set_new(me, "member_id", json_null());
+    reply_json(r, 200, me);
+}

@@ -1,0 +1,194 @@
+/* API tokens: POST/GET /api/v1/tokens, DELETE /api/v1/tokens/{id}.
+ * The secret is shown once; only its SHA-256 is stored. A user manages its
+ * own tokens; an admin may list and revoke anyone's and create for others. */
+#include "api/handlers.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/paging.h"
+#include "api/tokens.h"
+#include "audit/audit.h"
+#include "auth/token.h"
+#include "config.h"
+#include "http/http.h"
+#include "http/json_body.h"
+
+#define TOKEN_COLUMNS                                                         \
+    "t.id, t.name, t.user_id::text, u.username, " SQL_TIME("t.created_at")    \
+    ", " SQL_TIME("t.expires_at") ", coalesce(" SQL_TIME("t.last_used_at")    \
+    ", ''), coalesce(" SQL_TIME("t.revoked_at") ", '')"
+
+static json_t *token_json(PGresult *res, int i)
+{
+    const char *used = PQgetvalue(res, i, 6), *revoked = PQgetvalue(res, i, 7);
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o}", "id",
+                     PQgetvalue(res, i, 0), "name", PQgetvalue(res, i, 1),
+                     "user_id", PQgetvalue(res, i, 2), "username",
+                     PQgetvalue(res, i, 3), "created_at", PQgetvalue(res, i, 4),
+                     "expires_at", PQgetvalue(res, i, 5), "last_used_at",
+                     *used ? json_string(used) : json_null(), "revoked_at",
+                     *revoked ? json_string(revoked) : json_null());
+}
+
+DB_STMT(q_insert, 4,
+        "INSERT INTO api_tokens (user_id, name, token_hash, expires_at) "
+        "SELECT id, $2, $3::bytea, now() + make_interval(days => $4::int) "
+        "FROM users WHERE id = $1::bigint AND NOT disabled "
+        "RETURNING id, " SQL_TIME("expires_at") ", " SQL_TIME("created_at"));
+
+enum db_rc tokens_insert(struct db *db, const struct audit_actor *actor,
+                         const char *user_id, const char *name, int days,
+                         char *token, size_t token_len, char id[24],
+                         char expires[32])
+{
+    char hash[TOKEN_HASH_PARAM], d[16];
+    token_new("troth_", token, token_len);
+    token_hash_param(token, hash);
+    snprintf(d, sizeof d, "%d", days);
+    const char *p[] = {user_id, name, hash, d};
+    PGresult *res;
+    enum db_rc rc = db_exec(db, &q_insert, &res, p);
+    if (rc != DB_OK)
+        return rc;
+    if (PQntuples(res) != 1) {
+        PQclear(res);
+        return DB_NOTFOUND;
+    }
+    snprintf(id, 24, "%s", PQgetvalue(res, 0, 0));
+    snprintf(expires, 32, "%s", PQgetvalue(res, 0, 1));
+    PQclear(res);
+    return audit_write(db, actor, "token.create", "token", id,
+                       json_pack("{s:s, s:s, s:i}", "name", name, "user_id",
+                                 user_id, "days", days));
+}
+
+static const struct jfield create_fields[] = {
+    {"name", JT_STRING, true, 128, 0, 0},
+    {"days", JT_INT, false, 0, 1, 3650},
+    {"user_id", JT_STRING, false, 20, 0, 0},
+};
+
+struct create_arg {
+    struct audit_actor actor;
+    const char *user_id, *name;
+    int days;
+    char token[TOKEN_MAX + 1], id[24], expires[32];
+};
+
+static enum db_rc create_tx(struct db *db, void *arg)
+{
+    struct create_arg *a = arg;
+    return tokens_insert(db, &a->actor, a->user_id, a->name, a->days, a->token,
+                         sizeof a->token, a->id, a->expires);
+}
+
+void h_tokens_create(struct req *r)
+{
+    if (req_check_body(r, create_fields, 3))
+        return;
+    const struct config *cfg = config_current();
+    json_t *days = json_object_get(r->json, "days");
+    const char *user = json_get_str(r->json, "user_id");
+    if (user && r->who.role != ROLE_ADMIN && strcmp(user, r->who.user_id)) {
+        reply_problem(r, 403, "forbidden", "user_id",
+                      "only an admin creates tokens for others");
+        return;
+    }
+    struct create_arg a = {
+        .actor = audit_actor_of(&r->who, r->client_ip),
+        .user_id = user ? user : r->who.user_id,
+        .name = json_get_str(r->json, "name"),
+        .days = days ? (int)json_integer_value(days) : 90,
+    };
+    if (a.days > (int)cfg->token_max_days) {
+        reply_problem(r, 400, "invalid-field", "days",
+                      "days must be at most %u", cfg->token_max_days);
+        return;
+    }
+    if (!id_valid(a.user_id)) {
+        reply_problem(r, 422, "user-not-found", "user_id", "no such user");
+        return;
+    }
+    enum db_rc rc = db_tx(req_db(r), false, create_tx, &a);
+    if (rc == DB_NOTFOUND) {
+        reply_problem(r, 422, "user-not-found", "user_id",
+                      "no such user, or the user is disabled");
+        return;
+    }
+    if (rc != DB_OK) {
+        reply_db_failure(r, rc);
+        return;
+    }
+    reply_json(r, 201, json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", a.id, "name",
+                                 a.name, "user_id", a.user_id, "token", a.token,
+                                 "expires_at", a.expires));
+}
+
+DB_STMT(q_list, 3,
+        "SELECT " TOKEN_COLUMNS " FROM api_tokens t JOIN users u ON u.id = t.user_id "
+        "WHERE t.id > $1::bigint AND ($3::bigint IS NULL OR t.user_id = $3::bigint) "
+        "ORDER BY t.id LIMIT $2::int");
+
+void h_tokens_list(struct req *r)
+{
+    struct page pg;
+    if (page_parse(r, &pg, false))
+        return;
+    const char *user = r->who.role == ROLE_ADMIN ? req_query(r, "user_id")
+                                                 : r->who.user_id;
+    if (user && !id_valid(user)) {
+        reply_problem(r, 400, "invalid-field", "user_id", "user_id must be an id");
+        return;
+    }
+    const char *p[] = {pg.after, pg.limit_plus_one, user};
+    PGresult *res;
+    enum db_rc rc = db_exec(req_db(r), &q_list, &res, p);
+    if (rc != DB_OK) {
+        reply_db_failure(r, rc);
+        return;
+    }
+    reply_json(r, 200, page_result(&pg, res, token_json));
+    PQclear(res);
+}
+
+DB_STMT(q_revoke, 2,
+        "UPDATE api_tokens SET revoked_at = coalesce(revoked_at, now()) "
+        "WHERE id = $1::bigint AND ($2::bigint IS NULL OR user_id = $2::bigint) "
+        "RETURNING id");
+
+struct revoke_arg {
+    struct audit_actor actor;
+    const char *id, *owner;
+};
+
+static enum db_rc revoke_tx(struct db *db, void *arg)
+{
+    struct revoke_arg *a = arg;
+    const char *p[] = {a->id, a->owner};
+    PGresult *res;
+    enum db_rc rc = db_exec(db, &q_revoke, &res, p);
+    if (rc != DB_OK)
+        return rc;
+    int n = PQntuples(res);
+    PQclear(res);
+    if (n != 1)
+        return DB_NOTFOUND;
+    return audit_write(db, &a->actor, "token.revoke", "token", a->id, NULL);
+}
+
+void h_tokens_delete(struct req *r)
+{
+    const char *id = req_param(r, "id");
+    struct revoke_arg a = {audit_actor_of(&r->who, r->client_ip), id,
+                           r->who.role == ROLE_ADMIN ? NULL : r->who.user_id};
+    enum db_rc rc = id_valid(id) ? db_tx(req_db(r), false, revoke_tx, &a)
+                        : DB_NOTFOUND;
+    if (rc == DB_NOTFOUND)
+        reply_problem(r, 404, "not-found", NULL, "no such token");
+    else if (rc != DB_OK)
+        reply_db_failure(r, rc);
+    else
+        reply_empty(r, 204);
+}

@@ -1,0 +1,348 @@
+/* Users (admin only): GET/POST /api/v1/users, GET/PATCH /api/v1/users/{id};
+ * a user's own password: POST /api/v1/me/password. */
+#include "api/users.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/handlers.h"
+#include "api/paging.h"
+#include "audit/audit.h"
+#include "auth/password.h"
+#include "http/auth.h"
+#include "http/http.h"
+#include "http/json_body.h"
+
+json_t *user_json(PGresult *res, int row)
+{
+    const char *member = PQgetvalue(res, row, 3);
+    return json_pack("{s:s, s:s, s:s, s:o, s:b, s:s, s:s}", "id",
+                     PQgetvalue(res, row, 0), "username", PQgetvalue(res, row, 1),
+                     "role", PQgetvalue(res, row, 2), "member_id",
+                     *member ? json_string(member) : json_null(), "disabled",
+                     PQgetvalue(res, row, 4)[0] == 't', "created_at",
+                     PQgetvalue(res, row, 5), "updated_at",
+                     PQgetvalue(res, row, 6));
+}
+
+DB_STMT(q_insert, 4,
+        "INSERT INTO users (username, role, member_id, password_hash) "
+        "VALUES ($1, $2, $3::bigint, $4) RETURNING id");
+DB_STMT(q_member_exists, 1, "SELECT 1 FROM members WHERE id = $1::bigint");
+
+enum db_rc users_insert(struct db *db, const struct audit_actor *actor,
+                        const char *username, const char *role,
+                        const char *member_id, const char *password_hash,
+                        char id_out[24])
+{
+    PGresult *res;
+    enum db_rc rc;
+    if (member_id) {
+        const char *mp[] = {member_id};
+        if ((rc = db_exec(db, &q_member_exists, &res, mp)) != DB_OK)
+            return rc;
+        int n = PQntuples(res);
+        PQclear(res);
+        if (n != 1)
+            return DB_NOTFOUND;
+    }
+    const char *p[] = {username, role, member_id, password_hash};
+    if ((rc = db_exec(db, &q_insert, &res, p)) != DB_OK)
+        return rc;
+    snprintf(id_out, 24, "%s", PQgetvalue(res, 0, 0));
+    PQclear(res);
+    json_t *d = json_pack("{s:s, s:s}", "username", username, "role", role);
+    if (member_id)
+        json_object_set_new(d, "member_id", json_string(member_id));
+    return audit_write(db, actor, "user.create", "user", id_out, d);
+}
+
+/* ---- POST /api/v1/users ---- */
+
+static const struct jfield create_fields[] = {
+    {"username", JT_STRING, true, 128, 0, 0},
+    {"role", JT_STRING, true, 16, 0, 0},
+    {"member_id", JT_STRING, false, 20, 0, 0},
+    {"password", JT_STRING, false, PASSWORD_MAX, 0, 0},
+};
+
+struct create_arg {
+    struct audit_actor actor;
+    const char *username, *role, *member_id, *hash;
+    char id[24];
+};
+
+static enum db_rc create_tx(struct db *db, void *arg)
+{
+    struct create_arg *a = arg;
+    return users_insert(db, &a->actor, a->username, a->role, a->member_id,
+                        a->hash, a->id);
+}
+
+DB_STMT(q_get, 1, "SELECT " USER_COLUMNS " FROM users WHERE id = $1::bigint");
+
+/* Replies with the user `id` (status given), or 404. */
+static void reply_user(struct req *r, unsigned status, const char *id,
+                       const char *password)
+{
+    PGresult *res;
+    const char *p[] = {id};
+    enum db_rc rc = id_valid(id) ? db_exec(req_db(r), &q_get, &res, p) : DB_NOTFOUND;
+    if (rc == DB_OK && PQntuples(res) == 0) {
+        PQclear(res);
+        rc = DB_NOTFOUND;
+    }
+    if (rc == DB_NOTFOUND) {
+        reply_problem(r, 404, "not-found", NULL, "no such user");
+        return;
+    }
+    if (rc != DB_OK) {
+        reply_db_failure(r, rc);
+        return;
+    }
+    json_t *u = user_json(res, 0);
+    PQclear(res);
+    if (password)
+        json_object_set_new(u, "password", json_string(password));
+    reply_json(r, status, u);
+}
+
+void h_users_create(struct req *r)
+{
+    if (req_check_body(r, create_fields, 4))
+        return;
+    const char *role = json_get_str(r->json, "role");
+    const char *member = json_get_str(r->json, "member_id");
+    const char *pw = json_get_str(r->json, "password");
+    if (!auth_role_bit(role)) {
+        reply_problem(r, 400, "invalid-field", "role",
+                      "role must be admin, operator, auditor or member");
+        return;
+    }
+    if (!strcmp(role, "member") != (member != NULL)) {
+        reply_problem(r, 400, "invalid-field", "member_id",
+                      "member_id is required for role member and only for it");
+        return;
+    }
+    if (member && !id_valid(member)) {
+        reply_problem(r, 422, "member-not-found", "member_id", "no such member");
+        return;
+    }
+    const char *why = pw ? password_policy(pw) : NULL;
+    if (why) {
+        reply_problem(r, 422, "password-too-short", "password", "%s", why);
+        return;
+    }
+    char generated[25] = "";
+    if (!pw) {
+        password_generate(generated);
+        pw = generated;
+    }
+    char hash[PASSWORD_HASH_MAX];
+    if (password_hash(pw, hash, sizeof hash)) {
+        reply_problem(r, 500, "internal", NULL, "cannot hash the password");
+        return;
+    }
+    struct create_arg a = {audit_actor_of(&r->who, r->client_ip),
+                           json_get_str(r->json, "username"), role, member, hash, ""};
+    enum db_rc rc = db_tx(req_db(r), false, create_tx, &a);
+    if (rc == DB_CONFLICT)
+        reply_problem(r, 409, "username-taken", "username",
+                      "the username %s is taken", a.username);
+    else if (rc == DB_NOTFOUND)
+        reply_problem(r, 422, "member-not-found", "member_id", "no such member");
+    else if (rc != DB_OK)
+        reply_db_failure(r, rc);
+    else
+        reply_user(r, 201, a.id, generated[0] ? generated : NULL);
+}
+
+void h_users_get(struct req *r) { reply_user(r, 200, req_param(r, "id"), NULL); }
+
+/* ---- GET /api/v1/users ---- */
+
+DB_STMT(q_list, 2,
+        "SELECT " USER_COLUMNS " FROM users WHERE id > $1::bigint "
+        "ORDER BY id LIMIT $2::int");
+
+void h_users_list(struct req *r)
+{
+    struct page pg;
+    if (page_parse(r, &pg, false))
+        return;
+    const char *p[] = {pg.after, pg.limit_plus_one};
+    PGresult *res;
+    enum db_rc rc = db_exec(req_db(r), &q_list, &res, p);
+    if (rc != DB_OK) {
+        reply_db_failure(r, rc);
+        return;
+    }
+    reply_json(r, 200, page_result(&pg, res, user_json));
+    PQclear(res);
+}
+
+/* ---- PATCH /api/v1/users/{id} ---- */
+
+static const struct jfield patch_fields[] = {
+    {"role", JT_STRING, false, 16, 0, 0},
+    {"member_id", JT_STRING, false, 20, 0, 0},
+    {"disabled", JT_BOOL, false, 0, 0, 0},
+    {"password", JT_STRING, false, PASSWORD_MAX, 0, 0},
+};
+
+DB_STMT(q_patch, 5,
+        "UPDATE users SET role = coalesce($2, role), "
+        "member_id = CASE WHEN coalesce($2, role) = 'member' "
+        "  THEN coalesce($3::bigint, member_id) ELSE NULL END, "
+        "disabled = coalesce($4::boolean, disabled), "
+        "password_hash = coalesce($5, password_hash), updated_at = now() "
+        "WHERE id = $1::bigint RETURNING disabled");
+DB_STMT(q_end_sessions, 1,
+        "UPDATE sessions SET ended_at = now() WHERE user_id = $1::bigint "
+        "AND ended_at IS NULL");
+DB_STMT(q_revoke_tokens, 1,
+        "UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1::bigint "
+        "AND revoked_at IS NULL");
+
+struct patch_arg {
+    struct audit_actor actor;
+    const char *id, *role, *member, *disabled, *hash;
+};
+
+static enum db_rc patch_tx(struct db *db, void *arg)
+{
+    struct patch_arg *a = arg;
+    const char *p[] = {a->id, a->role, a->member, a->disabled, a->hash};
+    PGresult *res;
+    enum db_rc rc = db_exec(db, &q_patch, &res, p);
+    if (rc != DB_OK)
+        return rc;
+    int n = PQntuples(res);
+    bool disabled = n && PQgetvalue(res, 0, 0)[0] == 't';
+    PQclear(res);
+    if (n == 0)
+        return DB_NOTFOUND;
+    /* disabling, or a new password, ends every session and token at once */
+    if (disabled || a->hash) {
+        const char *ip[] = {a->id};
+        if ((rc = db_exec(db, &q_end_sessions, NULL, ip)) != DB_OK)
+            return rc;
+    }
+    if (disabled && (rc = db_exec(db, &q_revoke_tokens, NULL,
+                                  (const char *[]){a->id})) != DB_OK)
+        return rc;
+    json_t *d = json_object();
+    if (a->role)
+        json_object_set_new(d, "role", json_string(a->role));
+    if (a->member)
+        json_object_set_new(d, "member_id", json_string(a->member));
+    if (a->disabled)
+        json_object_set_new(d, "disabled", json_boolean(a->disabled[0] == 't'));
+    if (a->hash)
+        json_object_set_new(d, "password", json_string("changed"));
+    return audit_write(db, &a->actor, "user.update", "user", a->id, d);
+}
+
+void h_users_patch(struct req *r)
+{
+    if (req_check_body(r, patch_fields, 4))
+        return;
+    const char *id = req_param(r, "id");
+    const char *role = json_get_str(r->json, "role");
+    const char *member = json_get_str(r->json, "member_id");
+    const char *pw = json_get_str(r->json, "password");
+    json_t *dis = json_object_get(r->json, "disabled");
+    if (role && !auth_role_bit(role)) {
+        reply_problem(r, 400, "invalid-field", "role",
+                      "role must be admin, operator, auditor or member");
+        return;
+    }
+    if (role && !strcmp(role, "member") && !member) {
+        reply_problem(r, 400, "invalid-field", "member_id",
+                      "member_id is required for role member");
+        return;
+    }
+    if (member && !id_valid(member)) {
+        reply_problem(r, 422, "member-not-found", "member_id", "no such member");
+        return;
+    }
+    if (!strcmp(id, r->who.user_id) && json_is_true(dis)) {
+        reply_problem(r, 409, "cannot-disable-self", "disabled",
+                      "you cannot disable your own account");
+        return;
+    }
+    const char *why = pw ? password_policy(pw) : NULL;
+    if (why) {
+        reply_problem(r, 422, "password-too-short", "password", "%s", why);
+        return;
+    }
+    char hash[PASSWORD_HASH_MAX];
+    if (pw && password_hash(pw, hash, sizeof hash)) {
+        reply_problem(r, 500, "internal", NULL, "cannot hash the password");
+        return;
+    }
+    struct patch_arg a = {audit_actor_of(&r->who, r->client_ip), id, role, member,
+                          dis ? (json_is_true(dis) ? "t" : "f") : NULL,
+                          pw ? hash : NULL};
+    enum db_rc rc = id_valid(id) ? db_tx(req_db(r), false, patch_tx, &a) : DB_NOTFOUND;
+    if (rc == DB_NOTFOUND)
+        reply_problem(r, 404, "not-found", NULL, "no such user (or member)");
+    else if (rc == DB_ERROR)
+        reply_problem(r, 422, "invalid-change", NULL,
+                      "the change is not consistent (a member user needs a member)");
+    else if (rc != DB_OK)
+        reply_db_failure(r, rc);
+    else
+        reply_user(r, 200, id, NULL);
+}
+
+/* ---- POST /api/v1/me/password ---- */
+
+static const struct jfield pw_fields[] = {
+    {"current_password", JT_STRING, true, PASSWORD_MAX, 0, 0},
+    {"new_password", JT_STRING, true, PASSWORD_MAX, 0, 0},
+};
+
+DB_STMT(q_hash_of, 1, "SELECT password_hash FROM users WHERE id = $1::bigint");
+
+void h_me_password(struct req *r)
+{
+    if (req_check_body(r, pw_fields, 2))
+        return;
+    const char *cur = json_get_str(r->json, "current_password");
+    const char *pw = json_get_str(r->json, "new_password");
+    const char *why = password_policy(pw);
+    if (why) {
+        reply_problem(r, 422, "password-too-short", "new_password", "%s", why);
+        return;
+    }
+    PGresult *res;
+    const char *p[] = {r->who.user_id};
+    enum db_rc rc = db_exec(req_db(r), &q_hash_of, &res, p);
+    if (rc != DB_OK) {
+        reply_db_failure(r, rc);
+        return;
+    }
+    bool ok = PQntuples(res) == 1 &&
+              password_verify(PQgetisnull(res, 0, 0) ? NULL : PQgetvalue(res, 0, 0),
+                              cur);
+    PQclear(res);
+    if (!ok) {
+        reply_problem(r, 422, "wrong-password", "current_password",
+                      "the current password is wrong");
+        return;
+    }
+    char hash[PASSWORD_HASH_MAX];
+    if (password_hash(pw, hash, sizeof hash)) {
+        reply_problem(r, 500, "internal", NULL, "cannot hash the password");
+        return;
+    }
+    struct patch_arg a = {audit_actor_of(&r->who, r->client_ip), r->who.user_id,
+                          NULL, NULL, NULL, hash};
+    rc = db_tx(req_db(r), false, patch_tx, &a);
+    if (rc != DB_OK)
+        reply_db_failure(r, rc);
+    else
+        reply_empty(r, 204);
+}

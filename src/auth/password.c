@@ -1,0 +1,73 @@
+#include "auth/password.h"
+
+#include <argon2.h>
+#include <string.h>
+#include <sys/random.h>
+
+static unsigned g_t = 3, g_m = 65536, g_p = 1;
+/* Hash of a random password, made on first use, for dummy verifications. */
+static char g_dummy[PASSWORD_HASH_MAX];
+
+void password_configure(unsigned t_cost, unsigned m_cost_kib, unsigned lanes)
+{
+    g_t = t_cost;
+    g_m = m_cost_kib;
+    g_p = lanes;
+    g_dummy[0] = 0;
+}
+
+static void random_bytes(void *buf, size_t len)
+{
+    unsigned char *p = buf;
+    while (len) {
+        ssize_t n = getrandom(p, len, 0);
+        if (n > 0) {
+            p += n;
+            len -= (size_t)n;
+        }
+    }
+}
+
+int password_hash(const char *pw, char *out, size_t outlen)
+{
+    unsigned char salt[16];
+    random_bytes(salt, sizeof salt);
+    int rc = argon2id_hash_encoded(g_t, g_m, g_p, pw, strlen(pw), salt,
+                                   sizeof salt, 32, out, outlen);
+    return rc == ARGON2_OK ? 0 : -1;
+}
+
+bool password_verify(const char *encoded, const char *pw)
+{
+    if (!encoded || !*encoded) {
+        if (!g_dummy[0]) {
+            char pwd[25];
+            password_generate(pwd);
+            password_hash(pwd, g_dummy, sizeof g_dummy);
+        }
+        argon2id_verify(g_dummy, pw, strlen(pw));
+        return false;
+    }
+    return argon2id_verify(encoded, pw, strlen(pw)) == ARGON2_OK;
+}
+
+const char *password_policy(const char *pw)
+{
+    size_t n = strlen(pw);
+    if (n < PASSWORD_MIN)
+        return "password must be at least 12 characters";
+    if (n > PASSWORD_MAX)
+        return "password must be at most 1024 characters";
+    return NULL;
+}
+
+void password_generate(char out[25])
+{
+    static const char alphabet[] = "abcdefghijkmnpqrstuvwxyz"
+                                   "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    unsigned char r[24];
+    random_bytes(r, sizeof r);
+    for (int i = 0; i < 24; i++)
+        out[i] = alphabet[r[i] % (sizeof alphabet - 1)]; /* 56 symbols */
+    out[24] = 0;
+}

@@ -1,0 +1,120 @@
+/* troth init: the community and its first admin, on first run. */
+#include "cli/cli.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "api/users.h"
+#include "audit/audit.h"
+#include "auth/password.h"
+#include "config.h"
+#include "db/db.h"
+
+DB_STMT(q_community, 0, "SELECT uri, name FROM community");
+DB_STMT(q_community_insert, 2, "INSERT INTO community (uri, name) VALUES ($1, $2)");
+DB_STMT(q_has_admin, 0, "SELECT 1 FROM users WHERE role = 'admin' LIMIT 1");
+
+struct init_arg {
+    struct audit_actor actor;
+    const char *uri, *name, *admin_hash;
+    bool created_community, created_admin;
+    char admin_id[24];
+};
+
+static enum db_rc init_tx(struct db *db, void *arg)
+{
+    struct init_arg *a = arg;
+    PGresult *res;
+    enum db_rc rc = db_exec(db, &q_community, &res, NULL);
+    if (rc != DB_OK)
+        return rc;
+    bool have = PQntuples(res) == 1;
+    PQclear(res);
+    if (!have) {
+        const char *p[] = {a->uri, a->name};
+        if ((rc = db_exec(db, &q_community_insert, NULL, p)) != DB_OK)
+            return rc;
+        rc = audit_write(db, &a->actor, "community.create", "community", a->uri,
+                         json_pack("{s:s, s:s}", "uri", a->uri, "name", a->name));
+        if (rc != DB_OK)
+            return rc;
+        a->created_community = true;
+    }
+    if ((rc = db_exec(db, &q_has_admin, &res, NULL)) != DB_OK)
+        return rc;
+    have = PQntuples(res) == 1;
+    PQclear(res);
+    if (!have) {
+        rc = users_insert(db, &a->actor, "admin", "admin", NULL, a->admin_hash,
+                          a->admin_id);
+        if (rc != DB_OK)
+            return rc;
+        a->created_admin = true;
+    }
+    return DB_OK;
+}
+
+int cmd_init(int argc, char **argv, const char *config_path)
+{
+    static const char usage[] =
+        "usage: troth init [--community-uri URI] [--name NAME]\n"
+        "Creates the community (defaults from [community] in the config) and, "
+        "when there is no admin yet, the user \"admin\", whose password is "
+        "printed once. Running it again changes nothing.\n";
+    if (cli_wants_help(argc, argv)) {
+        fputs(usage, stdout);
+        return 0;
+    }
+    struct config cfg;
+    if (cli_load_config(&cfg, config_path))
+        return 1;
+    struct init_arg a = {.actor = cli_actor(), .uri = cfg.community_uri,
+                         .name = cfg.community_name};
+    static const struct option opts[] = {{"community-uri", required_argument, 0, 'u'},
+                                         {"name", required_argument, 0, 'n'},
+                                         {0, 0, 0, 0}};
+    optind = 0;
+    int c, rc = 2;
+    char **args = argv - 1; /* getopt expects argv[0] to be the program */
+    while ((c = getopt_long(argc + 1, args, "", opts, NULL)) != -1) {
+        if (c == 'u') a.uri = optarg;
+        else if (c == 'n') a.name = optarg;
+        else { fputs(usage, stderr); goto out; }
+    }
+    if (!a.uri || !*a.uri || !a.name || !*a.name) {
+        fprintf(stderr, "troth init: the community needs a URI and a name "
+                        "(--community-uri, --name, or [community] in %s)\n",
+                config_path);
+        goto out;
+    }
+    rc = 1;
+    password_configure(cfg.argon2_t_cost, cfg.argon2_m_cost_kib, cfg.argon2_lanes);
+    char pw[25], hash[PASSWORD_HASH_MAX];
+    password_generate(pw);
+    if (password_hash(pw, hash, sizeof hash))
+        goto out;
+    a.admin_hash = hash;
+    struct db *db = cli_open_db(&cfg);
+    if (!db)
+        goto out;
+    enum db_rc r = db_tx(db, false, init_tx, &a);
+    if (r != DB_OK) {
+        fprintf(stderr, "troth init: %s\n", db_last_error(db));
+    } else {
+        audit_seal(db, 1000);
+        if (a.created_community)
+            fprintf(stderr, "community %s (%s) created\n", a.uri, a.name);
+        else
+            fprintf(stderr, "community already initialized\n");
+        if (a.created_admin)
+            printf("admin user: admin\nadmin password: %s\n"
+                   "(shown once; change it after signing in)\n", pw);
+        rc = 0;
+    }
+    cli_wipe(pw);
+    db_close(db);
+out:
+    config_free(&cfg);
+    return rc;
+}
