@@ -28,7 +28,8 @@ DB_STMT(q_list, 8,
         "coalesce(actor_user_id::text, ''), coalesce(actor_token_id::text, ''), "
         "actor, source_ip, action, object_type, details::text, object_id, "
         "chain_seq IS NOT NULL FROM audit_events WHERE id < $1::bigint "
-        "AND ($3::text IS NULL OR action = $3 OR action LIKE $3 || '.%') "
+        "AND ($3::text IS NULL OR action = $3 "
+        "     OR left(action, length($3) + 1) = $3 || '.') "
         "AND ($4::text IS NULL OR actor = $4) "
         "AND ($5::text IS NULL OR object_type = $5) "
         "AND ($6::text IS NULL OR object_id = $6) "
@@ -43,7 +44,7 @@ static bool plain(const char *s)
     if (strlen(s) > 256)
         return false;
     for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-        if (*p < 0x20 || *p == 0x7f || *p == '%' || *p == '_')
+        if (*p < 0x20 || *p == 0x7f)
             return false;
     return true;
 }

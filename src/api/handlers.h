@@ -11,6 +11,10 @@ void h_readyz(struct req *r);
 /* openapi.c */
 void h_openapi(struct req *r);
 
+/* ui.c */
+void h_ui_index(struct req *r);
+void h_ui_asset(struct req *r);
+
 /* session.c */
 void h_session_create(struct req *r);
 void h_session_delete(struct req *r);

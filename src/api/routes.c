@@ -16,7 +16,10 @@ const struct route routes[] = {
     /* public listener: unauthenticated, served from memory */
     {"GET", "/healthz", PUB, ANY, 0, h_healthz},
     {"GET", "/readyz", PUB, ANY, 0, h_readyz},
-    /* admin listener */
+    /* admin listener: the UI's files */
+    {"GET", "/", ADM, ANY, 0, h_ui_index},
+    {"GET", "/app/{file}", ADM, ANY, 0, h_ui_asset},
+    /* admin listener: the API */
     {"GET", "/api/v1/openapi.json", ADM, ANY, 0, h_openapi},
     /* sessions and the caller */
     {"POST", "/api/v1/session", ADM, ANY, 4 * KB, h_session_create},

@@ -69,12 +69,14 @@ void db_close(struct db *db)
 {
     if (!db)
         return;
+    if (db == t_db) {
+        t_db = NULL;
+        pthread_setspecific(g_key, NULL);
+    }
     if (db->conn)
         PQfinish(db->conn);
     free(db->url);
     free(db);
-    if (db == t_db)
-        t_db = NULL;
 }
 
 static void ignore_notice(void *arg, const char *message)

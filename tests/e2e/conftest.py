@@ -15,6 +15,13 @@ def cluster():
 def server(cluster):
     s = Server(cluster)
     s.migrate()
+    s.init()
     s.start()
     yield s
     s.stop()
+
+
+@pytest.fixture(scope="session")
+def admin(server):
+    """An API client with an admin's token."""
+    return server.token("admin")

@@ -94,6 +94,8 @@ class Server:
             "database": {"url": cluster.url(db)},
             "ca": {"key_passphrase_file": str(self.dir / "ca-passphrase")},
             "community": {"uri": "urn:troth:community:e2e", "name": "E2E Community"},
+            # cheap password hashing: the tests sign in often, under ASan
+            "auth": {"argon2_t_cost": "1", "argon2_m_cost": "1024"},
         }
         for section, values in (extra or {}).items():
             sections.setdefault(section, {}).update(values)
@@ -102,6 +104,32 @@ class Server:
                 f.write(f"[{section}]\n")
                 for k, v in values.items():
                     f.write(f"{k} = {v}\n")
+
+    def init(self):
+        """Runs `troth init` once; returns the admin password (or None)."""
+        if not hasattr(self, "admin_password"):
+            r = self.cli("init")
+            assert r.returncode == 0, r.stderr
+            m = re.search(r"admin password: (\S+)", r.stdout)
+            self.admin_password = m.group(1) if m else None
+        return self.admin_password
+
+    def token(self, username="admin"):
+        """A fresh API token for a user (CLI), as an Api client."""
+        self.init()
+        r = self.cli("token", "create", "--user", username)
+        assert r.returncode == 0, r.stderr
+        return Api(self.admin, token=r.stdout.strip())
+
+    def user(self, username, role, member=None, password=None):
+        """Creates a user with the CLI and returns an Api signed in by token."""
+        self.init()
+        args = ["user", "add", username, "--role", role]
+        if member:
+            args += ["--member", member]
+        r = self.cli(*args)
+        assert r.returncode == 0, r.stderr
+        return self.token(username)
 
     def cli(self, *args, **kw):
         return troth(*args, conf=self.conf, **kw)
@@ -169,3 +197,41 @@ def problem(resp, status, kind=None):
     if kind:
         assert body["type"] == f"urn:troth:problem:{kind}", body
     return body
+
+
+class Api:
+    """A client of the admin listener: by API token, or by session (after
+    login(), sending the CSRF token on unsafe methods as the UI does)."""
+
+    def __init__(self, base, token=None):
+        self.base = base
+        self.s = requests.Session()
+        self.csrf = None
+        if token:
+            self.s.headers["Authorization"] = f"Bearer {token}"
+        self.token = token
+
+    def login(self, username, password):
+        r = self.s.post(self.base + "/api/v1/session",
+                        json={"username": username, "password": password})
+        if r.status_code == 200:
+            self.csrf = r.json()["csrf_token"]
+        return r
+
+    def request(self, method, path, csrf=True, **kw):
+        headers = kw.pop("headers", {})
+        if self.csrf and csrf and method not in ("GET", "HEAD"):
+            headers.setdefault("X-CSRF-Token", self.csrf)
+        return self.s.request(method, self.base + path, headers=headers, **kw)
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, json=None, **kw):
+        return self.request("POST", path, json=json, **kw)
+
+    def patch(self, path, json=None, **kw):
+        return self.request("PATCH", path, json=json, **kw)
+
+    def delete(self, path, **kw):
+        return self.request("DELETE", path, **kw)

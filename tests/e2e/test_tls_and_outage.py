@@ -49,8 +49,10 @@ def wait_for(fn, timeout=20):
 def test_database_outage_gives_503_then_recovers(own_cluster):
     s = Server(own_cluster)
     s.migrate()
+    api = s.token("admin")
     s.start()
     try:
+        assert api.get("/api/v1/me").status_code == 200
         assert requests.get(s.public + "/readyz").status_code == 200
         own_cluster.stop()
         r = requests.get(s.public + "/readyz")
@@ -59,8 +61,13 @@ def test_database_outage_gives_503_then_recovers(own_cluster):
         assert r.json()["checks"]["database"] == "unavailable"
         # liveness is not readiness: the process is alive
         assert requests.get(s.public + "/healthz").status_code == 200
+        # API requests get a 503 problem with Retry-After, never a hang or 500
+        r = api.get("/api/v1/me")
+        problem(r, 503, "database-unavailable")
+        assert r.headers["Retry-After"]
         own_cluster.start()
         assert wait_for(lambda: requests.get(s.public + "/readyz").status_code == 200), \
             "did not recover after the database came back"
+        assert wait_for(lambda: api.get("/api/v1/me").status_code == 200)
     finally:
         s.stop()
