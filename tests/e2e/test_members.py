@@ -218,14 +218,14 @@ def test_list_search_and_paginate(op, staff):
     assert [m["id"] for m in r.json()["items"]] == [made[1]["id"]]
     r = op.get("/api/v1/members", params={"q": tag, "status": "pending", "limit": 200})
     assert len(r.json()["items"]) == 4
-    # defaults: 50 at most
-    r = op.get("/api/v1/members")
+    # an empty q or status filters nothing; defaults: 50 at most
+    r = op.get("/api/v1/members", params={"q": "", "status": ""})
     assert r.status_code == 200 and len(r.json()["items"]) <= 50
 
 
 @pytest.mark.parametrize("params,field", [
     ({"limit": "0"}, "limit"), ({"limit": "201"}, "limit"), ({"limit": "x"}, "limit"),
-    ({"cursor": "abc"}, "cursor"), ({"status": "gone"}, "status"), ({"q": ""}, "q"),
+    ({"cursor": "abc"}, "cursor"), ({"status": "gone"}, "status"),
     ({"q": "x" * 257}, "q"), ({"q": "a\x01b"}, "q"),
 ])
 def test_bad_list_query_names_the_field(op, params, field):
