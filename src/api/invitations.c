@@ -7,13 +7,13 @@
 
 #include "api/handlers.h"
 #include "api/member_access.h"
-#include "api/paging.h"
 #include "audit/audit.h"
 #include "auth/password.h"
 #include "auth/token.h"
 #include "db/db.h"
 #include "http/http.h"
 #include "http/json_body.h"
+#include "member/member.h"
 #include "util/validate.h"
 
 #define INVITATION_DAYS_DEFAULT 7
@@ -26,12 +26,6 @@
     "CASE WHEN i.accepted_at IS NOT NULL THEN 'accepted' "                 \
     "WHEN i.expires_at <= now() THEN 'expired' ELSE 'pending' END"
 
-static json_t *str_or_null(PGresult *res, int row, int col)
-{
-    return PQgetisnull(res, row, col) ? json_null()
-                                      : json_string(PQgetvalue(res, row, col));
-}
-
 /* {id, member_id, username, email, created_at, expires_at, accepted_at,
  * accepted_user_id, status} */
 static json_t *invitation_json(PGresult *res, int row)
@@ -40,17 +34,16 @@ static json_t *invitation_json(PGresult *res, int row)
                      "id", PQgetvalue(res, row, 0),
                      "member_id", PQgetvalue(res, row, 1),
                      "username", PQgetvalue(res, row, 2),
-                     "email", str_or_null(res, row, 3),
+                     "email", json_col_or_null(res, row, 3),
                      "created_at", PQgetvalue(res, row, 4),
                      "expires_at", PQgetvalue(res, row, 5),
-                     "accepted_at", str_or_null(res, row, 6),
-                     "accepted_user_id", str_or_null(res, row, 7),
+                     "accepted_at", json_col_or_null(res, row, 6),
+                     "accepted_user_id", json_col_or_null(res, row, 7),
                      "status", PQgetvalue(res, row, 8));
 }
 
 /* ---- GET /api/v1/members/{id}/invitations ---- */
 
-DB_STMT(q_member_exists, 1, "SELECT 1 FROM members WHERE id = $1");
 DB_STMT(q_list, 3,
         "SELECT " INVITATION_COLUMNS " FROM invitations i "
         "WHERE i.member_id = $1 AND i.id < $2::bigint "
@@ -58,31 +51,7 @@ DB_STMT(q_list, 3,
 
 void h_invitations_list(struct req *r)
 {
-    const char *id = member_param(r);
-    struct page pg;
-    if (!id || page_parse(r, &pg, true))
-        return;
-    struct db *db = req_db(r);
-    const char *p0[] = {id};
-    PGresult *res;
-    enum db_rc rc = db_exec(db, &q_member_exists, &res, p0);
-    if (rc != DB_OK) {
-        reply_db_failure(r, rc);
-        return;
-    }
-    int found = PQntuples(res);
-    PQclear(res);
-    if (!found) {
-        reply_member_not_found(r, id);
-        return;
-    }
-    const char *p[] = {id, pg.after, pg.limit_plus_one};
-    if ((rc = db_exec(db, &q_list, &res, p)) != DB_OK) {
-        reply_db_failure(r, rc);
-        return;
-    }
-    reply_json(r, 200, page_result(&pg, res, invitation_json));
-    PQclear(res);
+    reply_member_list(r, &q_list, invitation_json, true);
 }
 
 /* ---- POST /api/v1/members/{id}/invitations ---- */
@@ -93,8 +62,6 @@ static const struct jfield create_fields[] = {
     {"days", JT_INT, false, 0, 1, INVITATION_DAYS_MAX},
 };
 
-DB_STMT(q_member_lock, 1,
-        "SELECT status FROM members WHERE id = $1 FOR SHARE");
 DB_STMT(q_user_exists, 1, "SELECT 1 FROM users WHERE username = $1");
 DB_STMT(q_insert, 6,
         "INSERT INTO invitations AS i (member_id, username, email, token_hash, "
@@ -115,17 +82,19 @@ static enum db_rc create_tx(struct db *db, void *arg)
     PQclear(c->row);
     c->row = NULL;
     c->why = C_OK;
-    const char *p0[] = {c->member_id};
-    PGresult *res;
-    enum db_rc rc = db_exec(db, &q_member_lock, &res, p0);
-    if (rc != DB_OK)
-        return rc;
-    if (PQntuples(res) == 0 || !strcmp(PQgetvalue(res, 0, 0), "terminated")) {
-        c->why = PQntuples(res) == 0 ? C_NO_MEMBER : C_TERMINATED;
-        PQclear(res);
+    char status[16];
+    enum db_rc rc = member_lock(db, c->member_id, status);
+    if (rc == DB_NOTFOUND) {
+        c->why = C_NO_MEMBER;
         return DB_CONFLICT;
     }
-    PQclear(res);
+    if (rc != DB_OK)
+        return rc;
+    if (!strcmp(status, "terminated")) {
+        c->why = C_TERMINATED;
+        return DB_CONFLICT;
+    }
+    PGresult *res;
     const char *p1[] = {c->username};
     if ((rc = db_exec(db, &q_user_exists, &res, p1)) != DB_OK)
         return rc;
@@ -206,16 +175,13 @@ static const struct jfield accept_fields[] = {
     {"password", JT_STRING, true, PASSWORD_MAX, 0, 0},
 };
 
-DB_STMT(q_find, 1,
-        "SELECT i.id::text, i.member_id::text, i.username, "
-        "i.accepted_at IS NOT NULL, i.expires_at <= now(), m.status "
-        "FROM invitations i JOIN members m ON m.id = i.member_id "
-        "WHERE i.token_hash = $1::bytea");
-DB_STMT(q_find_lock, 1,
-        "SELECT i.id::text, i.member_id::text, i.username, "
-        "i.accepted_at IS NOT NULL, i.expires_at <= now(), m.status "
-        "FROM invitations i JOIN members m ON m.id = i.member_id "
-        "WHERE i.token_hash = $1::bytea FOR UPDATE OF i");
+#define FIND_SQL                                                           \
+    "SELECT i.id::text, i.member_id::text, i.username, "                   \
+    "i.accepted_at IS NOT NULL, i.expires_at <= now(), m.status "          \
+    "FROM invitations i JOIN members m ON m.id = i.member_id "              \
+    "WHERE i.token_hash = $1::bytea"
+DB_STMT(q_find, 1, FIND_SQL);
+DB_STMT(q_find_lock, 1, FIND_SQL " FOR UPDATE OF i");
 DB_STMT(q_user_insert, 3,
         "INSERT INTO users (username, role, member_id, password_hash) "
         "VALUES ($1, 'member', $2, $3) "

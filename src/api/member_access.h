@@ -1,6 +1,8 @@
 /* Shared by the member handlers: who may see which member. */
 #ifndef TROTH_MEMBER_ACCESS_H
 #define TROTH_MEMBER_ACCESS_H
+#include <jansson.h>
+#include <libpq-fe.h>
 #include <stdbool.h>
 
 struct req;
@@ -17,5 +19,14 @@ bool caller_is_staff(const struct req *r);
 
 /* Replies 404 "member-not-found" for member `id`. */
 void reply_member_not_found(struct req *r, const char *id);
+
+struct db_stmt;
+
+/* GET of a list under /api/v1/members/{id}/...: checks access and the
+ * member, then answers a page of `list`, a statement taking (member id,
+ * keyset id, limit + 1) and returning the id in column 0; `row` turns a row
+ * into JSON; `desc` lists newest first. */
+void reply_member_list(struct req *r, struct db_stmt *list,
+                       json_t *(*row)(PGresult *res, int i), bool desc);
 
 #endif

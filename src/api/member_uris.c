@@ -14,21 +14,13 @@
 #include "member/member.h"
 #include "util/validate.h"
 
-DB_STMT(q_member_lock, 1,
-        "SELECT status FROM members WHERE id = $1 FOR SHARE");
-
 /* Locks the member against a concurrent status change. DB_NOTFOUND if it
  * does not exist; *terminated tells whether it is terminated. */
 static enum db_rc lock_member(struct db *db, const char *id, bool *terminated)
 {
-    const char *p[] = {id};
-    PGresult *res;
-    enum db_rc rc = db_exec(db, &q_member_lock, &res, p);
-    if (rc != DB_OK)
-        return rc;
-    rc = PQntuples(res) == 0 ? DB_NOTFOUND : DB_OK;
-    *terminated = rc == DB_OK && !strcmp(PQgetvalue(res, 0, 0), "terminated");
-    PQclear(res);
+    char status[16];
+    enum db_rc rc = member_lock(db, id, status);
+    *terminated = rc == DB_OK && !strcmp(status, "terminated");
     return rc;
 }
 
@@ -38,35 +30,9 @@ DB_STMT(q_uris_list, 3,
         "SELECT " URI_COLUMNS " FROM member_uris u "
         "WHERE u.member_id = $1 AND u.id > $2::bigint "
         "ORDER BY u.id LIMIT $3::int");
-DB_STMT(q_member_exists, 1, "SELECT 1 FROM members WHERE id = $1");
-
 void h_member_uris_list(struct req *r)
 {
-    const char *id = member_param(r);
-    struct page pg;
-    if (!id || page_parse(r, &pg, false))
-        return;
-    struct db *db = req_db(r);
-    const char *p0[] = {id};
-    PGresult *res;
-    enum db_rc rc = db_exec(db, &q_member_exists, &res, p0);
-    if (rc != DB_OK) {
-        reply_db_failure(r, rc);
-        return;
-    }
-    int found = PQntuples(res);
-    PQclear(res);
-    if (!found) {
-        reply_member_not_found(r, id);
-        return;
-    }
-    const char *p[] = {id, pg.after, pg.limit_plus_one};
-    if ((rc = db_exec(db, &q_uris_list, &res, p)) != DB_OK) {
-        reply_db_failure(r, rc);
-        return;
-    }
-    reply_json(r, 200, page_result(&pg, res, member_uri_json));
-    PQclear(res);
+    reply_member_list(r, &q_uris_list, member_uri_json, false);
 }
 
 /* ---- POST /api/v1/members/{id}/uris ---- */

@@ -35,6 +35,32 @@ void reply_member_not_found(struct req *r, const char *id)
     reply_problem(r, 404, "member-not-found", NULL, "no member %.40s", id);
 }
 
+void reply_member_list(struct req *r, struct db_stmt *list,
+                       json_t *(*row)(PGresult *res, int i), bool desc)
+{
+    const char *id = member_param(r);
+    struct page pg;
+    if (!id || page_parse(r, &pg, desc))
+        return;
+    struct db *db = req_db(r);
+    char status[16];
+    enum db_rc rc = member_status(db, id, status);
+    if (rc == DB_NOTFOUND) {
+        reply_member_not_found(r, id);
+        return;
+    }
+    PGresult *res = NULL;
+    const char *p[] = {id, pg.after, pg.limit_plus_one};
+    if (rc == DB_OK)
+        rc = db_exec(db, list, &res, p);
+    if (rc != DB_OK) {
+        reply_db_failure(r, rc);
+        return;
+    }
+    reply_json(r, 200, page_result(&pg, res, row));
+    PQclear(res);
+}
+
 /* ---- field checks beyond json_check ---- */
 
 static int check_npi(struct req *r, const json_t *v)

@@ -6,7 +6,7 @@
 #include "audit/audit.h"
 #include "util/validate.h"
 
-static json_t *str_or_null(PGresult *res, int row, int col)
+json_t *json_col_or_null(PGresult *res, int row, int col)
 {
     return PQgetisnull(res, row, col) ? json_null()
                                       : json_string(PQgetvalue(res, row, col));
@@ -19,7 +19,7 @@ json_t *member_json(PGresult *res, int row)
                      "id", PQgetvalue(res, row, 0),
                      "name", PQgetvalue(res, row, 1),
                      "organization_id", PQgetvalue(res, row, 2),
-                     "npi", str_or_null(res, row, 3),
+                     "npi", json_col_or_null(res, row, 3),
                      "contacts", contacts ? contacts : json_array(),
                      "status", PQgetvalue(res, row, 5),
                      "notes", PQgetvalue(res, row, 6),
@@ -103,7 +103,7 @@ json_t *member_uri_json(PGresult *res, int row)
                      "kind", PQgetvalue(res, row, 3),
                      "status", PQgetvalue(res, row, 4),
                      "created_at", PQgetvalue(res, row, 5),
-                     "approved_at", str_or_null(res, row, 6));
+                     "approved_at", json_col_or_null(res, row, 6));
 }
 
 DB_STMT(q_uri_owner, 1,
@@ -205,12 +205,15 @@ enum db_rc member_uris_approved(struct db *db, const char *member_id,
 }
 
 DB_STMT(q_member_status, 1, "SELECT status FROM members WHERE id = $1");
+DB_STMT(q_member_lock, 1,
+        "SELECT status FROM members WHERE id = $1 FOR SHARE");
 
-enum db_rc member_status(struct db *db, const char *member_id, char out[16])
+static enum db_rc status_of(struct db *db, struct db_stmt *st,
+                            const char *member_id, char out[16])
 {
     const char *p[] = {member_id};
     PGresult *res;
-    enum db_rc rc = db_exec(db, &q_member_status, &res, p);
+    enum db_rc rc = db_exec(db, st, &res, p);
     if (rc != DB_OK)
         return rc;
     if (PQntuples(res) == 0) {
@@ -220,4 +223,14 @@ enum db_rc member_status(struct db *db, const char *member_id, char out[16])
     snprintf(out, 16, "%s", PQgetvalue(res, 0, 0));
     PQclear(res);
     return DB_OK;
+}
+
+enum db_rc member_status(struct db *db, const char *member_id, char out[16])
+{
+    return status_of(db, &q_member_status, member_id, out);
+}
+
+enum db_rc member_lock(struct db *db, const char *member_id, char out[16])
+{
+    return status_of(db, &q_member_lock, member_id, out);
 }

@@ -21,6 +21,13 @@ struct audit_actor;
 #ifndef SQL_TIME /* in db/db.h on main; kept here until that lands */
 #define SQL_TIME(col) \
     "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+/* As member_status(), locking the row FOR SHARE until the transaction ends
+ * (a concurrent status change waits). */
+enum db_rc member_lock(struct db *db, const char *member_id, char out[16]);
+
+/* The text of a column as a JSON string, or null when SQL NULL. */
+json_t *json_col_or_null(PGresult *res, int row, int col);
+
 #endif
 
 /* ---- members ---- */
@@ -116,5 +123,12 @@ enum db_rc member_uris_approved(struct db *db, const char *member_id,
 /* The member's status ("pending", "active", ...) into out. DB_NOTFOUND if
  * there is no such member. */
 enum db_rc member_status(struct db *db, const char *member_id, char out[16]);
+
+/* As member_status(), locking the row FOR SHARE until the transaction ends
+ * (a concurrent status change waits). */
+enum db_rc member_lock(struct db *db, const char *member_id, char out[16]);
+
+/* The text of a column as a JSON string, or null when SQL NULL. */
+json_t *json_col_or_null(PGresult *res, int row, int col);
 
 #endif
