@@ -611,3 +611,24 @@ def test_cli_member_add(server, cluster, op):
         r = server.cli("member", "add", "--name", "Bad")
         assert r.returncode == 2
     assert server.cli("member", "--help").returncode == 0
+
+
+def test_member_user_sees_lookalikes_without_owner(server, op):
+    a, b = new_member(op), new_member(op)
+    host = uniq("mlook")
+    op.post(f"/api/v1/members/{a['id']}/uris", {"uri": f"https://{host}.example/x", "kind": "client"})
+    ub = make_user(server, "member", b["id"])
+    r = ub.post(f"/api/v1/members/{b['id']}/uris",
+                {"uri": f"https://{host}.example/x/", "kind": "client"})
+    assert r.status_code == 201, r.text
+    assert r.json()["lookalikes"] == [{"uri": f"https://{host}.example/x", "same_member": False}]
+
+
+def test_invitation_of_a_terminated_member_is_refused(server, cluster, op):
+    m = new_member(op)
+    inv = invite(op, m["id"])
+    op.post(f"/api/v1/members/{m['id']}/terminate")
+    with Unchanged(cluster):
+        problem(requests.post(server.admin + "/api/v1/invitations/accept",
+                              json={"token": inv["token"], "password": PASSWORD}),
+                410, "member-terminated")
