@@ -17,6 +17,7 @@ static const struct command commands[] = {
     {"init", cmd_init, "create the community and the first admin"},
     {"user", cmd_user, "add a user"},
     {"token", cmd_token, "create an API token"},
+    {"member", cmd_member, "add a member organisation (onboarding scripts)"},
     {"audit", cmd_audit, "verify or seal the audit log's hash chain"},
     {"routes", cmd_routes, "print the route table as JSON"},
     {"version", cmd_version, "print the version"},

@@ -59,4 +59,25 @@ void h_cas_list(struct req *r);
 void h_cas_crl_now(struct req *r);
 void h_profiles_list(struct req *r);
 
+/* members.c */
+void h_member_create(struct req *r);
+void h_member_list(struct req *r);
+void h_member_get(struct req *r);
+void h_member_update(struct req *r);
+void h_member_activate(struct req *r);
+void h_member_suspend(struct req *r);
+void h_member_reinstate(struct req *r);
+void h_member_terminate(struct req *r);
+
+/* member_uris.c */
+void h_member_uris_list(struct req *r);
+void h_member_uri_add(struct req *r);
+void h_member_uri_approve(struct req *r);
+void h_member_uri_delete(struct req *r);
+
+/* invitations.c */
+void h_invitations_list(struct req *r);
+void h_invitations_create(struct req *r);
+void h_invitation_accept(struct req *r);
+
 #endif

@@ -12,6 +12,7 @@
 #define STAFF_WRITE (ROLE_OPERATOR | ROLE_ADMIN)
 #define ISSUERS (ROLE_MEMBER | STAFF_WRITE)
 #define KB 1024
+#define OPS (ROLE_OPERATOR | ROLE_ADMIN)
 
 const struct route routes[] = {
     /* public listener: unauthenticated, served from memory */
@@ -62,6 +63,24 @@ const struct route routes[] = {
     /* audit log */
     {"GET", "/api/v1/audit", ADM, ROLE_ADMIN | ROLE_AUDITOR, 0, h_audit_list},
     {"GET", "/api/v1/audit/verify", ADM, ROLE_ADMIN | ROLE_AUDITOR, 0, h_audit_verify},
+    /* members (issue 3): staff and the member itself read; operators change */
+    {"GET", "/api/v1/members", ADM, USERS, 0, h_member_list},
+    {"POST", "/api/v1/members", ADM, OPS, 32 * KB, h_member_create},
+    {"GET", "/api/v1/members/{id}", ADM, USERS, 0, h_member_get},
+    {"PATCH", "/api/v1/members/{id}", ADM, OPS, 32 * KB, h_member_update},
+    {"POST", "/api/v1/members/{id}/activate", ADM, OPS, 0, h_member_activate},
+    {"POST", "/api/v1/members/{id}/suspend", ADM, OPS, 0, h_member_suspend},
+    {"POST", "/api/v1/members/{id}/reinstate", ADM, OPS, 0, h_member_reinstate},
+    {"POST", "/api/v1/members/{id}/terminate", ADM, OPS, 0, h_member_terminate},
+    /* member URIs: a member user proposes (pending) and withdraws proposals */
+    {"GET", "/api/v1/members/{id}/uris", ADM, USERS, 0, h_member_uris_list},
+    {"POST", "/api/v1/members/{id}/uris", ADM, ROLE_MEMBER | OPS, 4 * KB, h_member_uri_add},
+    {"POST", "/api/v1/members/{id}/uris/{uri_id}/approve", ADM, OPS, 0, h_member_uri_approve},
+    {"DELETE", "/api/v1/members/{id}/uris/{uri_id}", ADM, ROLE_MEMBER | OPS, 0, h_member_uri_delete},
+    /* invitations of member users */
+    {"GET", "/api/v1/members/{id}/invitations", ADM, USERS, 0, h_invitations_list},
+    {"POST", "/api/v1/members/{id}/invitations", ADM, OPS, 4 * KB, h_invitations_create},
+    {"POST", "/api/v1/invitations/accept", ADM, ANY, 4 * KB, h_invitation_accept},
 };
 
 const size_t routes_count = sizeof routes / sizeof routes[0];

@@ -9,6 +9,7 @@
 #include "ca/profiles.h"
 #include "ca/registry.h"
 #include "config.h"
+#include "member/member.h"
 #include "pki/ca.h"
 #include "pki/crl.h"
 #include "pki/csr.h"
@@ -38,7 +39,7 @@ const char *ca_err_field(const char *code)
         {"csr_malformed", "csr"}, {"csr_signature_invalid", "csr"},
         {"key_weak", "csr"}, {"key_type_not_allowed", "csr"}, {"rsa_required", "csr"},
         {"uri_invalid", "uris"}, {"uri_missing", "uris"}, {"uri_not_approved", "uris"},
-        {"uri_kind_mismatch", "uris"}, {"uri_duplicate", "uris"},
+{"uri_duplicate", "uris"},
         {"member_not_found", "member_id"}, {"member_not_active", "member_id"},
         {"profile_unknown", "profile"}, {"reason_invalid", "reason"},
         {"common_name_invalid", "common_name"}, {"key_spec_invalid", "key_type"},
@@ -69,10 +70,7 @@ static void default_cn(const char *uri, char *out, size_t len)
     snprintf(out, len, "%.64s", uri);
 }
 
-DB_STMT(q_member, 1,
-        "SELECT status, name FROM members WHERE id = $1::bigint FOR SHARE");
-DB_STMT(q_uri, 2,
-        "SELECT kind, status FROM member_uris WHERE uri = $1 AND member_id = $2::bigint");
+DB_STMT(q_member_name, 1, "SELECT name FROM members WHERE id = $1::bigint");
 DB_STMT(q_insert, 12,
         "INSERT INTO certificates (serial, ca_id, member_id, profile, subject, uris, "
         "key_description, not_before, not_after, der, fingerprint_sha256, renewed_from) "
@@ -103,44 +101,39 @@ static enum db_rc issue_tx(struct db *db, void *arg)
     struct issue_ctx *c = arg;
     const struct issue_req *rq = c->rq;
     struct pki_err *err = c->err;
-    PGresult *res;
-    enum db_rc rc = db_exec(db, &q_member, &res, (const char *[]){rq->member_id});
+    /* the member row stays locked (FOR SHARE) until commit: a concurrent
+     * suspension waits for this certificate and then holds it */
+    char status[16];
+    enum db_rc rc = member_lock(db, rq->member_id, status);
+    if (rc == DB_NOTFOUND)
+        return fail(err, 404, "member_not_found", "no such member");
     if (rc != DB_OK)
         return rc;
-    if (PQntuples(res) != 1) {
-        PQclear(res);
-        return fail(err, 404, "member_not_found", "no such member");
-    }
-    char status[16], org[257];
-    snprintf(status, sizeof status, "%s", PQgetvalue(res, 0, 0));
-    snprintf(org, sizeof org, "%s", PQgetvalue(res, 0, 1));
-    PQclear(res);
     if (strcmp(status, "active")) {
         pki_err_set(err, 422, "member_not_active",
                     "the member is %s; only active members get certificates", status);
         return DB_ERROR;
     }
-    for (size_t i = 0; i < rq->n_uris; i++) {
-        const char *p[] = {rq->uris[i], rq->member_id};
-        if ((rc = db_exec(db, &q_uri, &res, p)) != DB_OK)
-            return rc;
-        bool found = PQntuples(res) == 1;
-        unsigned kind = found ? profile_uri_kind(PQgetvalue(res, 0, 0)) : 0;
-        bool approved = found && !strcmp(PQgetvalue(res, 0, 1), "approved");
-        PQclear(res);
-        if (!approved) {
-            pki_err_set(err, 422, "uri_not_approved",
-                        "%.300s is not an approved URI of this member", rq->uris[i]);
-            return DB_ERROR;
-        }
-        if (!(kind & c->profile->uri_kinds)) {
-            pki_err_set(err, 422, "uri_kind_mismatch",
-                        "%.300s is registered as a kind of URI the %s profile does "
-                        "not take",
-                        rq->uris[i], c->profile->name);
-            return DB_ERROR;
-        }
+    size_t bad = 0;
+    rc = member_uris_approved(db, rq->member_id, c->profile->uri_kinds, rq->uris,
+                              rq->n_uris, &bad);
+    if (rc == DB_NOTFOUND) {
+        pki_err_set(err, 422, "uri_not_approved",
+                    "uris[%zu] (%.300s) is not an approved URI of this member of a kind "
+                    "the %s profile takes (%s)",
+                    bad, rq->uris[bad], c->profile->name,
+                    c->profile->uri_kinds == URI_KIND_CLIENT ? "client"
+                                                             : "server or idp");
+        return DB_ERROR;
     }
+    if (rc != DB_OK)
+        return rc;
+    PGresult *res;
+    if ((rc = db_exec(db, &q_member_name, &res, (const char *[]){rq->member_id})) != DB_OK)
+        return rc;
+    char org[257];
+    snprintf(org, sizeof org, "%s", PQntuples(res) ? PQgetvalue(res, 0, 0) : "");
+    PQclear(res);
 
     char cn[80];
     if (rq->common_name)

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "member/member.h"
 
 const struct profile *profile_find(const struct config *cfg, const char *name,
                                    struct profile *p)
@@ -11,7 +12,7 @@ const struct profile *profile_find(const struct config *cfg, const char *name,
         *p = (struct profile){"udap-client",
                               "a client app: SAN URIs are the member's approved client "
                               "URIs (the app's iss); RSA >= 2048 or EC P-256/P-384",
-                              PROFILE_URI_CLIENT, false, cfg->client_days,
+                              URI_KIND_CLIENT, false, cfg->client_days,
                               cfg->client_eku_client_auth, false};
         return p;
     }
@@ -20,19 +21,11 @@ const struct profile *profile_find(const struct config *cfg, const char *name,
                               "a FHIR server or identity provider: a SAN URI that is an "
                               "approved FHIR base URL or idp URI; RSA keys only (signed "
                               "metadata is RS256)",
-                              PROFILE_URI_SERVER | PROFILE_URI_IDP, true, cfg->server_days,
+                              URI_KIND_SERVER | URI_KIND_IDP, true, cfg->server_days,
                               cfg->server_eku_client_auth, cfg->server_eku_server_auth};
         return p;
     }
     return NULL;
-}
-
-unsigned profile_uri_kind(const char *kind)
-{
-    if (!strcmp(kind, "client")) return PROFILE_URI_CLIENT;
-    if (!strcmp(kind, "server")) return PROFILE_URI_SERVER;
-    if (!strcmp(kind, "idp")) return PROFILE_URI_IDP;
-    return 0;
 }
 
 json_t *profiles_json(const struct config *cfg)
@@ -43,9 +36,9 @@ json_t *profiles_json(const struct config *cfg)
         struct profile p;
         profile_find(cfg, names[i], &p);
         json_t *kinds = json_array(), *eku = json_array(), *keys = json_array();
-        if (p.uri_kinds & PROFILE_URI_CLIENT) json_array_append_new(kinds, json_string("client"));
-        if (p.uri_kinds & PROFILE_URI_SERVER) json_array_append_new(kinds, json_string("server"));
-        if (p.uri_kinds & PROFILE_URI_IDP) json_array_append_new(kinds, json_string("idp"));
+        if (p.uri_kinds & URI_KIND_CLIENT) json_array_append_new(kinds, json_string("client"));
+        if (p.uri_kinds & URI_KIND_SERVER) json_array_append_new(kinds, json_string("server"));
+        if (p.uri_kinds & URI_KIND_IDP) json_array_append_new(kinds, json_string("idp"));
         if (p.eku_client_auth) json_array_append_new(eku, json_string("clientAuth"));
         if (p.eku_server_auth) json_array_append_new(eku, json_string("serverAuth"));
         static const char *all[] = {"RSA-2048", "RSA-3072", "RSA-4096", "EC-P256", "EC-P384"};

@@ -9,15 +9,11 @@ struct config;
 struct profile {
     const char *name;
     const char *description;
-    unsigned uri_kinds;  /* PROFILE_URI_* bits a SAN URI's registration may have */
+    unsigned uri_kinds;  /* URI_KIND_* bits (member/member.h) a SAN URI may have */
     bool rsa_only;       /* udap-server: signed metadata is RS256 */
     unsigned days;
     bool eku_client_auth, eku_server_auth;
 };
-
-#define PROFILE_URI_CLIENT 1u
-#define PROFILE_URI_SERVER 2u
-#define PROFILE_URI_IDP 4u
 
 /* The profile named `name` under this configuration, or NULL. */
 const struct profile *profile_find(const struct config *cfg, const char *name,
@@ -25,8 +21,5 @@ const struct profile *profile_find(const struct config *cfg, const char *name,
 
 /* {items: [{name, description, uri_kinds, key_types, days, eku}]} */
 json_t *profiles_json(const struct config *cfg);
-
-/* The PROFILE_URI_* bit of a member URI kind ("client", ...), or 0. */
-unsigned profile_uri_kind(const char *kind);
 
 #endif
