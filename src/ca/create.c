@@ -71,11 +71,12 @@ static void new_ca_free(struct new_ca *c)
     free(c->key_pem);
 }
 
-static int finish(struct new_ca *c, const char *pass, struct pki_err *e)
+static int finish(struct new_ca *c, const char *pass, unsigned iterations,
+                  struct pki_err *e)
 {
     if (!c->cert || pki_cert_der(c->cert, &c->der, &c->der_len, e))
         return -1;
-    if (!(c->key_pem = pki_key_encrypt_pem(c->key, pass, e)))
+    if (!(c->key_pem = pki_key_encrypt_pem_iter(c->key, pass, (int)iterations, e)))
         return -1;
     ca_name_string(X509_get_subject_name(c->cert), c->subject, sizeof c->subject);
     pki_fingerprint_sha256(c->der, c->der_len, false, c->fingerprint);
@@ -172,14 +173,14 @@ int ca_create_hierarchy(struct db *db, const struct config *cfg, const char *nam
     if (!(cas[0].key = pki_key_generate(root_spec, &e)) ||
         !(rn = pki_name_org_cn(name, cn, &e)) ||
         !(cas[0].cert = pki_ca_make_root(cas[0].key, rn, CA_ROOT_DAYS, &e)) ||
-        finish(&cas[0], pass, &e))
+        finish(&cas[0], pass, cfg->key_kdf_iterations, &e))
         goto out;
     snprintf(cn, sizeof cn, "%.250s Issuing CA", name);
     if (!(cas[1].key = pki_key_generate(issuing_spec, &e)) ||
         !(in = pki_name_org_cn(name, cn, &e)) ||
         !(cas[1].cert = pki_ca_make_issuing(cas[1].key, in, CA_ISSUING_DAYS, cas[0].cert,
                                             cas[0].key, root_crl, root_crt, &e)) ||
-        finish(&cas[1], pass, &e))
+        finish(&cas[1], pass, cfg->key_kdf_iterations, &e))
         goto out;
     struct store_arg a = {cas, 2, actor, false, false};
     enum db_rc drc = db_tx(db, DB_READ_COMMITTED, store_tx, &a);
@@ -275,7 +276,7 @@ int ca_import(struct db *db, const struct config *cfg, const char *id,
     }
     if (!(pass = ca_passphrase_read(cfg->key_passphrase_file, err, errlen)))
         goto out;
-    if (finish(&c, pass, &e))
+    if (finish(&c, pass, cfg->key_kdf_iterations, &e))
         goto out;
     struct store_arg a = {&c, 1, actor, false, true};
     enum db_rc drc = db_tx(db, DB_READ_COMMITTED, store_tx, &a);
