@@ -1,0 +1,349 @@
+"""The authorization matrix: every route of `troth routes` x every kind of
+caller -> the expected status. The routes are read from the binary at
+collection time, so a new route is tested the day it is added; a route this
+file cannot fill (an unknown path parameter, a body-less state change with
+no factory) fails loudly instead of being skipped.
+
+How a call is made harmless:
+  - routes that take a body get `{}`: an authorized caller stops at input
+    validation (400/422), which proves it got past authorization without
+    changing anything;
+  - body-less state changes (activate, approve, DELETE, unhold, ...) get a
+    fresh object per call from a factory, so the order of calls does not
+    matter;
+  - member B probes member A's objects with a body that *would* be valid
+    where the handler validates the body before it looks the object up
+    (otherwise B would stop at 400 and we would prove nothing about the
+    404); those objects are fresh or checked unchanged afterwards.
+
+The expectation, in order:
+  1. a public-listener route: every caller gets the anonymous answer, which
+     is neither 401 nor 403 (the public listener never authenticates);
+  2. an exception from EXCEPTIONS (rules finer than the route table);
+  3. a role not in the route's roles: anonymous 401, anyone else 403;
+  4. member B on member A's object (a route members may use): 404;
+  5. otherwise: not 401, 403 or 404 (and never 5xx).
+"""
+import base64
+import itertools
+import json
+import os
+import subprocess
+import uuid
+
+import pytest
+import requests
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from harness import BIN, ROOT, Api, problem
+
+PASSWORD = "matrix password of some length"
+CALLERS = ("anonymous", "memberA", "memberB", "auditor", "operator", "admin")
+ROLE_OF = {"anonymous": "anonymous", "memberA": "member", "memberB": "member",
+           "auditor": "auditor", "operator": "operator", "admin": "admin"}
+_n = itertools.count()
+
+
+def uniq(prefix):
+    return f"{prefix}{os.getpid()}x{next(_n)}"
+
+
+def route_table():
+    out = subprocess.run([BIN, "routes"], capture_output=True, text=True, check=True)
+    table = json.loads(out.stdout)
+    assert table, "troth routes printed an empty table"
+    return table
+
+
+ROUTES = route_table()
+
+
+def route_id(r):
+    return f'{r["method"]} {r["pattern"]}'
+
+
+# ---- rules finer than the route table ----
+#
+# (method, pattern, caller) -> the status the handler answers although the
+# route table lets the caller in. Keep each with a pointer to the code.
+EXCEPTIONS = {
+    # A user revokes only its own API tokens; an admin anyone's. The token
+    # here belongs to member A's user, so other non-admins do not find it.
+    # src/api/tokens.c h_tokens_delete (q_revoke filters by owner unless admin)
+    ("DELETE", "/api/v1/tokens/{id}", "auditor"): 404,
+    ("DELETE", "/api/v1/tokens/{id}", "operator"): 404,
+}
+
+
+def csr_pem(cn="matrix"):
+    key = ec.generate_private_key(ec.SECP256R1())
+    csr = (x509.CertificateSigningRequestBuilder()
+           .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)]))
+           .sign(key, hashes.SHA256()))
+    return csr.public_bytes(serialization.Encoding.PEM).decode()
+
+
+class World:
+    """Member A and B, one client per caller, and factories of fresh
+    objects owned by member A. Built once per module."""
+
+    def __init__(self, server, admin):
+        self.server, self.admin = server, admin
+        self.a = self.new_member("active")
+        self.b = self.new_member("active")
+        self.a_uri = self.add_uri(self.a["id"])
+        self.b_uri = self.add_uri(self.b["id"])
+        self.users, self.clients = {}, {"anonymous": Api(server.admin)}
+        for caller in CALLERS[1:]:
+            role = ROLE_OF[caller]
+            body = {"username": uniq(f"mx-{caller}-"), "role": role, "password": PASSWORD}
+            if caller == "memberA":
+                body["member_id"] = self.a["id"]
+            if caller == "memberB":
+                body["member_id"] = self.b["id"]
+            r = admin.post("/api/v1/users", json=body)
+            assert r.status_code == 201, r.text
+            self.users[caller] = r.json()
+            self.clients[caller] = Api(server.admin, token=self.token_of(caller)["token"])
+        self.cert = self.new_cert()
+
+    # -- factories (each call makes a fresh object) --
+
+    def new_member(self, status="pending"):
+        r = self.admin.post("/api/v1/members", json={
+            "name": uniq("Matrix Org "), "organization_id": f"https://{uniq('mx')}.example/"})
+        assert r.status_code == 201, r.text
+        m = r.json()
+        for step in {"pending": [], "active": ["activate"],
+                     "suspended": ["activate", "suspend"]}[status]:
+            r = self.admin.post(f"/api/v1/members/{m['id']}/{step}")
+            assert r.status_code == 200, r.text
+        return m
+
+    def add_uri(self, member_id, by=None):
+        """An approved client URI (added by the admin), or a pending one
+        (proposed by the member user `by`)."""
+        client = self.admin if by is None else self.clients[by]
+        r = client.post(f"/api/v1/members/{member_id}/uris",
+                        json={"uri": f"https://{uniq('app')}.example/client", "kind": "client"})
+        assert r.status_code == 201, r.text
+        return r.json()
+
+    def token_of(self, caller):
+        r = self.admin.post("/api/v1/tokens", json={"name": uniq("mx"),
+                                                    "user_id": self.users[caller]["id"]})
+        assert r.status_code == 201, r.text
+        return r.json()
+
+    def new_cert(self, hold=False):
+        r = self.admin.post("/api/v1/certificates", json=self.issue_body())
+        assert r.status_code == 201, r.text
+        c = r.json()
+        if hold:
+            r = self.admin.post(f"/api/v1/certificates/{c['serial']}/revoke",
+                                json={"reason": "certificateHold"})
+            assert r.status_code == 200 and r.json()["status"] == "on_hold", r.text
+        return c
+
+    def cert_status(self, serial):
+        return self.admin.get(f"/api/v1/certificates/{serial}").json()["status"]
+
+    def no_new_certs(self):
+        """A check that member A got no certificate meanwhile."""
+        def count():
+            r = self.admin.get("/api/v1/certificates",
+                               params={"member_id": self.a["id"], "limit": 200})
+            return len(r.json()["items"])
+        before = count()
+        return lambda: assert_equal(count(), before)
+
+    def issue_body(self):
+        return {"member_id": self.a["id"], "profile": "udap-client", "csr": csr_pem(),
+                "uris": [self.a_uri["uri"]]}
+
+
+@pytest.fixture(scope="module")
+def world(server, admin):
+    return World(server, admin)
+
+
+class Call:
+    """One request of the matrix: the path with its parameters filled, the
+    body, whether the object is member A's, and a check run afterwards."""
+
+    def __init__(self, path, body=None, a_owned=False, after=None):
+        self.path, self.body, self.a_owned, self.after = path, body, a_owned, after
+
+
+def fill(pattern, values):
+    for k, v in values.items():
+        pattern = pattern.replace("{" + k + "}", str(v))
+    assert "{" not in pattern, f"no value for a parameter of {pattern}"
+    return pattern
+
+
+def member_b_may_reach(route):
+    return "member" in route["roles"]
+
+
+def plan(route, caller, w):
+    """Builds the Call for one cell of the matrix. Raises for a route it
+    does not know how to fill: a new route needs a line here."""
+    m, p = route["method"], route["pattern"]
+    takes_body = route["body_limit"] > 0
+    body = {} if takes_body else None
+    unsafe = m not in ("GET", "HEAD")
+    b_probe = caller == "memberB"
+    A = w.a["id"]
+
+    # body-less state changes: a fresh object per call
+    if unsafe and not takes_body:
+        if p.startswith("/api/v1/members/{id}/") and p.count("/") == 5:
+            # activate / suspend / reinstate / terminate: a member in the
+            # state the action starts from
+            action = p.rsplit("/", 1)[1]
+            start = {"activate": "pending", "suspend": "active",
+                     "reinstate": "suspended", "terminate": "active"}[action]
+            return Call(fill(p, {"id": w.new_member(start)["id"]}))
+        if p in ("/api/v1/members/{id}/uris/{uri_id}/approve",
+                 "/api/v1/members/{id}/uris/{uri_id}"):
+            uri = w.add_uri(A, by="memberA")  # pending: the member may withdraw it
+            return Call(fill(p, {"id": A, "uri_id": uri["id"]}), a_owned=True)
+        if p == "/api/v1/certificates/{serial}/unhold":
+            c = w.new_cert(hold=True)
+            return Call(fill(p, {"serial": c["serial"]}), a_owned=True)
+        if p == "/api/v1/tokens/{id}":
+            t = w.token_of("memberA")
+            return Call(fill(p, {"id": t["id"]}), a_owned=True)
+        if p == "/api/v1/cas/{id}/crl":
+            # no object to create: regenerating the CRL changes no decision
+            return Call(fill(p, {"id": "issuing"}))
+        if p == "/api/v1/session":
+            # the matrix's callers use API tokens: there is no session to end
+            return Call(p)
+        raise AssertionError(f"no factory for the body-less state change {m} {p}: "
+                             "add one to plan() in test_authz_matrix.py")
+
+    # member B reaching for A's objects where the handler reads the body
+    # before it looks the object up: a body that would otherwise succeed
+    if b_probe and m == "POST" and p == "/api/v1/certificates":
+        return Call(p, w.issue_body(), a_owned=True, after=w.no_new_certs())
+    if b_probe and p == "/api/v1/certificates/keygen":
+        body = {k: v for k, v in w.issue_body().items() if k != "csr"}
+        body.update(key_type="EC-P256", passphrase="matrix passphrase")
+        return Call(p, body, a_owned=True, after=w.no_new_certs())
+    if b_probe and p == "/api/v1/certificates/{serial}/revoke":
+        c = w.new_cert()
+        return Call(fill(p, {"serial": c["serial"]}), {"reason": "keyCompromise"},
+                    a_owned=True,
+                    after=lambda: assert_equal(w.cert_status(c["serial"]), "valid"))
+    if b_probe and p == "/api/v1/certificates/{serial}/renew":
+        return Call(fill(p, {"serial": w.cert["serial"]}), {"csr": csr_pem()},
+                    a_owned=True, after=w.no_new_certs())
+
+    # everything else: fixed objects of member A
+    if p.startswith("/api/v1/members/{id}"):
+        return Call(fill(p, {"id": A}), body, a_owned=True)
+    if p.startswith("/api/v1/certificates/{serial}"):
+        return Call(fill(p, {"serial": w.cert["serial"]}), body, a_owned=True)
+    if p.startswith("/api/v1/users/{id}"):
+        return Call(fill(p, {"id": w.users["memberA"]["id"]}), body)
+    if p in ("/crl/{ca}.crl", "/ca/{ca}.crt"):
+        return Call(fill(p, {"ca": "issuing"}))
+    if p == "/app/{file}":
+        return Call(fill(p, {"file": "main.js"}))
+    if p == "/api/v1/certificates" or p == "/api/v1/certificates/keygen":
+        return Call(p, body, a_owned=False)  # {}: stops at validation for all
+    assert "{" not in p, (f"no value for the parameters of {m} {p}: "
+                          "add them to plan() in test_authz_matrix.py")
+    return Call(p, body)
+
+
+def assert_equal(a, b):
+    assert a == b, (a, b)
+
+
+def send(route, caller, call, w, server):
+    base = server.public if route["listeners"] == ["public"] else server.admin
+    assert route["listeners"] in (["public"], ["admin"]), route
+    client = w.clients[caller]
+    kw = {"json": call.body} if call.body is not None else {}
+    return client.s.request(route["method"], base + call.path, timeout=30, **kw)
+
+
+def expected(route, caller, call):
+    """The status (int) or 'allowed' for one cell."""
+    key = (route["method"], route["pattern"], caller)
+    if key in EXCEPTIONS:
+        return EXCEPTIONS[key]
+    role = ROLE_OF[caller]
+    if role not in route["roles"]:
+        return 401 if caller == "anonymous" else 403
+    if caller == "memberB" and call.a_owned and member_b_may_reach(route):
+        return 404
+    return "allowed"
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+@pytest.mark.parametrize("route", ROUTES, ids=route_id)
+def test_matrix(route, caller, world, server):
+    call = plan(route, caller, world)
+    r = send(route, caller, call, world, server)
+    cell = f"{route_id(route)} as {caller} -> {r.status_code} {r.text[:300]}"
+    assert r.status_code < 500, cell
+    if route["listeners"] == ["public"]:
+        anon = send(route, "anonymous", call, world, server)
+        assert anon.status_code not in (401, 403), cell
+        assert r.status_code == anon.status_code, cell
+        assert r.status_code == 200, cell  # every public object named here exists
+    else:
+        want = expected(route, caller, call)
+        if want == "allowed":
+            assert r.status_code not in (401, 403, 404), cell
+        else:
+            assert r.status_code == want, cell
+            body = problem(r, want)
+            if want == 401:
+                assert body["type"] == "urn:troth:problem:unauthenticated", cell
+            if want == 403 and (route["method"], route["pattern"], caller) not in EXCEPTIONS:
+                assert body["type"] == "urn:troth:problem:forbidden", cell
+            if want == 404:
+                assert body["type"].endswith("not-found"), cell
+    if call.after:
+        call.after()
+
+
+def test_every_route_is_planned_for_every_caller():
+    """The matrix above is generated from the table: no route may be left
+    out (a parametrization that silently shrank would hide one)."""
+    seen = {route_id(r) for r in ROUTES}
+    assert len(seen) == len(ROUTES), "duplicate routes in the table"
+    for r in ROUTES:
+        assert set(r["roles"]) <= set(ROLE_OF.values()), r
+        assert r["listeners"] in (["public"], ["admin"]), r
+        if r["listeners"] == ["public"]:
+            assert r["method"] == "GET" and "anonymous" in r["roles"], r
+
+
+# ---- the table and the OpenAPI document agree ----
+
+def test_route_roles_are_documented_in_openapi():
+    doc = json.loads((ROOT / "assets/openapi.json").read_text())
+    everyone = {"anonymous", "member", "auditor", "operator", "admin"}
+    wrong = []
+    for r in ROUTES:
+        op = doc["paths"].get(r["pattern"], {}).get(r["method"].lower())
+        assert op is not None, f"{route_id(r)} is not in assets/openapi.json"
+        documented = {x.replace(" (own)", "") for x in op.get("x-roles", [])}
+        # "anonymous" documents a route open to every caller
+        if "anonymous" in documented:
+            documented = everyone
+        if not set(r["roles"]) <= documented:
+            wrong.append(f"{route_id(r)}: table {r['roles']} vs x-roles {op.get('x-roles')}")
+        if documented != set(r["roles"]):
+            wrong.append(f"{route_id(r)}: x-roles {op.get('x-roles')} promise more than "
+                         f"the table's {r['roles']}")
+    assert not wrong, "\n".join(wrong)
