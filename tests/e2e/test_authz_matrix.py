@@ -303,6 +303,9 @@ def test_matrix(route, caller, world, server):
         want = expected(route, caller, call)
         if want == "allowed":
             assert r.status_code not in (401, 403, 404), cell
+            if call.body == {}:
+                # past authorization, stopped by validation: nothing changed
+                assert r.status_code in (400, 422), cell
         else:
             assert r.status_code == want, cell
             body = problem(r, want)
@@ -347,3 +350,141 @@ def test_route_roles_are_documented_in_openapi():
             wrong.append(f"{route_id(r)}: x-roles {op.get('x-roles')} promise more than "
                          f"the table's {r['roles']}")
     assert not wrong, "\n".join(wrong)
+
+
+# ---- rules finer than the route table, probed with real bodies ----
+#
+# (caller, method, path, body, status, problem kind or None, check of the
+# JSON answer or None). {name} in a path or body is an object of World.resolve.
+FINER = [
+    # A member revokes its own certificate ...
+    # src/api/certificate_status.c h_certificates_revoke -> ca_revoke(only_member)
+    ("memberA", "POST", "/api/v1/certificates/{fresh_cert}/revoke",
+     {"reason": "keyCompromise"}, 200, None, lambda j: j["status"] == "revoked"),
+    # ... but may not put it on hold: src/ca/issue.c ca_revoke "hold_not_allowed"
+    ("memberA", "POST", "/api/v1/certificates/{fresh_cert}/revoke",
+     {"reason": "certificateHold"}, 403, "hold-not-allowed", None),
+    # that refusal comes before the lookup, so it tells member B nothing:
+    # the same answer for A's certificate and for none at all
+    ("memberB", "POST", "/api/v1/certificates/{fresh_cert}/revoke",
+     {"reason": "certificateHold"}, 403, "hold-not-allowed", None),
+    ("memberB", "POST", "/api/v1/certificates/ffffffff0000/revoke",
+     {"reason": "certificateHold"}, 403, "hold-not-allowed", None),
+    # a member proposes URIs for its own member, pending until approved:
+    # src/api/member_uris.c h_member_uri_add (.approved = staff)
+    ("memberA", "POST", "/api/v1/members/{A}/uris",
+     {"uri": "{new_uri}", "kind": "client"}, 201, None, lambda j: j["status"] == "pending"),
+    # an operator's are approved at once
+    ("operator", "POST", "/api/v1/members/{A}/uris",
+     {"uri": "{new_uri}", "kind": "client"}, 201, None, lambda j: j["status"] == "approved"),
+    # a member withdraws pending URIs, not approved ones:
+    # src/api/member_uris.c delete_tx / reply_uri_failure (member_only)
+    ("memberA", "DELETE", "/api/v1/members/{A}/uris/{approved_uri}", None, 403,
+     "forbidden", None),
+    # tokens for someone else: an admin only: src/api/tokens.c h_tokens_create
+    ("operator", "POST", "/api/v1/tokens", {"name": "x", "user_id": "{memberA_user}"},
+     403, "forbidden", None),
+    ("memberB", "POST", "/api/v1/tokens", {"name": "x", "user_id": "{memberA_user}"},
+     403, "forbidden", None),
+    ("admin", "POST", "/api/v1/tokens", {"name": "x", "user_id": "{memberA_user}"},
+     201, None, lambda j: j["token"]),
+    # one's own token anyone may revoke: src/api/tokens.c h_tokens_delete
+    ("operator", "DELETE", "/api/v1/tokens/{operator_token}", None, 204, None, None),
+    ("auditor", "DELETE", "/api/v1/tokens/{auditor_token}", None, 204, None, None),
+    # a member user issues only for its own member (the member is in the
+    # body): src/ca/issue.c ca_issue (only_member) -> 404, never 403
+    ("memberA", "POST", "/api/v1/certificates", "{issue_for_B}", 404,
+     "member-not-found", None),
+]
+
+
+def resolve(w, value):
+    """Replaces {name} placeholders in a path or a body with fresh or fixed
+    objects of the world."""
+    names = {
+        "A": lambda: w.a["id"],
+        "fresh_cert": lambda: w.new_cert()["serial"],
+        "new_uri": lambda: f"https://{uniq('fine')}.example/client",
+        "approved_uri": lambda: w.add_uri(w.a["id"])["id"],
+        "memberA_user": lambda: w.users["memberA"]["id"],
+        "operator_token": lambda: w.token_of("operator")["id"],
+        "auditor_token": lambda: w.token_of("auditor")["id"],
+        "issue_for_B": lambda: dict(w.issue_body(), member_id=w.b["id"],
+                                    uris=[w.b_uri["uri"]]),
+    }
+    if isinstance(value, dict):
+        return {k: resolve(w, v) for k, v in value.items()}
+    if not isinstance(value, str):
+        return value
+    if value.startswith("{") and value.endswith("}") and value[1:-1] in names:
+        return names[value[1:-1]]()
+    for name, make in names.items():
+        if "{" + name + "}" in value:
+            value = value.replace("{" + name + "}", str(make()))
+    return value
+
+
+@pytest.mark.parametrize("caller,method,path,body,status,kind,check", FINER,
+                         ids=[f"{f[0]} {f[1]} {f[2]} {f[5] or f[4]}" for f in FINER])
+def test_finer_rules(world, server, caller, method, path, body, status, kind, check):
+    kw = {"json": resolve(world, body)} if body is not None else {}
+    r = world.clients[caller].s.request(method, server.admin + resolve(world, path), **kw)
+    assert r.status_code == status, (r.status_code, r.text)
+    if kind:
+        problem(r, status, kind)
+    if check:
+        assert check(r.json()), r.text
+
+
+def test_lists_show_a_member_only_its_own(world):
+    a, b = world.clients["memberA"], world.clients["memberB"]
+    world.new_cert()
+    # src/api/certificate_read.c h_certificates_list: member_id is forced
+    for params in ({}, {"member_id": world.b["id"]}):
+        items = a.get("/api/v1/certificates", params=params).json()["items"]
+        assert items and {c["member_id"] for c in items} == {world.a["id"]}, params
+    assert b.get("/api/v1/certificates").json()["items"] == []
+    assert b.get("/api/v1/certificates",
+                 params={"member_id": world.a["id"]}).json()["items"] == []
+    # src/api/members.c h_member_list
+    assert [m["id"] for m in b.get("/api/v1/members").json()["items"]] == [world.b["id"]]
+    # src/api/tokens.c h_tokens_list: one's own; ?user_id= is for admins
+    mine = b.get("/api/v1/tokens", params={"user_id": world.users["memberA"]["id"]})
+    assert {t["user_id"] for t in mine.json()["items"]} == {world.users["memberB"]["id"]}
+    theirs = world.admin.get("/api/v1/tokens",
+                             params={"user_id": world.users["memberA"]["id"]}).json()
+    assert {t["user_id"] for t in theirs["items"]} == {world.users["memberA"]["id"]}
+    # another member's 404 looks exactly like the 404 of nothing at all
+    serial = world.cert["serial"]
+    for suffix in ("", ".pem", ".der", ".chain.pem"):
+        theirs = problem(b.get(f"/api/v1/certificates/{serial}{suffix}"), 404)
+        nothing = problem(b.get(f"/api/v1/certificates/ffffffff0000{suffix}"), 404)
+        assert theirs == nothing
+
+
+# ---- CSRF: a session cookie without X-CSRF-Token on every unsafe route ----
+
+UNSAFE_ADMIN_ROUTES = [r for r in ROUTES if r["listeners"] == ["admin"]
+                       and r["method"] not in ("GET", "HEAD")]
+
+
+@pytest.fixture(scope="module")
+def admin_session(world, server):
+    name = uniq("mx-session-admin")
+    r = world.admin.post("/api/v1/users", json={"username": name, "role": "admin",
+                                                "password": PASSWORD})
+    assert r.status_code == 201, r.text
+    s = Api(server.admin)
+    assert s.login(name, PASSWORD).status_code == 200
+    return s
+
+
+@pytest.mark.parametrize("route", UNSAFE_ADMIN_ROUTES, ids=route_id)
+def test_csrf_token_is_required_on_every_unsafe_route(route, world, server,
+                                                      admin_session):
+    call = plan(route, "admin", world)
+    kw = {"json": call.body} if call.body is not None else {}
+    r = admin_session.request(route["method"], call.path, csrf=False, **kw)
+    problem(r, 403, "csrf-token-missing")
+    # the session itself still works (and an admin was refused only for CSRF)
+    assert admin_session.get("/api/v1/me").json()["role"] == "admin"
