@@ -14,7 +14,7 @@ import requests
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from cryptography.x509.oid import ExtensionOID, NameOID
+from cryptography.x509.oid import CRLEntryExtensionOID, ExtensionOID, NameOID
 
 _n = itertools.count()
 
@@ -240,7 +240,8 @@ def crl_entry(crl, serial_hex):
 
 def crl_reason(entry):
     try:
-        return entry.extensions.get_extension_for_oid(ExtensionOID.CRL_REASON).value.reason.name
+        return entry.extensions.get_extension_for_oid(
+            CRLEntryExtensionOID.CRL_REASON).value.reason.value
     except x509.ExtensionNotFound:
         return None
 
