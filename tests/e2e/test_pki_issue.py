@@ -236,7 +236,17 @@ def actors(community):
 _RSA = rsa_key()
 
 
+_refusals = {}
+
+
 def refusals(actors):
+    """The refused requests, built once per module (key generation is slow)."""
+    if id(actors) not in _refusals:
+        _refusals[id(actors)] = _build_refusals(actors)
+    return _refusals[id(actors)]
+
+
+def _build_refusals(actors):
     a, ua, b, ub = actors["a"], actors["ua"], actors["b"], actors["ub"]
     client, server_uri = ua["client"], ua["server"]
     ok_csr = lambda: csr_pem(_RSA)  # noqa: E731
