@@ -42,7 +42,6 @@ static const struct key keys[] = {
     {"ca", "crl_validity_hours", K_UINT, OFF(crl_validity_hours), 1, 24 * 366},
     {"ca", "crl_refresh_hours", K_UINT, OFF(crl_refresh_hours), 1, 24 * 366},
     {"ca", "signer_workers", K_UINT, OFF(signer_workers), 0, 64},
-    {"ca", "signer_user", K_STR, OFF(signer_user), 0, 0},
     {"profiles", "udap_client_days", K_UINT, OFF(client_days), 1, 3650},
     {"profiles", "udap_server_days", K_UINT, OFF(server_days), 1, 3650},
     {"profiles", "udap_client_eku_client_auth", K_BOOL, OFF(client_eku_client_auth), 0, 0},
@@ -109,7 +108,6 @@ static void defaults(struct config *c)
     c->crl_refresh_hours = 24;
     c->client_days = 365;
     c->server_days = 365;
-    set_str(&c->signer_user, "nobody");
 }
 
 static const struct config *g_current;

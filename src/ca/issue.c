@@ -165,14 +165,8 @@ static enum db_rc issue_tx(struct db *db, void *arg)
     int prc = pki_random_serial(spec.serial) ||
               pki_leaf_build_tbs(&spec, c->ca->cert, &tbs, &tbs_len, &alg, &alg_len, err) ||
               signer_sign_cert(c->pool, c->ca->id, tbs, tbs_len, &der, &der_len, err);
-    char subj[512] = "";
-    BIO *b = BIO_new(BIO_s_mem());
-    if (b) {
-        X509_NAME_print_ex(b, subject, 0, XN_FLAG_RFC2253);
-        int n = BIO_read(b, subj, sizeof subj - 1);
-        subj[n > 0 ? n : 0] = 0;
-        BIO_free(b);
-    }
+    char subj[512];
+    ca_name_string(subject, subj, sizeof subj);
     X509_NAME_free(subject);
     free(tbs);
     if (prc) {
