@@ -20,7 +20,8 @@ _n = itertools.count()
 
 
 def uniq(prefix):
-    return f"{prefix}{os.getpid()}x{next(_n)}"
+    """Unique per run; "pki" keeps these apart from other modules' names."""
+    return f"{prefix}pki{os.getpid()}x{next(_n)}"
 
 
 # ---- keys and CSRs ----
