@@ -151,6 +151,11 @@ static enum db_rc issue_tx(struct db *db, void *arg)
     time_t now = time(NULL);
     spec.not_before = now - BACKDATE_SECONDS;
     spec.not_after = now + (time_t)c->profile->days * 86400;
+    /* clamp here as pki_leaf_build_tbs does, so that the row and the answer
+     * carry the validity that is in the certificate (a CA made less than 5
+     * minutes ago starts after now - BACKDATE_SECONDS) */
+    if (spec.not_before < c->ca->not_before)
+        spec.not_before = c->ca->not_before;
     if (spec.not_after > c->ca->not_after)
         spec.not_after = c->ca->not_after;
     unsigned char *tbs = NULL, *der = NULL;
