@@ -330,10 +330,6 @@ def test_member_lifecycle_holds_releases_and_withdraws(server, admin, community)
     assert "certificate revoked" in rp.openssl_verify()[1]
 
 
-@pytest.mark.xfail(strict=True, reason=
-    "reinstating a member lifts every hold on its certificates, also holds staff "
-    "placed before the suspension (ca_member_status_changed updates all on_hold "
-    "rows; the suspension's holds are not told apart without a new column)")
 def test_suspended_member_cert_held_by_staff_stays_held_after_reinstate(server, admin,
                                                                          community):
     """A hold placed by staff before a suspension is not lifted by the
