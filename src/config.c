@@ -93,7 +93,7 @@ static void defaults(struct config *c)
     c->threads = 0;
     c->connection_timeout = 30;
     c->connection_memory_limit = 64 * 1024;
-    c->per_ip_connection_limit = 0;
+    c->per_ip_connection_limit = 256;
     c->connection_limit = 1024;
     c->access_log = true;
     c->argon2_t_cost = 3;
