@@ -59,8 +59,10 @@ int signer_spawn_exec(struct signer_pool *pool, int child_fd, pid_t *pid)
     return rc == 0 ? 0 : -1;
 }
 
-/* Make worker w live: socketpair, spawn, INIT. The slot is W_STARTING (not borrowable). */
-static int start_worker(struct signer_pool *pool, struct worker *w, signer_spawn_fn spawn, struct pki_err *err)
+/* Make worker w live, in two halves so a pool's workers decrypt their keys
+ * (PBKDF2) in parallel: socketpair, spawn and send INIT; then await the answer.
+ * The slot is W_STARTING (not borrowable). */
+static int spawn_worker(struct signer_pool *pool, struct worker *w, signer_spawn_fn spawn, struct pki_err *err)
 {
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
@@ -75,17 +77,36 @@ static int start_worker(struct signer_pool *pool, struct worker *w, signer_spawn
         return pki_err_set(err, 503, "signer_unavailable", "could not start a signer process");
     }
     w->pid = pid;
-    struct proto_frame resp;
-    unsigned status = 0;
-    rc = pool_round_trip(w->fd, PROTO_INIT, pool->init, pool->n_init, INIT_TIMEOUT_MS, &resp, &status);
+    rc = proto_write(w->fd, PROTO_INIT, pool->init, pool->n_init, INIT_TIMEOUT_MS);
     if (rc != PROTO_RC_OK)
         return pki_err_set(err, 503, "signer_unavailable", "signer did not start: %s", proto_rc_str(rc));
-    int ok = status == PROTO_OK;
+    return 0;
+}
+
+static int await_worker(struct worker *w, struct pki_err *err)
+{
+    struct proto_frame resp;
+    int rc = proto_read(w->fd, &resp, INIT_TIMEOUT_MS);
+    if (rc == PROTO_RC_EOF)
+        rc = PROTO_RC_IO;
+    if (rc == PROTO_RC_OK && (resp.type != PROTO_RESP || resp.nfields != 2 || resp.f[0].len != 1 ||
+                              resp.f[0].p[0] > PROTO_ERROR)) {
+        proto_frame_free(&resp);
+        rc = PROTO_RC_MALFORMED;
+    }
+    if (rc != PROTO_RC_OK)
+        return pki_err_set(err, 503, "signer_unavailable", "signer did not start: %s", proto_rc_str(rc));
+    int ok = resp.f[0].p[0] == PROTO_OK;
     if (!ok)
         pki_err_set(err, 503, "signer_unavailable", "signer refused its CA set: %.*s",
                     (int)(resp.f[1].len > 200 ? 200 : resp.f[1].len), (const char *)resp.f[1].p);
     proto_frame_free(&resp);
     return ok ? 0 : -1;
+}
+
+static int start_worker(struct signer_pool *pool, struct worker *w, signer_spawn_fn spawn, struct pki_err *err)
+{
+    return spawn_worker(pool, w, spawn, err) != 0 ? -1 : await_worker(w, err);
 }
 
 /* Close and reap a worker's process (SIGKILL if it does not leave within 2 s). */
@@ -156,8 +177,14 @@ int signer_pool_start(struct signer_pool **out, size_t n, const struct signer_ca
     }
     for (size_t i = 0; i < n; i++)
         pool->w[i] = (struct worker){.fd = -1, .pid = -1, .state = W_STARTING};
+    /* all workers decrypt their keys at once: start-up takes one worker's time */
+    for (size_t i = 0; i < n; i++)
+        if (spawn_worker(pool, &pool->w[i], spawn ? spawn : signer_spawn_exec, err) != 0) {
+            signer_pool_free(pool);
+            return -1;
+        }
     for (size_t i = 0; i < n; i++) {
-        if (start_worker(pool, &pool->w[i], spawn ? spawn : signer_spawn_exec, err) != 0) {
+        if (await_worker(&pool->w[i], err) != 0) {
             signer_pool_free(pool);
             return -1;
         }
