@@ -17,7 +17,10 @@
 #include "db/db.h"
 #include "util/log.h"
 
-#define COALESCE_MS 200   /* wait this long for more revocations */
+/* A revocation is put in a CRL at once when none was made in the last
+ * COALESCE_MS; otherwise COALESCE_MS after the last one, so a burst of
+ * revocations (and those arriving while a CRL is built) share one CRL. */
+#define COALESCE_MS 200
 #define CHECK_EVERY_MS 5000
 
 struct worker {
@@ -28,6 +31,7 @@ struct worker {
     const struct ca_set *set;
     struct signer_pool *pool;
     long long due_ms[64]; /* per CA: when to generate; 0 = not pending */
+    long long last_ms[64]; /* per CA: when the last generation ended */
 };
 
 static struct worker W;
@@ -107,8 +111,10 @@ static void on_notify(struct db *db, PGnotify *n)
 {
     if (!strcmp(n->relname, "troth_revoked")) {
         int i = ca_index(n->extra);
-        if (i >= 0 && W.due_ms[i] == 0)
-            W.due_ms[i] = now_ms() + COALESCE_MS;
+        if (i >= 0 && W.due_ms[i] == 0) {
+            long long t = now_ms(), spaced = W.last_ms[i] + COALESCE_MS;
+            W.due_ms[i] = t > spaced ? t : spaced;
+        }
     } else if (!strcmp(n->relname, "troth_crl")) {
         char id[CA_ID_MAX];
         snprintf(id, sizeof id, "%.*s", (int)strcspn(n->extra, ":"), n->extra);
@@ -174,6 +180,7 @@ int crl_worker_start(const struct config *cfg, const struct ca_set *set,
                      struct signer_pool *pool)
 {
     memset(W.due_ms, 0, sizeof W.due_ms);
+    memset(W.last_ms, 0, sizeof W.last_ms);
     W.cfg = cfg;
     W.set = set;
     W.pool = pool;
