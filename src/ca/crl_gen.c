@@ -11,18 +11,21 @@
 #include "pki/crl.h"
 #include "util/hex.h"
 
-#define CHUNK "20000"
-
 DB_STMT(q_lock, 1, "SELECT pg_try_advisory_lock(hashtext('troth.crl.' || $1))");
 DB_STMT(q_unlock, 1, "SELECT pg_advisory_unlock(hashtext('troth.crl.' || $1))");
 DB_STMT(q_state, 1,
         "SELECT c.crl_generation, coalesce(max(l.crl_number), 0) + 1 "
         "FROM cas c LEFT JOIN crls l ON l.ca_id = c.id WHERE c.id = $1 "
         "GROUP BY c.crl_generation");
-DB_STMT(q_entries, 2,
-        "SELECT serial, extract(epoch FROM revoked_at)::bigint, revocation_reason "
-        "FROM certificates WHERE ca_id = $1 AND status <> 'valid' "
-        "AND not_after > now() AND serial > $2 ORDER BY serial LIMIT " CHUNK);
+/* The entries stream in one COPY inside the snapshot, so PostgreSQL reads
+ * the index while this thread encodes (a keyset query per chunk left one
+ * side idle at a time). COPY takes no parameters: the CA id is passed in a
+ * transaction-local setting. */
+DB_STMT(q_entries_ca, 1, "SELECT set_config('troth.crl_ca', $1, true)");
+static const char copy_entries[] =
+    "COPY (SELECT serial, extract(epoch FROM revoked_at)::bigint, revocation_reason "
+    "FROM certificates WHERE ca_id = current_setting('troth.crl_ca') "
+    "AND status <> 'valid' AND not_after > now() ORDER BY serial) TO STDOUT";
 DB_STMT(q_store, 7,
         "INSERT INTO crls (ca_id, crl_number, this_update, next_update, entries, "
         "covers_generation, der) VALUES ($1, $2, to_timestamp($3::bigint), "
@@ -30,46 +33,87 @@ DB_STMT(q_store, 7,
 DB_STMT(q_prune, 2, "DELETE FROM crls WHERE ca_id = $1 AND crl_number < $2::bigint - 2");
 DB_STMT(q_notify, 2, "SELECT pg_notify('troth_crl', $1 || ':' || $2)");
 
-/* Streams the entries in chunks by keyset, inside the snapshot. */
+/* Streams the entries from COPY (text format: serial, epoch, reason). */
 struct entry_src {
     struct db *db;
     const char *ca_id;
-    PGresult *res;
-    int row, rows;
-    char last[48];
+    PGconn *conn;
+    char *line;
+    bool started, done;
     long count;
     int failed;
 };
 
+static int copy_finish(struct entry_src *s)
+{
+    bool ok = true;
+    if (s->line)
+        PQfreemem(s->line);
+    s->line = NULL;
+    if (s->started && !s->done) {
+        char *rest;
+        while (PQgetCopyData(s->conn, &rest, 0) >= 0) /* drain after an error */
+            PQfreemem(rest);
+        PGresult *r;
+        while ((r = PQgetResult(s->conn))) {
+            ok = ok && PQresultStatus(r) == PGRES_COMMAND_OK;
+            PQclear(r);
+        }
+        s->done = true;
+    }
+    return ok ? 0 : -1;
+}
+
 static int next_entry(void *ctx, struct pki_crl_entry *out)
 {
     struct entry_src *s = ctx;
-    if (s->row >= s->rows) {
-        if (s->res && s->rows < atoi(CHUNK))
-            return 0; /* the last chunk was short: done */
-        PQclear(s->res);
-        s->res = NULL;
-        const char *p[] = {s->ca_id, s->last};
-        if (db_exec(s->db, &q_entries, &s->res, p) != DB_OK) {
+    if (!s->started) {
+        if (db_exec(s->db, &q_entries_ca, NULL, (const char *[]){s->ca_id}) != DB_OK ||
+            !(s->conn = db_conn(s->db))) {
             s->failed = 1;
             return -1;
         }
-        s->rows = PQntuples(s->res);
-        s->row = 0;
-        if (s->rows == 0)
-            return 0;
+        PGresult *r = PQexec(s->conn, copy_entries);
+        bool ok = PQresultStatus(r) == PGRES_COPY_OUT;
+        PQclear(r);
+        if (!ok) {
+            s->failed = 1;
+            return -1;
+        }
+        s->started = true;
     }
-    const char *serial = PQgetvalue(s->res, s->row, 0);
-    long n = hex_decode(serial, out->serial, sizeof out->serial);
-    if (n <= 0)
+    if (s->done)
+        return 0;
+    if (s->line)
+        PQfreemem(s->line);
+    s->line = NULL;
+    int n = PQgetCopyData(s->conn, &s->line, 0);
+    if (n == -1) { /* end of the copy */
+        if (copy_finish(s) != 0) {
+            s->failed = 1;
+            return -1;
+        }
+        return 0;
+    }
+    if (n < 0) {
+        s->failed = 1;
         return -1;
-    out->serial_len = (size_t)n;
-    out->revoked_at = (time_t)atoll(PQgetvalue(s->res, s->row, 1));
-    out->reason = pki_crl_reason_from_name(PQgetvalue(s->res, s->row, 2));
+    }
+    /* serial \t epoch \t reason \n (hex serials and names need no unescaping) */
+    char *serial = s->line, *tab1 = strchr(serial, '\t');
+    char *tab2 = tab1 ? strchr(tab1 + 1, '\t') : NULL;
+    if (!tab2)
+        return -1;
+    *tab1 = *tab2 = 0;
+    s->line[n - 1] = s->line[n - 1] == '\n' ? 0 : s->line[n - 1];
+    long len = hex_decode(serial, out->serial, sizeof out->serial);
+    if (len <= 0)
+        return -1;
+    out->serial_len = (size_t)len;
+    out->revoked_at = (time_t)atoll(tab1 + 1);
+    out->reason = pki_crl_reason_from_name(tab2 + 1);
     if (out->reason < 0)
         out->reason = 0;
-    snprintf(s->last, sizeof s->last, "%s", serial);
-    s->row++;
     s->count++;
     return 1;
 }
@@ -109,11 +153,12 @@ static enum db_rc gen_tx(struct db *db, void *arg)
     g->next_update = g->this_update + (time_t)g->validity_hours * 3600;
     struct pki_crl_spec spec = {g->ca->cert, strtoull(number, NULL, 10),
                                 g->this_update, g->next_update};
-    struct entry_src src = {.db = db, .ca_id = id, .last = ""};
+    struct entry_src src = {.db = db, .ca_id = id};
     unsigned char *tbs = NULL;
     size_t tbs_len = 0;
     int brc = pki_crl_build_tbs(&spec, next_entry, &src, 0, &tbs, &tbs_len, g->err);
-    PQclear(src.res);
+    if (copy_finish(&src) != 0)
+        src.failed = 1;
     if (src.failed) {
         free(tbs);
         return DB_UNAVAILABLE;
