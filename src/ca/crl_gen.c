@@ -216,9 +216,11 @@ int crl_generate(struct db *db, const struct ca_info *ca, unsigned validity_hour
     struct gen g = {ca, validity_hours, sign, sign_ctx, actor, out, err, NULL, 0, 0, 0};
     enum db_rc rc = db_tx(db, DB_REPEATABLE_READ, gen_tx, &g);
     db_exec(db, &q_unlock, NULL, p);
-    if (rc == DB_OK)
-        publish_crl(ca->id, g.der, g.der_len, out->number, g.this_update,
-                    g.next_update);
+    if (rc == DB_OK) {
+        publish_crl_take(ca->id, g.der, g.der_len, out->number, g.this_update,
+                         g.next_update);
+        g.der = NULL;
+    }
     else if (!err->code[0])
         pki_err_set(err, rc == DB_UNAVAILABLE ? 503 : 500, "crl_not_stored", "%s",
                     db_last_error(db));

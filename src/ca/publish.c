@@ -24,14 +24,15 @@ static size_t n_cas;
 static struct pub_blob *anchors_pem, *anchors_json;
 static char *g_uri, *g_name;
 
-static struct pub_blob *blob_new(const void *data, size_t len, time_t modified)
+/* A blob over data, which it takes (freed with the blob, or here on failure). */
+static struct pub_blob *blob_take(void *data, size_t len, time_t modified)
 {
-    struct pub_blob *b = calloc(1, sizeof *b);
-    if (!b || !(b->data = malloc(len ? len : 1))) {
-        free(b);
+    struct pub_blob *b = data ? calloc(1, sizeof *b) : NULL;
+    if (!b) {
+        free(data);
         return NULL;
     }
-    memcpy(b->data, data, len);
+    b->data = data;
     b->len = len;
     atomic_init(&b->refs, 1);
     unsigned char md[32];
@@ -44,6 +45,14 @@ static struct pub_blob *blob_new(const void *data, size_t len, time_t modified)
     strftime(b->last_modified, sizeof b->last_modified,
              "%a, %d %b %Y %H:%M:%S GMT", &tm);
     return b;
+}
+
+static struct pub_blob *blob_new(const void *data, size_t len, time_t modified)
+{
+    void *copy = malloc(len ? len : 1);
+    if (copy)
+        memcpy(copy, data, len);
+    return blob_take(copy, len, modified);
 }
 
 void pub_blob_release(void *blob)
@@ -151,10 +160,9 @@ static struct pub_ca *find(const char *id)
     return NULL;
 }
 
-void publish_crl(const char *ca_id, const unsigned char *der, size_t len,
-                 uint64_t number, time_t this_update, time_t next_update)
+static void publish_crl_blob(const char *ca_id, struct pub_blob *b, uint64_t number,
+                             time_t this_update, time_t next_update)
 {
-    struct pub_blob *b = blob_new(der, len, this_update);
     if (!b)
         return;
     b->expires = next_update;
@@ -171,6 +179,20 @@ void publish_crl(const char *ca_id, const unsigned char *der, size_t len,
     }
     pthread_mutex_unlock(&lock);
     pub_blob_release(b);
+}
+
+void publish_crl(const char *ca_id, const unsigned char *der, size_t len,
+                 uint64_t number, time_t this_update, time_t next_update)
+{
+    publish_crl_blob(ca_id, blob_new(der, len, this_update), number, this_update,
+                     next_update);
+}
+
+void publish_crl_take(const char *ca_id, unsigned char *der, size_t len,
+                      uint64_t number, time_t this_update, time_t next_update)
+{
+    publish_crl_blob(ca_id, blob_take(der, len, this_update), number, this_update,
+                     next_update);
 }
 
 static struct pub_blob *get(struct pub_blob *const *slot)

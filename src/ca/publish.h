@@ -30,6 +30,10 @@ int publish_init(const struct ca_set *set, const char *community_uri,
 /* Publishes a CA's new CRL; copies der. Older numbers are ignored. */
 void publish_crl(const char *ca_id, const unsigned char *der, size_t len,
                  uint64_t number, time_t this_update, time_t next_update);
+/* The same, taking der (malloc'd) instead of copying it: no second copy of
+ * a large CRL while it is published. */
+void publish_crl_take(const char *ca_id, unsigned char *der, size_t len,
+                      uint64_t number, time_t this_update, time_t next_update);
 
 /* A new reference to the current object, or NULL (release it). */
 struct pub_blob *publish_get_crl(const char *ca_id);

@@ -83,7 +83,7 @@ static void give_back(struct signer_pool *pool, struct worker *w, int dead)
     pthread_mutex_unlock(&pool->mu);
 }
 
-/* One request on a borrowed worker; the response data (status OK) is copied to *out. */
+/* One request on a borrowed worker; the response data (status OK) goes to *out (malloc'd). */
 static int call(struct signer_pool *pool, unsigned type, const char *ca_id, const unsigned char *tbs,
                 size_t len, unsigned char **out, size_t *out_len, struct pki_err *err)
 {
@@ -108,13 +108,11 @@ static int call(struct signer_pool *pool, unsigned type, const char *ca_id, cons
         ret = pki_err_set(err, 500, "signer_error", "signer error: %.*s",
                           (int)(d->len > 200 ? 200 : d->len), (const char *)d->p);
     else if (out != NULL) {
-        *out = malloc(d->len ? d->len : 1);
-        if (*out == NULL)
-            ret = pki_err_set(err, 500, "out_of_memory", "out of memory");
-        else {
-            memcpy(*out, d->p, d->len);
-            *out_len = d->len;
-        }
+        /* hand over the frame's buffer: no second copy of a large CRL */
+        memmove(resp.buf, d->p, d->len);
+        *out = resp.buf;
+        *out_len = d->len;
+        resp.buf = NULL;
     }
     proto_frame_free(&resp);
     return ret;

@@ -16,6 +16,10 @@ static long long now_ms(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Frames up to this size are copied into one buffer and sent in one call;
+ * larger ones (CRLs) are sent field by field from where they are. */
+#define PROTO_COPY_MAX (64u * 1024)
+
 /* Move exactly len bytes in (write=0) or out (write=1) before the deadline (< 0: none).
  * Returns PROTO_RC_OK, PROTO_RC_EOF (read side, nothing read yet), or an error. */
 static int io_full(int fd, unsigned char *buf, size_t len, long long deadline, int write, int *partial)
@@ -130,6 +134,25 @@ int proto_write(int fd, unsigned type, const struct proto_field *f, size_t n, in
             return PROTO_RC_MALFORMED;
         body += 4 + f[i].len;
     }
+    long long deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+    int partial = 0, rc;
+    if (body > PROTO_COPY_MAX) {
+        /* a large frame (a CRL) goes out piece by piece, without a copy */
+        unsigned char hdr[7];
+        put_u32(hdr, (uint32_t)body);
+        hdr[4] = (unsigned char)type;
+        hdr[5] = (unsigned char)(n >> 8);
+        hdr[6] = (unsigned char)n;
+        rc = io_full(fd, hdr, sizeof hdr, deadline, 1, &partial);
+        for (size_t i = 0; i < n && rc == PROTO_RC_OK; i++) {
+            unsigned char flen[4];
+            put_u32(flen, (uint32_t)f[i].len);
+            rc = io_full(fd, flen, 4, deadline, 1, &partial);
+            if (rc == PROTO_RC_OK && f[i].len)
+                rc = io_full(fd, (unsigned char *)f[i].p, f[i].len, deadline, 1, &partial);
+        }
+        return rc == PROTO_RC_EOF ? PROTO_RC_IO : rc;
+    }
     unsigned char *buf = malloc(4 + body);
     if (buf == NULL)
         return PROTO_RC_IO;
@@ -144,8 +167,7 @@ int proto_write(int fd, unsigned type, const struct proto_field *f, size_t n, in
             memcpy(buf + o + 4, f[i].p, f[i].len);
         o += 4 + f[i].len;
     }
-    int partial = 0;
-    int rc = io_full(fd, buf, o, timeout_ms < 0 ? -1 : now_ms() + timeout_ms, 1, &partial);
+    rc = io_full(fd, buf, o, deadline, 1, &partial);
     free(buf);
     return rc == PROTO_RC_EOF ? PROTO_RC_IO : rc;
 }
