@@ -106,7 +106,7 @@ def openssl_gencrl(cluster, troth, folder, rounds):
     return times
 
 
-def run(cluster, troth, folder, label, rounds, serials):
+def run(cluster, troth, folder, label, rounds, serials, within=None):
     """serials: valid certificates to revoke, rounds + 1 of them."""
     got = [revocation_to_served(cluster, troth, s) for s in serials[:rounds + 1]][1:]
     osl = openssl_gencrl(cluster, troth, folder, rounds)
@@ -121,6 +121,12 @@ def run(cluster, troth, folder, label, rounds, serials):
     rows = [
         {"figure": f"CRL gen {label}: revoke -> served, s", "troth": t, "peer": o,
          "ratio": o / t, "target": ">= 5x faster than openssl", "met": o / t >= 5},
+    ]
+    if within:
+        rows.append({"figure": f"CRL gen {label}: revoke -> served, s", "troth": t,
+                     "peer": None, "ratio": None, "target": f"<= {within} s",
+                     "met": t <= within})
+    rows += [
         {"figure": f"CRL gen {label}: peak RSS growth / CRL DER size", "troth": growth / der,
          "peer": None, "ratio": None, "target": "<= 3x", "met": growth / der <= 3},
     ]

@@ -73,7 +73,7 @@ def main():
             serials = valid_serials(cluster, b, 2 * (rounds + 1))
             if "3" in a.only:
                 log(f"target 3: CRL generation at {revoked:,} revoked")
-                r, d = crlgen.run(cluster, b, folder, f"{revoked // 1000}k", rounds,
+                r, d = crlgen.run(cluster, b, folder, f"{revoked:,} revoked", rounds,
                                   serials[:rounds + 1])
                 rows += r
                 details[f"crl_{revoked}"] = d
@@ -90,8 +90,9 @@ def main():
                                      "'valid' AND not_after > now()", db=b.db))
                 crlgen.wait_entries(b, n)
                 log(f"target 3: CRL generation at {n:,} revoked")
-                r, d = crlgen.run(cluster, b, folder, f"{n // 1000}k", rounds,
-                                  valid_serials(cluster, b, rounds + 1))
+                r, d = crlgen.run(cluster, b, folder, f"{n:,} revoked", rounds,
+                                  valid_serials(cluster, b, rounds + 1),
+                                  within=None if q else 2)
                 rows += r
                 details[f"crl_{n}"] = d
     finally:
