@@ -46,15 +46,10 @@ static void issue_and_reply(struct req *r, struct issue_req *rq, EVP_PKEY *key,
         reply_problem(r, 404, "member-not-found", "member_id", "no such member");
         return;
     }
-    if (ca_issue(req_db(r), ca_signer(), ca_current(), config_current(), rq, &actor,
-                 serial, &err)) {
-        reply_pki_err(r, &err);
-        return;
-    }
     PGresult *res;
-    enum db_rc rc = cert_fetch(req_db(r), serial, NULL, &res);
-    if (rc != DB_OK) {
-        reply_db_failure(r, rc);
+    if (ca_issue(req_db(r), ca_signer(), ca_current(), config_current(), rq, &actor,
+                 serial, &res, &err)) {
+        reply_pki_err(r, &err);
         return;
     }
     json_t *cert = cert_json(res, 0, true);
