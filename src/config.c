@@ -39,6 +39,15 @@ static const struct key keys[] = {
     {"server", "access_log", K_BOOL, OFF(access_log), 0, 0},
     {"database", "url", K_STR, OFF(database_url), 0, 0},
     {"ca", "key_passphrase_file", K_STR, OFF(key_passphrase_file), 0, 0},
+    {"ca", "crl_validity_hours", K_UINT, OFF(crl_validity_hours), 1, 24 * 366},
+    {"ca", "crl_refresh_hours", K_UINT, OFF(crl_refresh_hours), 1, 24 * 366},
+    {"ca", "signer_workers", K_UINT, OFF(signer_workers), 0, 64},
+    {"ca", "signer_user", K_STR, OFF(signer_user), 0, 0},
+    {"profiles", "udap_client_days", K_UINT, OFF(client_days), 1, 3650},
+    {"profiles", "udap_server_days", K_UINT, OFF(server_days), 1, 3650},
+    {"profiles", "udap_client_eku_client_auth", K_BOOL, OFF(client_eku_client_auth), 0, 0},
+    {"profiles", "udap_server_eku_server_auth", K_BOOL, OFF(server_eku_server_auth), 0, 0},
+    {"profiles", "udap_server_eku_client_auth", K_BOOL, OFF(server_eku_client_auth), 0, 0},
     {"auth", "argon2_t_cost", K_UINT, OFF(argon2_t_cost), 1, 100},
     {"auth", "argon2_m_cost", K_UINT, OFF(argon2_m_cost_kib), 8, 4u << 20},
     {"auth", "argon2_lanes", K_UINT, OFF(argon2_lanes), 1, 64},
@@ -96,6 +105,11 @@ static void defaults(struct config *c)
     c->login_failures_per_ip = 50;
     c->login_window_minutes = 15;
     c->token_max_days = 365;
+    c->crl_validity_hours = 7 * 24;
+    c->crl_refresh_hours = 24;
+    c->client_days = 365;
+    c->server_days = 365;
+    set_str(&c->signer_user, "nobody");
 }
 
 static const struct config *g_current;
@@ -311,6 +325,14 @@ int config_parse(struct config *c, const char *name, const char *text,
     if (!c->database_url) {
         fail(err, errlen, name, 0,
              "[database] url is required (or set TROTH_DATABASE_URL)");
+        config_free(c);
+        return -1;
+    }
+    if (c->crl_refresh_hours >= c->crl_validity_hours) {
+        fail(err, errlen, name, 0,
+             "[ca] crl_refresh_hours (%u) must be less than crl_validity_hours "
+             "(%u): a CRL must be replaced before it expires",
+             c->crl_refresh_hours, c->crl_validity_hours);
         config_free(c);
         return -1;
     }

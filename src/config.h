@@ -23,6 +23,13 @@ struct config {
     char *database_url;
     /* [ca] */
     char *key_passphrase_file;
+    unsigned crl_validity_hours;  /* nextUpdate - thisUpdate */
+    unsigned crl_refresh_hours;   /* regenerate after this long, revoked or not */
+    unsigned signer_workers;      /* 0 = one per core */
+    char *signer_user;            /* the user signer workers run as (from root) */
+    /* [profiles] */
+    unsigned client_days, server_days;
+    bool client_eku_client_auth, server_eku_server_auth, server_eku_client_auth;
     /* [auth] */
     unsigned argon2_t_cost, argon2_m_cost_kib, argon2_lanes;
     unsigned session_idle_minutes, session_max_hours;

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "signer/signer.h"
 
 struct command {
     const char *name;
@@ -16,6 +17,7 @@ static const struct command commands[] = {
     {"init", cmd_init, "create the community and the first admin"},
     {"user", cmd_user, "add a user"},
     {"token", cmd_token, "create an API token"},
+    {"member", cmd_member, "add a member organisation (onboarding scripts)"},
     {"audit", cmd_audit, "verify or seal the audit log's hash chain"},
     {"routes", cmd_routes, "print the route table as JSON"},
     {"version", cmd_version, "print the version"},
@@ -32,6 +34,9 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+    /* a signer worker restarted by `troth serve` (posix_spawn of itself) */
+    if (argc > 1 && !strcmp(argv[1], "signer"))
+        return signer_command(argc - 1, argv + 1);
     const char *config_path = "troth.conf";
     /* take -c FILE / --config FILE out of argv, wherever it stands */
     int n = 0;

@@ -11,6 +11,12 @@ void h_readyz(struct req *r);
 /* openapi.c */
 void h_openapi(struct req *r);
 
+/* public.c */
+void h_public_crl(struct req *r);
+void h_public_ca_cert(struct req *r);
+void h_public_anchors_pem(struct req *r);
+void h_public_anchors_json(struct req *r);
+
 /* ui.c */
 void h_ui_index(struct req *r);
 void h_ui_asset(struct req *r);
@@ -35,5 +41,43 @@ void h_tokens_delete(struct req *r);
 /* audit_log.c */
 void h_audit_list(struct req *r);
 void h_audit_verify(struct req *r);
+
+/* certificates.c, certificate_read.c, certificate_status.c */
+void h_certificates_issue(struct req *r);
+void h_certificates_keygen(struct req *r);
+void h_certificates_renew(struct req *r);
+void h_certificates_list(struct req *r);
+void h_certificates_get(struct req *r);
+void h_certificates_get_pem(struct req *r);
+void h_certificates_get_der(struct req *r);
+void h_certificates_get_chain(struct req *r);
+void h_certificates_revoke(struct req *r);
+void h_certificates_unhold(struct req *r);
+
+/* cas.c */
+void h_cas_list(struct req *r);
+void h_cas_crl_now(struct req *r);
+void h_profiles_list(struct req *r);
+
+/* members.c */
+void h_member_create(struct req *r);
+void h_member_list(struct req *r);
+void h_member_get(struct req *r);
+void h_member_update(struct req *r);
+void h_member_activate(struct req *r);
+void h_member_suspend(struct req *r);
+void h_member_reinstate(struct req *r);
+void h_member_terminate(struct req *r);
+
+/* member_uris.c */
+void h_member_uris_list(struct req *r);
+void h_member_uri_add(struct req *r);
+void h_member_uri_approve(struct req *r);
+void h_member_uri_delete(struct req *r);
+
+/* invitations.c */
+void h_invitations_list(struct req *r);
+void h_invitations_create(struct req *r);
+void h_invitation_accept(struct req *r);
 
 #endif

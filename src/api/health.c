@@ -1,6 +1,7 @@
 /* GET /healthz (the process answers) and GET /readyz (it can do its job). */
 #include "api/handlers.h"
 
+#include "ca/service.h"
 #include "db/db.h"
 #include "db/migrate.h"
 #include "http/http.h"
@@ -20,7 +21,10 @@ void h_readyz(struct req *r)
                         json_string(rc < 0 ? "unavailable" : "ok"));
     json_object_set_new(checks, "schema",
                         json_string(rc == 0 ? "current" : rc < 0 ? "unknown" : why));
-    bool ok = rc == 0;
+    char ca_why[256];
+    ca_service_health(ca_why, sizeof ca_why);
+    json_object_set_new(checks, "ca", json_string(ca_why[0] ? ca_why : "ok"));
+    bool ok = rc == 0 && !ca_why[0];
     json_t *body = json_pack("{s:s, s:o}", "status", ok ? "ready" : "not ready",
                              "checks", checks);
     reply_json(r, ok ? 200 : 503, body);

@@ -9,12 +9,19 @@
 #define ADM LISTENER_ADMIN
 #define ANY (ROLE_ANON | ROLES_USER)
 #define USERS ROLES_USER
+#define STAFF_WRITE (ROLE_OPERATOR | ROLE_ADMIN)
+#define ISSUERS (ROLE_MEMBER | STAFF_WRITE)
 #define KB 1024
+#define OPS (ROLE_OPERATOR | ROLE_ADMIN)
 
 const struct route routes[] = {
     /* public listener: unauthenticated, served from memory */
     {"GET", "/healthz", PUB, ANY, 0, h_healthz},
     {"GET", "/readyz", PUB, ANY, 0, h_readyz},
+    {"GET", "/crl/{ca}.crl", PUB, ANY, 0, h_public_crl},
+    {"GET", "/ca/{ca}.crt", PUB, ANY, 0, h_public_ca_cert},
+    {"GET", "/anchors.pem", PUB, ANY, 0, h_public_anchors_pem},
+    {"GET", "/anchors.json", PUB, ANY, 0, h_public_anchors_json},
     /* admin listener: the UI's files */
     {"GET", "/", ADM, ANY, 0, h_ui_index},
     {"GET", "/app/{file}", ADM, ANY, 0, h_ui_asset},
@@ -34,9 +41,46 @@ const struct route routes[] = {
     {"GET", "/api/v1/tokens", ADM, USERS, 0, h_tokens_list},
     {"POST", "/api/v1/tokens", ADM, USERS, 4 * KB, h_tokens_create},
     {"DELETE", "/api/v1/tokens/{id}", ADM, USERS, 0, h_tokens_delete},
+    /* certificates: members for their own member, operators and admins for any */
+    {"POST", "/api/v1/certificates", ADM, ISSUERS, 64 * KB, h_certificates_issue},
+    {"POST", "/api/v1/certificates/keygen", ADM, ISSUERS, 16 * KB, h_certificates_keygen},
+    {"GET", "/api/v1/certificates", ADM, USERS, 0, h_certificates_list},
+    {"GET", "/api/v1/certificates/{serial}.pem", ADM, USERS, 0, h_certificates_get_pem},
+    {"GET", "/api/v1/certificates/{serial}.der", ADM, USERS, 0, h_certificates_get_der},
+    {"GET", "/api/v1/certificates/{serial}.chain.pem", ADM, USERS, 0,
+     h_certificates_get_chain},
+    {"GET", "/api/v1/certificates/{serial}", ADM, USERS, 0, h_certificates_get},
+    {"POST", "/api/v1/certificates/{serial}/revoke", ADM, ISSUERS, 4 * KB,
+     h_certificates_revoke},
+    {"POST", "/api/v1/certificates/{serial}/unhold", ADM, STAFF_WRITE, 0,
+     h_certificates_unhold},
+    {"POST", "/api/v1/certificates/{serial}/renew", ADM, ISSUERS, 64 * KB,
+     h_certificates_renew},
+    /* CAs and profiles */
+    {"GET", "/api/v1/cas", ADM, USERS, 0, h_cas_list},
+    {"POST", "/api/v1/cas/{id}/crl", ADM, ROLE_ADMIN, 0, h_cas_crl_now},
+    {"GET", "/api/v1/profiles", ADM, USERS, 0, h_profiles_list},
     /* audit log */
     {"GET", "/api/v1/audit", ADM, ROLE_ADMIN | ROLE_AUDITOR, 0, h_audit_list},
     {"GET", "/api/v1/audit/verify", ADM, ROLE_ADMIN | ROLE_AUDITOR, 0, h_audit_verify},
+    /* members (issue 3): staff and the member itself read; operators change */
+    {"GET", "/api/v1/members", ADM, USERS, 0, h_member_list},
+    {"POST", "/api/v1/members", ADM, OPS, 32 * KB, h_member_create},
+    {"GET", "/api/v1/members/{id}", ADM, USERS, 0, h_member_get},
+    {"PATCH", "/api/v1/members/{id}", ADM, OPS, 32 * KB, h_member_update},
+    {"POST", "/api/v1/members/{id}/activate", ADM, OPS, 0, h_member_activate},
+    {"POST", "/api/v1/members/{id}/suspend", ADM, OPS, 0, h_member_suspend},
+    {"POST", "/api/v1/members/{id}/reinstate", ADM, OPS, 0, h_member_reinstate},
+    {"POST", "/api/v1/members/{id}/terminate", ADM, OPS, 0, h_member_terminate},
+    /* member URIs: a member user proposes (pending) and withdraws proposals */
+    {"GET", "/api/v1/members/{id}/uris", ADM, USERS, 0, h_member_uris_list},
+    {"POST", "/api/v1/members/{id}/uris", ADM, ROLE_MEMBER | OPS, 4 * KB, h_member_uri_add},
+    {"POST", "/api/v1/members/{id}/uris/{uri_id}/approve", ADM, OPS, 0, h_member_uri_approve},
+    {"DELETE", "/api/v1/members/{id}/uris/{uri_id}", ADM, ROLE_MEMBER | OPS, 0, h_member_uri_delete},
+    /* invitations of member users */
+    {"GET", "/api/v1/members/{id}/invitations", ADM, USERS, 0, h_invitations_list},
+    {"POST", "/api/v1/members/{id}/invitations", ADM, OPS, 4 * KB, h_invitations_create},
+    {"POST", "/api/v1/invitations/accept", ADM, ANY, 4 * KB, h_invitation_accept},
 };
 
 const size_t routes_count = sizeof routes / sizeof routes[0];

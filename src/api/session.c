@@ -138,7 +138,7 @@ void h_session_create(struct req *r)
                               !found ? "unknown user"
                               : disabled ? "user disabled"
                                          : "wrong password"};
-        db_tx(db, false, record_failure, &fa);
+        db_tx(db, DB_READ_COMMITTED, record_failure, &fa);
         reply_problem(r, 401, "invalid-credentials", NULL,
                       "invalid username or password");
         return;
@@ -153,7 +153,7 @@ void h_session_create(struct req *r)
         .actor = {PQgetvalue(res, 0, 0), NULL, PQgetvalue(res, 0, 1), r->client_ip},
         .user_id = PQgetvalue(res, 0, 0), .hash = thash, .csrf = csrf,
         .ip = r->client_ip, .hours = hours};
-    rc = db_tx(db, false, create_session, &la);
+    rc = db_tx(db, DB_READ_COMMITTED, create_session, &la);
     if (rc != DB_OK) {
         PQclear(res);
         reply_db_failure(r, rc);
@@ -191,7 +191,7 @@ void h_session_delete(struct req *r)
     if (r->who.session_id[0]) {
         struct logout_arg a = {audit_actor_of(&r->who, r->client_ip),
                                r->who.session_id};
-        enum db_rc rc = db_tx(req_db(r), false, end_session, &a);
+        enum db_rc rc = db_tx(req_db(r), DB_READ_COMMITTED, end_session, &a);
         if (rc != DB_OK) {
             reply_db_failure(r, rc);
             return;

@@ -111,7 +111,7 @@ void h_tokens_create(struct req *r)
         reply_problem(r, 422, "user-not-found", "user_id", "no such user");
         return;
     }
-    enum db_rc rc = db_tx(req_db(r), false, create_tx, &a);
+    enum db_rc rc = db_tx(req_db(r), DB_READ_COMMITTED, create_tx, &a);
     if (rc == DB_NOTFOUND) {
         reply_problem(r, 422, "user-not-found", "user_id",
                       "no such user, or the user is disabled");
@@ -183,7 +183,7 @@ void h_tokens_delete(struct req *r)
     const char *id = req_param(r, "id");
     struct revoke_arg a = {audit_actor_of(&r->who, r->client_ip), id,
                            r->who.role == ROLE_ADMIN ? NULL : r->who.user_id};
-    enum db_rc rc = id_valid(id) ? db_tx(req_db(r), false, revoke_tx, &a)
+    enum db_rc rc = id_valid(id) ? db_tx(req_db(r), DB_READ_COMMITTED, revoke_tx, &a)
                         : DB_NOTFOUND;
     if (rc == DB_NOTFOUND)
         reply_problem(r, 404, "not-found", NULL, "no such token");

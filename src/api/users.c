@@ -146,7 +146,7 @@ void h_users_create(struct req *r)
     }
     struct create_arg a = {audit_actor_of(&r->who, r->client_ip),
                            json_get_str(r->json, "username"), role, member, hash, ""};
-    enum db_rc rc = db_tx(req_db(r), false, create_tx, &a);
+    enum db_rc rc = db_tx(req_db(r), DB_READ_COMMITTED, create_tx, &a);
     if (rc == DB_CONFLICT)
         reply_problem(r, 409, "username-taken", "username",
                       "the username %s is taken", a.username);
@@ -285,7 +285,7 @@ void h_users_patch(struct req *r)
     struct patch_arg a = {audit_actor_of(&r->who, r->client_ip), id, role, member,
                           dis ? (json_is_true(dis) ? "t" : "f") : NULL,
                           pw ? hash : NULL};
-    enum db_rc rc = id_valid(id) ? db_tx(req_db(r), false, patch_tx, &a) : DB_NOTFOUND;
+    enum db_rc rc = id_valid(id) ? db_tx(req_db(r), DB_READ_COMMITTED, patch_tx, &a) : DB_NOTFOUND;
     if (rc == DB_NOTFOUND)
         reply_problem(r, 404, "not-found", NULL, "no such user (or member)");
     else if (rc == DB_ERROR)
@@ -340,7 +340,7 @@ void h_me_password(struct req *r)
     }
     struct patch_arg a = {audit_actor_of(&r->who, r->client_ip), r->who.user_id,
                           NULL, NULL, NULL, hash};
-    rc = db_tx(req_db(r), false, patch_tx, &a);
+    rc = db_tx(req_db(r), DB_READ_COMMITTED, patch_tx, &a);
     if (rc != DB_OK)
         reply_db_failure(r, rc);
     else

@@ -104,7 +104,7 @@ static enum db_rc seal_tx(struct db *db, void *arg)
 long audit_seal(struct db *db, long limit)
 {
     struct seal_arg a = {limit, 0};
-    if (db_tx(db, false, seal_tx, &a) != DB_OK)
+    if (db_tx(db, DB_READ_COMMITTED, seal_tx, &a) != DB_OK)
         return -1;
     return a.sealed;
 }

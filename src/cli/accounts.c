@@ -101,7 +101,7 @@ int cmd_user(int argc, char **argv, const char *config_path)
     if (!(db = cli_open_db(&cfg)))
         goto out;
     struct user_add a = {cli_actor(), name, role, member, hash, ""};
-    enum db_rc r = db_tx(db, false, user_add_tx, &a);
+    enum db_rc r = db_tx(db, DB_READ_COMMITTED, user_add_tx, &a);
     if (r == DB_CONFLICT)
         fprintf(stderr, "troth user add: the username %s is taken\n", name);
     else if (r == DB_NOTFOUND)
@@ -186,7 +186,7 @@ int cmd_token(int argc, char **argv, const char *config_path)
     int rc = 1;
     struct db *db = cli_open_db(&cfg);
     if (db) {
-        enum db_rc r = db_tx(db, false, token_add_tx, &a);
+        enum db_rc r = db_tx(db, DB_READ_COMMITTED, token_add_tx, &a);
         if (r == DB_NOTFOUND)
             fprintf(stderr, "troth token create: no enabled user %s\n", a.username);
         else if (r != DB_OK)

@@ -16,6 +16,7 @@ int cmd_routes(int argc, char **argv, const char *config_path);
 int cmd_user(int argc, char **argv, const char *config_path);
 int cmd_token(int argc, char **argv, const char *config_path);
 int cmd_audit(int argc, char **argv, const char *config_path);
+int cmd_member(int argc, char **argv, const char *config_path);
 int cmd_init(int argc, char **argv, const char *config_path);
 
 /* Loads the config or prints "file:line: what" and returns -1. */

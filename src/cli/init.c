@@ -8,6 +8,8 @@
 #include "api/users.h"
 #include "audit/audit.h"
 #include "auth/password.h"
+#include "ca/create.h"
+#include "pki/keys.h"
 #include "config.h"
 #include "db/db.h"
 
@@ -59,9 +61,14 @@ int cmd_init(int argc, char **argv, const char *config_path)
 {
     static const char usage[] =
         "usage: troth init [--community-uri URI] [--name NAME]\n"
-        "Creates the community (defaults from [community] in the config) and, "
-        "when there is no admin yet, the user \"admin\", whose password is "
-        "printed once. Running it again changes nothing.\n";
+        "                  [--root-key rsa:4096|ec:P-384]\n"
+        "                  [--issuing-key rsa:2048|rsa:3072|ec:P-256|ec:P-384]\n"
+        "Creates the community (defaults from [community] in the config), its CA\n"
+        "hierarchy (a root, 20 years, default rsa:4096; an issuing intermediate,\n"
+        "10 years, default rsa:3072) with their first CRLs, and, when there is no\n"
+        "admin yet, the user \"admin\", whose password is printed once. The CA\n"
+        "keys are stored encrypted under [ca] key_passphrase_file. Running it\n"
+        "again changes nothing.\n";
     if (cli_wants_help(argc, argv)) {
         fputs(usage, stdout);
         return 0;
@@ -71,8 +78,11 @@ int cmd_init(int argc, char **argv, const char *config_path)
         return 1;
     struct init_arg a = {.actor = cli_actor(), .uri = cfg.community_uri,
                          .name = cfg.community_name};
+    const char *root_key = "rsa:4096", *issuing_key = "rsa:3072";
     static const struct option opts[] = {{"community-uri", required_argument, 0, 'u'},
                                          {"name", required_argument, 0, 'n'},
+                                         {"root-key", required_argument, 0, 'r'},
+                                         {"issuing-key", required_argument, 0, 'i'},
                                          {0, 0, 0, 0}};
     optind = 0;
     int c, rc = 2;
@@ -80,7 +90,19 @@ int cmd_init(int argc, char **argv, const char *config_path)
     while ((c = getopt_long(argc + 1, args, "", opts, NULL)) != -1) {
         if (c == 'u') a.uri = optarg;
         else if (c == 'n') a.name = optarg;
+        else if (c == 'r') root_key = optarg;
+        else if (c == 'i') issuing_key = optarg;
         else { fputs(usage, stderr); goto out; }
+    }
+    if (strcmp(root_key, "rsa:4096") && strcmp(root_key, "ec:P-384")) {
+        fprintf(stderr, "troth init: --root-key must be rsa:4096 or ec:P-384\n");
+        goto out;
+    }
+    if (strcmp(issuing_key, "rsa:2048") && strcmp(issuing_key, "rsa:3072") &&
+        strcmp(issuing_key, "ec:P-256") && strcmp(issuing_key, "ec:P-384")) {
+        fprintf(stderr, "troth init: --issuing-key must be rsa:2048, rsa:3072, "
+                        "ec:P-256 or ec:P-384\n");
+        goto out;
     }
     if (!a.uri || !*a.uri || !a.name || !*a.name) {
         fprintf(stderr, "troth init: the community needs a URI and a name "
@@ -98,10 +120,19 @@ int cmd_init(int argc, char **argv, const char *config_path)
     struct db *db = cli_open_db(&cfg);
     if (!db)
         goto out;
-    enum db_rc r = db_tx(db, false, init_tx, &a);
+    enum db_rc r = db_tx(db, DB_READ_COMMITTED, init_tx, &a);
+    char cerr[512] = "";
+    int ca_rc = r == DB_OK ? ca_create_hierarchy(db, &cfg, a.name, root_key, issuing_key,
+                                                 &a.actor, cerr, sizeof cerr)
+                           : -1;
     if (r != DB_OK) {
         fprintf(stderr, "troth init: %s\n", db_last_error(db));
+    } else if (ca_rc < 0) {
+        fprintf(stderr, "troth init: %s\n", cerr);
     } else {
+        if (ca_rc == 0)
+            fprintf(stderr, "CA hierarchy created: root (%s), issuing (%s)\n", root_key,
+                    issuing_key);
         audit_seal(db, 1000);
         if (a.created_community)
             fprintf(stderr, "community %s (%s) created\n", a.uri, a.name);

@@ -11,6 +11,7 @@
 #include "api/routes.h"
 #include "audit/audit.h"
 #include "auth/password.h"
+#include "ca/service.h"
 #include "config.h"
 #include "db/db.h"
 #include "db/migrate.h"
@@ -39,12 +40,16 @@ static int check_schema(const struct config *cfg, int seconds)
 
 static atomic_bool stopping;
 
-/* Background upkeep: seals audit events into the hash chain. */
+/* Background upkeep: seals audit events into the hash chain, restarts
+ * signer workers that died. */
 static void *upkeep(void *arg)
 {
     (void)arg;
+    unsigned ticks = 0;
     while (!atomic_load(&stopping)) {
         long n = audit_seal(db_thread(), 1000);
+        if (++ticks % 5 == 0)
+            ca_service_check_signer();
         if (n < 1000)
             usleep(200000);
     }
@@ -71,6 +76,17 @@ int cmd_serve(int argc, char **argv, const char *config_path)
     }
     db_configure(cfg.database_url);
     config_set_current(&cfg);
+    /* the signer workers fork now, before any thread exists */
+    struct db *boot = db_open(cfg.database_url);
+    char err[512];
+    int ca_rc = boot ? ca_service_start(boot, &cfg, err, sizeof err) : -1;
+    db_close(boot);
+    if (ca_rc != 0) {
+        log_msg("troth serve: %s", boot ? err : "out of memory");
+        ca_service_stop();
+        config_free(&cfg);
+        return 1;
+    }
     password_configure(cfg.argon2_t_cost, cfg.argon2_m_cost_kib, cfg.argon2_lanes);
 
     /* block the stop signals in every thread; this one waits for them */
@@ -82,7 +98,9 @@ int cmd_serve(int argc, char **argv, const char *config_path)
     signal(SIGPIPE, SIG_IGN);
 
     struct server *srv = server_start(&cfg, routes, routes_count);
-    if (!srv) {
+    if (!srv || ca_service_start_worker(&cfg) != 0) {
+        server_stop(srv);
+        ca_service_stop();
         config_free(&cfg);
         return 1;
     }
@@ -96,6 +114,7 @@ int cmd_serve(int argc, char **argv, const char *config_path)
     server_stop(srv);
     atomic_store(&stopping, true);
     pthread_join(upkeep_thread, NULL);
+    ca_service_stop();
     config_free(&cfg);
     db_configure("");
     return 0;

@@ -263,10 +263,11 @@ static bool retryable(const struct db *db)
     return !strcmp(db->sqlstate, "40001") || !strcmp(db->sqlstate, "40P01");
 }
 
-enum db_rc db_tx(struct db *db, bool serializable, db_tx_fn fn, void *arg)
+enum db_rc db_tx(struct db *db, enum db_isolation iso, db_tx_fn fn, void *arg)
 {
-    const char *begin = serializable
-                            ? "BEGIN ISOLATION LEVEL SERIALIZABLE"
+    const char *begin = iso == DB_SERIALIZABLE ? "BEGIN ISOLATION LEVEL SERIALIZABLE"
+                        : iso == DB_REPEATABLE_READ
+                            ? "BEGIN ISOLATION LEVEL REPEATABLE READ"
                             : "BEGIN";
     for (int attempt = 0; attempt < 8; attempt++) {
         if (!ensure_conn(db))

@@ -51,11 +51,17 @@ enum db_rc db_exec_bin(struct db *db, struct db_stmt *st, PGresult **res,
                        const char *const *params, const int *lengths,
                        const int *formats, int result_binary);
 
-/* Runs fn in a transaction (READ COMMITTED unless serializable), retrying
- * serialization failures and deadlocks. fn's result decides commit (DB_OK)
- * or rollback (anything else), and is returned. */
+enum db_isolation {
+    DB_READ_COMMITTED = 0,
+    DB_SERIALIZABLE = 1,
+    DB_REPEATABLE_READ = 2, /* one snapshot for the whole transaction */
+};
+
+/* Runs fn in a transaction, retrying serialization failures and deadlocks.
+ * fn's result decides commit (DB_OK) or rollback (anything else), and is
+ * returned. */
 typedef enum db_rc (*db_tx_fn)(struct db *db, void *arg);
-enum db_rc db_tx(struct db *db, bool serializable, db_tx_fn fn, void *arg);
+enum db_rc db_tx(struct db *db, enum db_isolation iso, db_tx_fn fn, void *arg);
 
 /* Runs a literal SQL script (migrations only; never with input). */
 enum db_rc db_script(struct db *db, const char *sql);

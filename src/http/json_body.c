@@ -103,7 +103,7 @@ static int check_value(const json_t *v, const struct jfield *f,
             char what[64];
             snprintf(what, sizeof what, "%s[%zu]", f->name, i);
             if (f->type == JT_STRING_ARRAY) {
-                if (json_check_string(item, what, false, 0, err))
+                if (json_check_string(item, what, false, 2048, err))
                     return -1;
             } else if (!json_is_object(item)) {
                 snprintf(d, sizeof d, "%s must be an object", what);

@@ -1,0 +1,53 @@
+/* Revoking and holding: POST /api/v1/certificates/{serial}/revoke {reason}
+ * and /unhold. Members may revoke their own certificates, not hold them. */
+#include "api/handlers.h"
+
+#include "api/pki_reply.h"
+#include "audit/audit.h"
+#include "ca/cert_view.h"
+#include "ca/issue.h"
+#include "http/http.h"
+#include "http/json_body.h"
+
+static void reply_cert(struct req *r, const char *serial)
+{
+    PGresult *res;
+    enum db_rc rc = cert_fetch(req_db(r), serial, NULL, &res);
+    if (rc != DB_OK) {
+        reply_db_failure(r, rc);
+        return;
+    }
+    reply_json(r, 200, cert_json(res, 0, false));
+    PQclear(res);
+}
+
+static const struct jfield revoke_fields[] = {
+    {"reason", JT_STRING, true, 32, 0, 0},
+};
+
+void h_certificates_revoke(struct req *r)
+{
+    if (req_check_body(r, revoke_fields, 1))
+        return;
+    struct audit_actor actor = audit_actor_of(&r->who, r->client_ip);
+    struct pki_err err;
+    const char *serial = req_param(r, "serial");
+    if (ca_revoke(req_db(r), serial, json_get_str(r->json, "reason"), req_only_member(r),
+                  &actor, &err)) {
+        reply_pki_err(r, &err);
+        return;
+    }
+    reply_cert(r, serial);
+}
+
+void h_certificates_unhold(struct req *r)
+{
+    struct audit_actor actor = audit_actor_of(&r->who, r->client_ip);
+    struct pki_err err;
+    const char *serial = req_param(r, "serial");
+    if (ca_unhold(req_db(r), serial, &actor, &err)) {
+        reply_pki_err(r, &err);
+        return;
+    }
+    reply_cert(r, serial);
+}

@@ -1,0 +1,228 @@
+/* Issuing member certificates: POST /api/v1/certificates (from a CSR),
+ * POST /api/v1/certificates/keygen (a key made here, returned once in a
+ * PKCS#12), POST /api/v1/certificates/{serial}/renew (a new CSR, same
+ * member, profile and URIs). */
+#include "api/handlers.h"
+
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/paging.h"
+#include "api/pki_reply.h"
+#include "audit/audit.h"
+#include "ca/cert_view.h"
+#include "ca/issue.h"
+#include "ca/registry.h"
+#include "ca/service.h"
+#include "config.h"
+#include "http/http.h"
+#include "http/json_body.h"
+#include "pki/csr.h"
+#include "pki/encode.h"
+#include "pki/keys.h"
+#include "pki/pkcs12.h"
+
+#define MAX_URIS 16
+
+/* Collects the uris array (already type-checked) into a C array. */
+static size_t uris_of(const json_t *arr, const char *out[MAX_URIS])
+{
+    size_t n = 0, i;
+    json_t *v;
+    json_array_foreach(arr, i, v) if (n < MAX_URIS) out[n++] = json_string_value(v);
+    return n;
+}
+
+/* Issues, then answers 201 with the certificate (and extra members). */
+static void issue_and_reply(struct req *r, struct issue_req *rq, EVP_PKEY *key,
+                            const char *passphrase)
+{
+    struct pki_err err;
+    char serial[SERIAL_HEX_MAX];
+    struct audit_actor actor = audit_actor_of(&r->who, r->client_ip);
+    rq->only_member = req_only_member(r);
+    if (!id_valid(rq->member_id)) {
+        reply_problem(r, 404, "member-not-found", "member_id", "no such member");
+        return;
+    }
+    if (ca_issue(req_db(r), ca_signer(), ca_current(), config_current(), rq, &actor,
+                 serial, &err)) {
+        reply_pki_err(r, &err);
+        return;
+    }
+    PGresult *res;
+    enum db_rc rc = cert_fetch(req_db(r), serial, NULL, &res);
+    if (rc != DB_OK) {
+        reply_db_failure(r, rc);
+        return;
+    }
+    json_t *cert = cert_json(res, 0, true);
+    if (key) {
+        /* PKCS#12: the new key, its certificate and the issuing CA */
+        const char *b64 = PQgetvalue(res, 0, CERT_COL_DER_B64);
+        unsigned char *der = NULL, *p12 = NULL;
+        size_t der_len = 0, p12_len = 0;
+        char *pem = cert_pem_of_b64(b64);
+        X509 *leaf = NULL;
+        if (pem && pki_pem_to_der(pem, strlen(pem), "CERTIFICATE", &der, &der_len) == 0) {
+            const unsigned char *q = der;
+            leaf = d2i_X509(NULL, &q, (long)der_len);
+        }
+        const struct ca_info *ca = ca_find(ca_current(), PQgetvalue(res, 0, CERT_COL_CA));
+        X509 *chain[1] = {ca ? ca->cert : NULL};
+        if (!leaf || pki_pkcs12_create(key, leaf, chain, ca ? 1 : 0, passphrase, serial,
+                                       &p12, &p12_len, &err)) {
+            json_decref(cert);
+            PQclear(res);
+            free(pem);
+            free(der);
+            X509_free(leaf);
+            reply_problem(r, 500, "internal", NULL, "cannot build the PKCS#12");
+            return;
+        }
+        char *p12b64 = pki_base64(p12, p12_len);
+        json_object_set_new(cert, "pkcs12", json_string(p12b64 ? p12b64 : ""));
+        free(p12b64);
+        OPENSSL_cleanse(p12, p12_len);
+        free(p12);
+        free(pem);
+        free(der);
+        X509_free(leaf);
+    }
+    PQclear(res);
+    reply_json(r, 201, cert);
+}
+
+static const struct jfield issue_fields[] = {
+    {"member_id", JT_STRING, true, 20, 0, 0},
+    {"profile", JT_STRING, true, 32, 0, 0},
+    {"csr", JT_TEXT, true, 16384, 0, 0},
+    {"uris", JT_STRING_ARRAY, true, MAX_URIS, 0, 0},
+    {"common_name", JT_STRING, false, 64, 0, 0},
+};
+
+void h_certificates_issue(struct req *r)
+{
+    if (req_check_body(r, issue_fields, sizeof issue_fields / sizeof issue_fields[0]))
+        return;
+    const char *csr_text = json_get_str(r->json, "csr");
+    struct pki_err err = {0};
+    X509_REQ *csr = pki_csr_parse(csr_text, strlen(csr_text), &err);
+    if (!csr) {
+        reply_pki_err(r, &err);
+        return;
+    }
+    const char *uris[MAX_URIS];
+    struct issue_req rq = {
+        .member_id = json_get_str(r->json, "member_id"),
+        .profile = json_get_str(r->json, "profile"),
+        .csr = csr,
+        .pubkey = X509_REQ_get0_pubkey(csr),
+        .uris = uris,
+        .n_uris = uris_of(json_object_get(r->json, "uris"), uris),
+        .common_name = json_get_str(r->json, "common_name"),
+    };
+    if (!rq.pubkey) {
+        X509_REQ_free(csr);
+        reply_problem(r, 400, "csr-malformed", "csr", "the CSR has no usable public key");
+        return;
+    }
+    issue_and_reply(r, &rq, NULL, NULL);
+    X509_REQ_free(csr);
+}
+
+static const struct jfield keygen_fields[] = {
+    {"member_id", JT_STRING, true, 20, 0, 0},
+    {"profile", JT_STRING, true, 32, 0, 0},
+    {"uris", JT_STRING_ARRAY, true, MAX_URIS, 0, 0},
+    {"key_type", JT_STRING, true, 16, 0, 0},
+    {"passphrase", JT_STRING, true, 1024, 0, 0},
+    {"common_name", JT_STRING, false, 64, 0, 0},
+};
+
+void h_certificates_keygen(struct req *r)
+{
+    if (req_check_body(r, keygen_fields, sizeof keygen_fields / sizeof keygen_fields[0]))
+        return;
+    const char *type = json_get_str(r->json, "key_type");
+    const char *pass = json_get_str(r->json, "passphrase");
+    static const char *types[] = {"EC-P256", "EC-P384", "RSA-2048", "RSA-3072", "RSA-4096"};
+    bool known = false;
+    for (size_t i = 0; i < 5; i++)
+        known |= !strcmp(type, types[i]);
+    if (!known) {
+        reply_problem(r, 400, "invalid-field", "key_type",
+                      "key_type must be EC-P256, EC-P384, RSA-2048, RSA-3072 or RSA-4096");
+        return;
+    }
+    if (strlen(pass) < 8) {
+        reply_problem(r, 422, "passphrase-too-short", "passphrase",
+                      "the PKCS#12 passphrase must be at least 8 characters");
+        return;
+    }
+    struct pki_err err = {0};
+    EVP_PKEY *key = pki_key_generate(type, &err);
+    if (!key) {
+        reply_pki_err(r, &err);
+        return;
+    }
+    const char *uris[MAX_URIS];
+    struct issue_req rq = {
+        .member_id = json_get_str(r->json, "member_id"),
+        .profile = json_get_str(r->json, "profile"),
+        .pubkey = key,
+        .uris = uris,
+        .n_uris = uris_of(json_object_get(r->json, "uris"), uris),
+        .common_name = json_get_str(r->json, "common_name"),
+    };
+    issue_and_reply(r, &rq, key, pass);
+    EVP_PKEY_free(key);
+}
+
+static const struct jfield renew_fields[] = {
+    {"csr", JT_TEXT, true, 16384, 0, 0},
+};
+
+void h_certificates_renew(struct req *r)
+{
+    if (req_check_body(r, renew_fields, 1))
+        return;
+    const char *serial = req_param(r, "serial");
+    PGresult *old;
+    enum db_rc rc = ca_serial_valid(serial)
+                        ? cert_fetch(req_db(r), serial, req_only_member(r), &old)
+                        : DB_NOTFOUND;
+    if (rc == DB_NOTFOUND) {
+        reply_problem(r, 404, "certificate-not-found", NULL, "no such certificate");
+        return;
+    }
+    if (rc != DB_OK) {
+        reply_db_failure(r, rc);
+        return;
+    }
+    const char *csr_text = json_get_str(r->json, "csr");
+    struct pki_err err = {0};
+    X509_REQ *csr = pki_csr_parse(csr_text, strlen(csr_text), &err);
+    json_t *uris_json = json_loads(PQgetvalue(old, 0, 6), 0, NULL);
+    const char *uris[MAX_URIS];
+    char member[24], profile[33];
+    snprintf(member, sizeof member, "%s", PQgetvalue(old, 0, CERT_COL_MEMBER));
+    snprintf(profile, sizeof profile, "%s", PQgetvalue(old, 0, 2));
+    PQclear(old);
+    if (!csr || !uris_json || !X509_REQ_get0_pubkey(csr)) {
+        if (!csr)
+            reply_pki_err(r, &err);
+        else
+            reply_problem(r, 400, "csr-malformed", "csr", "the CSR has no usable key");
+        X509_REQ_free(csr);
+        json_decref(uris_json);
+        return;
+    }
+    struct issue_req rq = {.member_id = member, .profile = profile, .csr = csr,
+                           .pubkey = X509_REQ_get0_pubkey(csr), .uris = uris,
+                           .n_uris = uris_of(uris_json, uris), .renewed_from = serial};
+    issue_and_reply(r, &rq, NULL, NULL);
+    X509_REQ_free(csr);
+    json_decref(uris_json);
+}

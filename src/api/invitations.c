@@ -1,0 +1,332 @@
+/* Invitations: an operator invites a member user; the invitee accepts with
+ * the one-time token and a password, and lands in its organisation. Only
+ * the SHA-256 of a token is stored; a token works once, until it expires. */
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "api/handlers.h"
+#include "api/member_access.h"
+#include "audit/audit.h"
+#include "auth/password.h"
+#include "auth/token.h"
+#include "db/db.h"
+#include "http/http.h"
+#include "http/json_body.h"
+#include "member/member.h"
+#include "util/validate.h"
+
+#define INVITATION_DAYS_DEFAULT 7
+#define INVITATION_DAYS_MAX 30
+
+#define INVITATION_COLUMNS                                                 \
+    "i.id::text, i.member_id::text, i.username, i.email, "                 \
+    SQL_TIME("i.created_at") ", " SQL_TIME("i.expires_at") ", "            \
+    SQL_TIME("i.accepted_at") ", i.accepted_user_id::text, "               \
+    "CASE WHEN i.accepted_at IS NOT NULL THEN 'accepted' "                 \
+    "WHEN i.expires_at <= now() THEN 'expired' ELSE 'pending' END"
+
+/* {id, member_id, username, email, created_at, expires_at, accepted_at,
+ * accepted_user_id, status} */
+static json_t *invitation_json(PGresult *res, int row)
+{
+    return json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:o, s:o, s:s}",
+                     "id", PQgetvalue(res, row, 0),
+                     "member_id", PQgetvalue(res, row, 1),
+                     "username", PQgetvalue(res, row, 2),
+                     "email", json_col_or_null(res, row, 3),
+                     "created_at", PQgetvalue(res, row, 4),
+                     "expires_at", PQgetvalue(res, row, 5),
+                     "accepted_at", json_col_or_null(res, row, 6),
+                     "accepted_user_id", json_col_or_null(res, row, 7),
+                     "status", PQgetvalue(res, row, 8));
+}
+
+/* ---- GET /api/v1/members/{id}/invitations ---- */
+
+DB_STMT(q_list, 3,
+        "SELECT " INVITATION_COLUMNS " FROM invitations i "
+        "WHERE i.member_id = $1 AND i.id < $2::bigint "
+        "ORDER BY i.id DESC LIMIT $3::int");
+
+void h_invitations_list(struct req *r)
+{
+    reply_member_list(r, &q_list, invitation_json, true);
+}
+
+/* ---- POST /api/v1/members/{id}/invitations ---- */
+
+static const struct jfield create_fields[] = {
+    {"username", JT_STRING, true, 128, 0, 0},
+    {"email", JT_STRING, false, EMAIL_MAX, 0, 0},
+    {"days", JT_INT, false, 0, 1, INVITATION_DAYS_MAX},
+};
+
+DB_STMT(q_user_exists, 1, "SELECT 1 FROM users WHERE username = $1");
+DB_STMT(q_insert, 6,
+        "INSERT INTO invitations AS i (member_id, username, email, token_hash, "
+        "created_by, expires_at) "
+        "VALUES ($1, $2, $3, $4::bytea, $5, now() + make_interval(days => $6::int)) "
+        "RETURNING " INVITATION_COLUMNS);
+
+struct create_ctx {
+    struct audit_actor actor;
+    const char *member_id, *username, *email, *hash, *user_id, *days;
+    enum { C_OK, C_NO_MEMBER, C_TERMINATED, C_USERNAME } why;
+    PGresult *row;
+};
+
+static enum db_rc create_tx(struct db *db, void *arg)
+{
+    struct create_ctx *c = arg;
+    PQclear(c->row);
+    c->row = NULL;
+    c->why = C_OK;
+    char status[16];
+    enum db_rc rc = member_lock(db, c->member_id, status);
+    if (rc == DB_NOTFOUND) {
+        c->why = C_NO_MEMBER;
+        return DB_CONFLICT;
+    }
+    if (rc != DB_OK)
+        return rc;
+    if (!strcmp(status, "terminated")) {
+        c->why = C_TERMINATED;
+        return DB_CONFLICT;
+    }
+    PGresult *res;
+    const char *p1[] = {c->username};
+    if ((rc = db_exec(db, &q_user_exists, &res, p1)) != DB_OK)
+        return rc;
+    int taken = PQntuples(res);
+    PQclear(res);
+    if (taken) {
+        c->why = C_USERNAME;
+        return DB_CONFLICT;
+    }
+    const char *p[] = {c->member_id, c->username, c->email, c->hash,
+                       c->user_id, c->days};
+    if ((rc = db_exec(db, &q_insert, &c->row, p)) != DB_OK)
+        return rc;
+    json_t *d = json_pack("{s:s, s:s, s:s}", "member_id", c->member_id,
+                          "username", c->username, "expires_at",
+                          PQgetvalue(c->row, 0, 5));
+    if (c->email)
+        json_object_set_new(d, "email", json_string(c->email));
+    return audit_write(db, &c->actor, "invitation.create", "invitation",
+                       PQgetvalue(c->row, 0, 0), d);
+}
+
+void h_invitations_create(struct req *r)
+{
+    const char *id = member_param(r);
+    if (!id || req_check_body(r, create_fields, 3))
+        return;
+    const char *email = json_get_str(r->json, "email");
+    char why[160];
+    if (email && email_check(email, why, sizeof why)) {
+        reply_problem(r, 400, "invalid-field", "email", "email: %s", why);
+        return;
+    }
+    json_t *dv = json_object_get(r->json, "days");
+    char days[8];
+    snprintf(days, sizeof days, "%lld",
+             json_is_integer(dv) ? (long long)json_integer_value(dv)
+                                 : (long long)INVITATION_DAYS_DEFAULT);
+    char token[TOKEN_MAX], hash[TOKEN_HASH_PARAM];
+    token_new("trinv_", token, sizeof token);
+    token_hash_param(token, hash);
+    struct create_ctx c = {
+        .actor = audit_actor_of(&r->who, r->client_ip),
+        .member_id = id, .username = json_get_str(r->json, "username"),
+        .email = email, .hash = hash,
+        .user_id = r->who.user_id[0] ? r->who.user_id : NULL, .days = days,
+    };
+    enum db_rc rc = db_tx(req_db(r), false, create_tx, &c);
+    if (rc == DB_OK) {
+        json_t *body = invitation_json(c.row, 0);
+        json_object_set_new(body, "token", json_string(token));
+        char path[TOKEN_MAX + 40];
+        /* the token rides in the fragment: browsers never send it, so it
+         * stays out of access logs and Referer headers */
+        snprintf(path, sizeof path, "/accept-invitation#token=%s", token);
+        json_object_set_new(body, "accept_url_path", json_string(path));
+        reply_json(r, 201, body);
+        reply_header(r, "Cache-Control", "no-store");
+    } else if (rc == DB_CONFLICT && c.why == C_NO_MEMBER) {
+        reply_member_not_found(r, id);
+    } else if (rc == DB_CONFLICT && c.why == C_TERMINATED) {
+        reply_problem(r, 409, "member-terminated", NULL,
+                      "member %s is terminated", id);
+    } else if (rc == DB_CONFLICT && c.why == C_USERNAME) {
+        reply_problem(r, 409, "username-taken", "username",
+                      "the username %s is taken", c.username);
+    } else {
+        reply_db_failure(r, rc);
+    }
+    PQclear(c.row);
+    OPENSSL_cleanse(token, sizeof token);
+}
+
+/* ---- POST /api/v1/invitations/accept ---- */
+
+static const struct jfield accept_fields[] = {
+    {"token", JT_STRING, true, TOKEN_MAX, 0, 0},
+    {"password", JT_STRING, true, PASSWORD_MAX, 0, 0},
+};
+
+#define FIND_SQL                                                           \
+    "SELECT i.id::text, i.member_id::text, i.username, "                   \
+    "i.accepted_at IS NOT NULL, i.expires_at <= now(), m.status "          \
+    "FROM invitations i JOIN members m ON m.id = i.member_id "              \
+    "WHERE i.token_hash = $1::bytea"
+DB_STMT(q_find, 1, FIND_SQL);
+DB_STMT(q_find_lock, 1, FIND_SQL " FOR UPDATE OF i");
+DB_STMT(q_user_insert, 3,
+        "INSERT INTO users (username, role, member_id, password_hash) "
+        "VALUES ($1, 'member', $2, $3) "
+        "RETURNING id::text, username, role, member_id::text");
+DB_STMT(q_accepted, 2,
+        "UPDATE invitations SET accepted_at = now(), accepted_user_id = $2 "
+        "WHERE id = $1");
+
+enum inv_state { I_OK, I_UNKNOWN, I_USED, I_EXPIRED, I_TERMINATED, I_USERNAME };
+
+/* Classifies a q_find / q_find_lock row set. */
+static enum inv_state classify(PGresult *res)
+{
+    if (PQntuples(res) == 0)
+        return I_UNKNOWN;
+    if (!strcmp(PQgetvalue(res, 0, 3), "t"))
+        return I_USED;
+    if (!strcmp(PQgetvalue(res, 0, 4), "t"))
+        return I_EXPIRED;
+    if (!strcmp(PQgetvalue(res, 0, 5), "terminated"))
+        return I_TERMINATED;
+    return I_OK;
+}
+
+struct accept_ctx {
+    const char *hash, *pw_hash, *ip;
+    enum inv_state state;
+    PGresult *user;
+};
+
+static enum db_rc accept_tx(struct db *db, void *arg)
+{
+    struct accept_ctx *c = arg;
+    PQclear(c->user);
+    c->user = NULL;
+    const char *p0[] = {c->hash};
+    PGresult *inv;
+    enum db_rc rc = db_exec(db, &q_find_lock, &inv, p0);
+    if (rc != DB_OK)
+        return rc;
+    if ((c->state = classify(inv)) != I_OK) {
+        PQclear(inv);
+        return DB_CONFLICT;
+    }
+    const char *inv_id = PQgetvalue(inv, 0, 0), *member = PQgetvalue(inv, 0, 1),
+               *username = PQgetvalue(inv, 0, 2);
+    const char *p1[] = {username, member, c->pw_hash};
+    rc = db_exec(db, &q_user_insert, &c->user, p1);
+    if (rc == DB_CONFLICT)
+        c->state = I_USERNAME;
+    if (rc == DB_OK) {
+        const char *uid = PQgetvalue(c->user, 0, 0);
+        const char *p2[] = {inv_id, uid};
+        rc = db_exec(db, &q_accepted, NULL, p2);
+        struct audit_actor actor = {uid, NULL, username, c->ip};
+        if (rc == DB_OK)
+            rc = audit_write(db, &actor, "invitation.accept", "invitation",
+                             inv_id,
+                             json_pack("{s:s, s:s, s:s}", "member_id", member,
+                                       "user_id", uid, "username", username));
+    }
+    PQclear(inv);
+    return rc;
+}
+
+static void reply_state(struct req *r, enum inv_state s)
+{
+    switch (s) {
+    case I_UNKNOWN:
+        reply_problem(r, 404, "invitation-not-found", "token",
+                      "no invitation has this token");
+        break;
+    case I_USED:
+        reply_problem(r, 410, "invitation-used", "token",
+                      "this invitation was accepted already");
+        break;
+    case I_EXPIRED:
+        reply_problem(r, 410, "invitation-expired", "token",
+                      "this invitation has expired; ask for a new one");
+        break;
+    case I_TERMINATED:
+        reply_problem(r, 410, "member-terminated", "token",
+                      "the member of this invitation is terminated");
+        break;
+    case I_USERNAME:
+        reply_problem(r, 409, "username-taken", NULL,
+                      "the invitation's username was taken meanwhile; ask "
+                      "for a new invitation");
+        break;
+    case I_OK:
+        break;
+    }
+}
+
+void h_invitation_accept(struct req *r)
+{
+    if (req_check_body(r, accept_fields, 2))
+        return;
+    const char *token = json_get_str(r->json, "token");
+    const char *pw = json_get_str(r->json, "password");
+    if (strlen(pw) < PASSWORD_MIN) {
+        reply_problem(r, 422, "password-too-short", "password",
+                      "the password must have at least %d characters",
+                      PASSWORD_MIN);
+        return;
+    }
+    const char *why = password_policy(pw);
+    if (why) {
+        reply_problem(r, 422, "password-too-short", "password", "%s", why);
+        return;
+    }
+    char hash[TOKEN_HASH_PARAM];
+    token_hash_param(token, hash);
+    /* refuse bad tokens before spending an argon2id hash on them */
+    struct db *db = req_db(r);
+    const char *p[] = {hash};
+    PGresult *res;
+    enum db_rc rc = db_exec(db, &q_find, &res, p);
+    if (rc != DB_OK) {
+        reply_db_failure(r, rc);
+        return;
+    }
+    enum inv_state s = classify(res);
+    PQclear(res);
+    if (s != I_OK) {
+        reply_state(r, s);
+        return;
+    }
+    char pw_hash[PASSWORD_HASH_MAX];
+    if (password_hash(pw, pw_hash, sizeof pw_hash)) {
+        reply_problem(r, 500, "internal", NULL, "cannot hash the password");
+        return;
+    }
+    struct accept_ctx c = {.hash = hash, .pw_hash = pw_hash, .ip = r->client_ip};
+    rc = db_tx(db, false, accept_tx, &c);
+    if (rc == DB_OK)
+        reply_json(r, 201,
+                   json_pack("{s:{s:s, s:s, s:s, s:s}}", "user", "id",
+                             PQgetvalue(c.user, 0, 0), "username",
+                             PQgetvalue(c.user, 0, 1), "role",
+                             PQgetvalue(c.user, 0, 2), "member_id",
+                             PQgetvalue(c.user, 0, 3)));
+    else if (rc == DB_CONFLICT && c.state != I_OK)
+        reply_state(r, c.state);
+    else
+        reply_db_failure(r, rc);
+    PQclear(c.user);
+}

@@ -1,0 +1,301 @@
+/* /api/v1/members/{id}/uris: the client URIs, FHIR base URLs and IdP URIs
+ * a member owns. Operators add approved URIs; member users propose pending
+ * ones for their own member; one URI belongs to at most one member. */
+#include <stdio.h>
+#include <string.h>
+
+#include "api/handlers.h"
+#include "api/member_access.h"
+#include "api/paging.h"
+#include "audit/audit.h"
+#include "db/db.h"
+#include "http/http.h"
+#include "http/json_body.h"
+#include "member/member.h"
+#include "util/validate.h"
+
+/* Locks the member against a concurrent status change. DB_NOTFOUND if it
+ * does not exist; *terminated tells whether it is terminated. */
+static enum db_rc lock_member(struct db *db, const char *id, bool *terminated)
+{
+    char status[16];
+    enum db_rc rc = member_lock(db, id, status);
+    *terminated = rc == DB_OK && !strcmp(status, "terminated");
+    return rc;
+}
+
+/* ---- GET /api/v1/members/{id}/uris ---- */
+
+DB_STMT(q_uris_list, 3,
+        "SELECT " URI_COLUMNS " FROM member_uris u "
+        "WHERE u.member_id = $1 AND u.id > $2::bigint "
+        "ORDER BY u.id LIMIT $3::int");
+void h_member_uris_list(struct req *r)
+{
+    reply_member_list(r, &q_uris_list, member_uri_json, false);
+}
+
+/* ---- POST /api/v1/members/{id}/uris ---- */
+
+static const struct jfield add_fields[] = {
+    {"uri", JT_STRING, true, URI_MAX, 0, 0},
+    {"kind", JT_STRING, true, 16, 0, 0},
+};
+
+struct add_ctx {
+    struct audit_actor actor;
+    struct uri_new u;
+    bool member_missing, terminated;
+};
+
+static enum db_rc add_tx(struct db *db, void *arg)
+{
+    struct add_ctx *c = arg;
+    PQclear(c->u.row);
+    c->u.row = NULL;
+    json_decref(c->u.lookalikes);
+    c->u.lookalikes = NULL;
+    c->member_missing = c->terminated = false;
+    enum db_rc rc = lock_member(db, c->u.member_id, &c->terminated);
+    if (rc == DB_NOTFOUND)
+        c->member_missing = true;
+    if (rc != DB_OK)
+        return rc;
+    if (c->terminated)
+        return DB_CONFLICT;
+    return member_uri_insert(db, &c->actor, &c->u);
+}
+
+/* A member user sees look-alikes of its own URIs in full, and of other
+ * members' only as a warning without the owner. */
+static json_t *lookalikes_for(const struct req *r, json_t *all)
+{
+    json_t *out = json_array();
+    size_t i;
+    json_t *l;
+    json_array_foreach(all, i, l)
+    {
+        if (caller_is_staff(r)) {
+            json_array_append(out, l);
+            continue;
+        }
+        bool own = !strcmp(json_string_value(json_object_get(l, "member_id")),
+                           r->who.member_id);
+        json_t *item = json_pack("{s:O, s:b}", "uri", json_object_get(l, "uri"),
+                                 "same_member", own);
+        if (own)
+            json_object_set(item, "id", json_object_get(l, "id"));
+        json_array_append_new(out, item);
+    }
+    return out;
+}
+
+void h_member_uri_add(struct req *r)
+{
+    const char *id = member_param(r);
+    if (!id || req_check_body(r, add_fields, 2))
+        return;
+    const char *uri = json_get_str(r->json, "uri");
+    const char *kind = json_get_str(r->json, "kind");
+    char why[200];
+    if (uri_check(uri, NULL, why, sizeof why)) {
+        reply_problem(r, 400, "invalid-field", "uri", "uri: %s", why);
+        return;
+    }
+    if (!uri_kind_parse(kind)) {
+        reply_problem(r, 400, "invalid-field", "kind",
+                      "kind must be client, server or idp");
+        return;
+    }
+    bool staff = caller_is_staff(r);
+    struct add_ctx c = {
+        .actor = audit_actor_of(&r->who, r->client_ip),
+        .u = {.member_id = id, .uri = uri, .kind = kind, .approved = staff,
+              .created_by = r->who.user_id[0] ? r->who.user_id : NULL},
+    };
+    enum db_rc rc = db_tx(req_db(r), false, add_tx, &c);
+    if (rc == DB_OK) {
+        json_t *body = member_uri_json(c.u.row, 0);
+        json_object_set_new(body, "lookalikes", lookalikes_for(r, c.u.lookalikes));
+        reply_json(r, 201, body);
+    } else if (rc == DB_NOTFOUND && c.member_missing) {
+        reply_member_not_found(r, id);
+    } else if (rc == DB_CONFLICT && c.terminated) {
+        reply_problem(r, 409, "member-terminated", NULL,
+                      "member %s is terminated; it cannot get new URIs", id);
+    } else if (rc == DB_CONFLICT) {
+        if (c.u.owner_id[0] && !strcmp(c.u.owner_id, id))
+            reply_problem(r, 409, "uri-taken", "uri",
+                          "this URI is already registered for this member");
+        else if (staff && c.u.owner_id[0])
+            reply_problem(r, 409, "uri-taken", "uri",
+                          "this URI is already registered by member %s (%s)",
+                          c.u.owner_id, c.u.owner_name);
+        else
+            reply_problem(r, 409, "uri-taken", "uri",
+                          "this URI is already registered by another member");
+    } else {
+        reply_db_failure(r, rc);
+    }
+    PQclear(c.u.row);
+    json_decref(c.u.lookalikes);
+}
+
+/* ---- POST /api/v1/members/{id}/uris/{uri_id}/approve ---- */
+
+DB_STMT(q_uri_lock, 2,
+        "SELECT status, uri, kind FROM member_uris "
+        "WHERE id = $1 AND member_id = $2 FOR UPDATE");
+DB_STMT(q_uri_approve, 3,
+        "UPDATE member_uris u SET status = 'approved', approved_by = $3, "
+        "approved_at = now() WHERE u.id = $1 AND u.member_id = $2 "
+        "RETURNING " URI_COLUMNS);
+DB_STMT(q_uri_delete, 2,
+        "DELETE FROM member_uris WHERE id = $1 AND member_id = $2");
+
+struct uri_ctx {
+    struct audit_actor actor;
+    const char *member_id, *uri_id, *user_id;
+    bool member_only; /* a member user: may only withdraw pending URIs */
+    enum { U_OK, U_NO_MEMBER, U_NO_URI, U_TERMINATED, U_STATUS } why;
+    char status[16];
+    PGresult *row;
+};
+
+/* Locks member and URI; fills c->status. */
+static enum db_rc lock_uri(struct db *db, struct uri_ctx *c, char *uri,
+                           size_t urilen, char *kind, size_t kindlen)
+{
+    bool terminated;
+    enum db_rc rc = lock_member(db, c->member_id, &terminated);
+    if (rc == DB_NOTFOUND)
+        c->why = U_NO_MEMBER;
+    if (rc != DB_OK)
+        return rc;
+    const char *p[] = {c->uri_id, c->member_id};
+    PGresult *res;
+    if ((rc = db_exec(db, &q_uri_lock, &res, p)) != DB_OK)
+        return rc;
+    if (PQntuples(res) == 0) {
+        PQclear(res);
+        c->why = U_NO_URI;
+        return DB_NOTFOUND;
+    }
+    snprintf(c->status, sizeof c->status, "%s", PQgetvalue(res, 0, 0));
+    snprintf(uri, urilen, "%s", PQgetvalue(res, 0, 1));
+    snprintf(kind, kindlen, "%s", PQgetvalue(res, 0, 2));
+    PQclear(res);
+    if (terminated) {
+        c->why = U_TERMINATED;
+        return DB_CONFLICT;
+    }
+    return DB_OK;
+}
+
+static enum db_rc approve_tx(struct db *db, void *arg)
+{
+    struct uri_ctx *c = arg;
+    PQclear(c->row);
+    c->row = NULL;
+    c->why = U_OK;
+    char uri[URI_MAX + 1], kind[16];
+    enum db_rc rc = lock_uri(db, c, uri, sizeof uri, kind, sizeof kind);
+    if (rc != DB_OK)
+        return rc;
+    if (strcmp(c->status, "pending")) {
+        c->why = U_STATUS;
+        return DB_CONFLICT;
+    }
+    const char *p[] = {c->uri_id, c->member_id, c->user_id};
+    if ((rc = db_exec(db, &q_uri_approve, &c->row, p)) != DB_OK)
+        return rc;
+    return audit_write(db, &c->actor, "uri.approve", "member_uri", c->uri_id,
+                       json_pack("{s:s, s:s, s:s}", "member_id", c->member_id,
+                                 "uri", uri, "kind", kind));
+}
+
+static enum db_rc delete_tx(struct db *db, void *arg)
+{
+    struct uri_ctx *c = arg;
+    c->why = U_OK;
+    char uri[URI_MAX + 1], kind[16];
+    enum db_rc rc = lock_uri(db, c, uri, sizeof uri, kind, sizeof kind);
+    if (rc == DB_CONFLICT && c->why == U_TERMINATED)
+        rc = DB_OK; /* removing a terminated member's URIs is allowed */
+    if (rc != DB_OK)
+        return rc;
+    if (c->member_only && strcmp(c->status, "pending")) {
+        c->why = U_STATUS;
+        return DB_CONFLICT;
+    }
+    const char *p[] = {c->uri_id, c->member_id};
+    if ((rc = db_exec(db, &q_uri_delete, NULL, p)) != DB_OK)
+        return rc;
+    return audit_write(db, &c->actor, "uri.delete", "member_uri", c->uri_id,
+                       json_pack("{s:s, s:s, s:s, s:s}", "member_id",
+                                 c->member_id, "uri", uri, "kind", kind,
+                                 "status", c->status));
+}
+
+static bool uri_params(struct req *r, struct uri_ctx *c)
+{
+    const char *id = member_param(r);
+    if (!id)
+        return false;
+    const char *uri_id = req_param(r, "uri_id");
+    if (!id_valid(uri_id)) {
+        reply_problem(r, 404, "uri-not-found", NULL, "member %s has no URI %.40s",
+                      id, uri_id);
+        return false;
+    }
+    *c = (struct uri_ctx){.actor = audit_actor_of(&r->who, r->client_ip),
+                          .member_id = id, .uri_id = uri_id,
+                          .user_id = r->who.user_id[0] ? r->who.user_id : NULL,
+                          .member_only = r->who.role == ROLE_MEMBER};
+    return true;
+}
+
+static void reply_uri_failure(struct req *r, struct uri_ctx *c, enum db_rc rc)
+{
+    if (rc == DB_NOTFOUND && c->why == U_NO_MEMBER)
+        reply_member_not_found(r, c->member_id);
+    else if (rc == DB_NOTFOUND && c->why == U_NO_URI)
+        reply_problem(r, 404, "uri-not-found", NULL, "member %s has no URI %s",
+                      c->member_id, c->uri_id);
+    else if (rc == DB_CONFLICT && c->why == U_TERMINATED)
+        reply_problem(r, 409, "member-terminated", NULL,
+                      "member %s is terminated", c->member_id);
+    else if (rc == DB_CONFLICT && c->why == U_STATUS && c->member_only)
+        reply_problem(r, 403, "forbidden", NULL,
+                      "only an operator may remove an approved URI");
+    else if (rc == DB_CONFLICT && c->why == U_STATUS)
+        reply_problem(r, 409, "invalid-uri-status", "status",
+                      "the URI is %s, not pending", c->status);
+    else
+        reply_db_failure(r, rc);
+}
+
+void h_member_uri_approve(struct req *r)
+{
+    struct uri_ctx c;
+    if (!uri_params(r, &c))
+        return;
+    enum db_rc rc = db_tx(req_db(r), false, approve_tx, &c);
+    if (rc == DB_OK)
+        reply_json(r, 200, member_uri_json(c.row, 0));
+    else
+        reply_uri_failure(r, &c, rc);
+    PQclear(c.row);
+}
+
+void h_member_uri_delete(struct req *r)
+{
+    struct uri_ctx c;
+    if (!uri_params(r, &c))
+        return;
+    enum db_rc rc = db_tx(req_db(r), false, delete_tx, &c);
+    if (rc == DB_OK)
+        reply_empty(r, 204);
+    else
+        reply_uri_failure(r, &c, rc);
+}

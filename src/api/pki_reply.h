@@ -1,0 +1,17 @@
+/* Answers for the PKI handlers: a pki_err as problem+json, the caller's
+ * member scope. */
+#ifndef TROTH_PKI_REPLY_H
+#define TROTH_PKI_REPLY_H
+
+#include "pki/err.h"
+
+struct req;
+
+/* Replies with err's status, its code as the problem kind, its detail, and
+ * the request field the code is about. */
+void reply_pki_err(struct req *r, const struct pki_err *err);
+
+/* The member a member user is limited to, or NULL for staff. */
+const char *req_only_member(const struct req *r);
+
+#endif

@@ -1,0 +1,216 @@
+#include "ca/create.h"
+
+#include <openssl/crypto.h>
+#include <openssl/x509.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit/audit.h"
+#include "ca/crl_gen.h"
+#include "ca/registry.h"
+#include "config.h"
+#include "db/db.h"
+#include "pki/ca.h"
+#include "pki/encode.h"
+#include "pki/ext.h"
+#include "pki/keys.h"
+#include "pki/sign.h"
+
+char *ca_passphrase_read(const char *path, char *err, size_t errlen)
+{
+    FILE *f = path ? fopen(path, "r") : NULL;
+    if (!f) {
+        snprintf(err, errlen,
+                 "cannot read the CA passphrase file %s ([ca] key_passphrase_file); "
+                 "create it with a long random first line",
+                 path ? path : "(unset)");
+        return NULL;
+    }
+    char buf[1024];
+    char *line = fgets(buf, sizeof buf, f);
+    fclose(f);
+    if (line)
+        buf[strcspn(buf, "\r\n")] = 0;
+    if (!line || strlen(buf) < 16) {
+        OPENSSL_cleanse(buf, sizeof buf);
+        snprintf(err, errlen, "the CA passphrase in %s must be at least 16 characters",
+                 path);
+        return NULL;
+    }
+    char *p = strdup(buf);
+    OPENSSL_cleanse(buf, sizeof buf);
+    return p;
+}
+
+void ca_passphrase_free(char *pass)
+{
+    if (pass) {
+        OPENSSL_cleanse(pass, strlen(pass));
+        free(pass);
+    }
+}
+
+/* One new CA: key, certificate, encrypted key. */
+struct new_ca {
+    const char *id, *kind, *parent;
+    EVP_PKEY *key;
+    X509 *cert;
+    unsigned char *der;
+    size_t der_len;
+    char *key_pem;
+    char subject[512], fingerprint[PKI_FP_HEX_SIZE], key_desc[32];
+};
+
+static void new_ca_free(struct new_ca *c)
+{
+    EVP_PKEY_free(c->key);
+    X509_free(c->cert);
+    free(c->der);
+    free(c->key_pem);
+}
+
+static int finish(struct new_ca *c, const char *pass, struct pki_err *e)
+{
+    if (!c->cert || pki_cert_der(c->cert, &c->der, &c->der_len, e))
+        return -1;
+    if (!(c->key_pem = pki_key_encrypt_pem(c->key, pass, e)))
+        return -1;
+    X509_NAME_oneline(X509_get_subject_name(c->cert), c->subject, sizeof c->subject);
+    pki_fingerprint_sha256(c->der, c->der_len, false, c->fingerprint);
+    pki_key_describe(c->key, c->key_desc, sizeof c->key_desc);
+    return 0;
+}
+
+DB_STMT(q_any_ca, 0, "SELECT 1 FROM cas LIMIT 1");
+DB_STMT(q_insert, 10,
+        "INSERT INTO cas (id, kind, parent_id, subject, certificate_der, key_encrypted, "
+        "key_description, fingerprint_sha256, not_before, not_after, issues_members) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, to_timestamp($9::bigint), "
+        "to_timestamp($10::bigint), $2 = 'issuing')");
+
+struct store_arg {
+    struct new_ca *cas;
+    size_t n;
+    const struct audit_actor *actor;
+    bool exists;
+};
+
+static enum db_rc store_tx(struct db *db, void *arg)
+{
+    struct store_arg *a = arg;
+    PGresult *res;
+    enum db_rc rc = db_exec(db, &q_any_ca, &res, NULL);
+    if (rc != DB_OK)
+        return rc;
+    a->exists = PQntuples(res) > 0;
+    PQclear(res);
+    if (a->exists)
+        return DB_CONFLICT;
+    for (size_t i = 0; i < a->n; i++) {
+        struct new_ca *c = &a->cas[i];
+        time_t nb, na;
+        pki_asn1_time_to_time_t(X509_get0_notBefore(c->cert), &nb);
+        pki_asn1_time_to_time_t(X509_get0_notAfter(c->cert), &na);
+        char nbs[24], nas[24];
+        snprintf(nbs, sizeof nbs, "%lld", (long long)nb);
+        snprintf(nas, sizeof nas, "%lld", (long long)na);
+        const char *p[] = {c->id, c->kind, c->parent, c->subject, (const char *)c->der,
+                           c->key_pem, c->key_desc, c->fingerprint, nbs, nas};
+        int lens[10] = {0, 0, 0, 0, (int)c->der_len};
+        int fmts[10] = {0, 0, 0, 0, 1};
+        if ((rc = db_exec_bin(db, &q_insert, NULL, p, lens, fmts, 0)) != DB_OK)
+            return rc;
+        rc = audit_write(db, a->actor, "ca.create", "ca", c->id,
+                         json_pack("{s:s, s:s, s:s, s:s}", "kind", c->kind, "subject",
+                                   c->subject, "key", c->key_desc,
+                                   "fingerprint_sha256", c->fingerprint));
+        if (rc != DB_OK)
+            return rc;
+    }
+    return DB_OK;
+}
+
+/* crl_sign_fn with the keys in this process (init only). */
+static int sign_in_process(void *ctx, const struct ca_info *ca, const unsigned char *tbs,
+                           size_t tbs_len, unsigned char **der, size_t *der_len,
+                           struct pki_err *err)
+{
+    struct store_arg *a = ctx;
+    for (size_t i = 0; i < a->n; i++)
+        if (!strcmp(a->cas[i].id, ca->id))
+            return pki_sign_tbs(a->cas[i].key, tbs, tbs_len, der, der_len, err);
+    return pki_err_set(err, 500, "ca_key_missing", "no key for CA %s", ca->id);
+}
+
+int ca_create_hierarchy(struct db *db, const struct config *cfg, const char *name,
+                        const char *root_spec, const char *issuing_spec,
+                        const struct audit_actor *actor, char *err, size_t errlen)
+{
+    PGresult *res;
+    if (db_exec(db, &q_any_ca, &res, NULL) != DB_OK) {
+        snprintf(err, errlen, "%s", db_last_error(db));
+        return -1;
+    }
+    int have = PQntuples(res);
+    PQclear(res);
+    if (have)
+        return 1;
+    char *pass = ca_passphrase_read(cfg->key_passphrase_file, err, errlen);
+    if (!pass)
+        return -1;
+    struct new_ca cas[2] = {{.id = "root", .kind = "root"},
+                            {.id = "issuing", .kind = "issuing", .parent = "root"}};
+    struct pki_err e = {0};
+    int rc = -1;
+    char cn[300], root_crl[512], root_crt[512];
+    X509_NAME *rn = NULL, *in = NULL;
+    ca_urls(cfg->public_url, "root", root_crl, root_crt, sizeof root_crl);
+    snprintf(cn, sizeof cn, "%.250s Root CA", name);
+    if (!(cas[0].key = pki_key_generate(root_spec, &e)) ||
+        !(rn = pki_name_org_cn(name, cn, &e)) ||
+        !(cas[0].cert = pki_ca_make_root(cas[0].key, rn, CA_ROOT_DAYS, &e)) ||
+        finish(&cas[0], pass, &e))
+        goto out;
+    snprintf(cn, sizeof cn, "%.250s Issuing CA", name);
+    if (!(cas[1].key = pki_key_generate(issuing_spec, &e)) ||
+        !(in = pki_name_org_cn(name, cn, &e)) ||
+        !(cas[1].cert = pki_ca_make_issuing(cas[1].key, in, CA_ISSUING_DAYS, cas[0].cert,
+                                            cas[0].key, root_crl, root_crt, &e)) ||
+        finish(&cas[1], pass, &e))
+        goto out;
+    struct store_arg a = {cas, 2, actor, false};
+    enum db_rc drc = db_tx(db, DB_READ_COMMITTED, store_tx, &a);
+    if (drc == DB_CONFLICT && a.exists) {
+        rc = 1;
+        goto out;
+    }
+    if (drc != DB_OK) {
+        snprintf(err, errlen, "cannot store the CAs: %s", db_last_error(db));
+        goto out;
+    }
+    struct ca_set set;
+    if (ca_set_load(db, cfg->public_url, &set) != 0) {
+        snprintf(err, errlen, "cannot reload the CAs: %s", db_last_error(db));
+        goto out;
+    }
+    rc = 0;
+    for (size_t i = 0; i < set.n && rc == 0; i++) {
+        struct crl_result out;
+        if (crl_generate(db, &set.cas[i], cfg->crl_validity_hours, sign_in_process, &a,
+                         actor, &out, &e) != 0) {
+            snprintf(err, errlen, "first CRL of %s: %s", set.cas[i].id, e.detail);
+            rc = -1;
+        }
+    }
+    ca_set_free(&set);
+out:
+    if (rc < 0 && !err[0])
+        snprintf(err, errlen, "%s", e.detail[0] ? e.detail : "CA creation failed");
+    X509_NAME_free(rn);
+    X509_NAME_free(in);
+    new_ca_free(&cas[0]);
+    new_ca_free(&cas[1]);
+    ca_passphrase_free(pass);
+    return rc;
+}

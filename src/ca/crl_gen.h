@@ -1,0 +1,38 @@
+/* Making a CA's next CRL: read the revoked entries in one snapshot, encode
+ * the TBSCertList, have it signed, store it, announce it (NOTIFY troth_crl)
+ * and publish it in memory. One instance at a time per CA (advisory lock). */
+#ifndef TROTH_CA_CRL_GEN_H
+#define TROTH_CA_CRL_GEN_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "db/db.h"
+#include "pki/err.h"
+
+struct ca_info;
+struct audit_actor;
+
+/* Signs a TBSCertList for a CA: the signer pool in `serve`, the key in
+ * process in `init`. Returns 0 with *der (malloc'd), or -1 with err. */
+typedef int (*crl_sign_fn)(void *ctx, const struct ca_info *ca,
+                           const unsigned char *tbs, size_t tbs_len,
+                           unsigned char **der, size_t *der_len,
+                           struct pki_err *err);
+
+struct crl_result {
+    uint64_t number;
+    long entries;
+    size_t der_len;
+};
+
+/* Returns 0 (made, stored, published), 1 (another instance holds the lock),
+ * or -1 with err. validity_hours sets nextUpdate. */
+int crl_generate(struct db *db, const struct ca_info *ca, unsigned validity_hours,
+                 crl_sign_fn sign, void *sign_ctx, const struct audit_actor *actor,
+                 struct crl_result *out, struct pki_err *err);
+
+/* Loads the newest stored CRL of a CA into the publication cache if it is
+ * newer than the one published. Returns 0, or -1 on a database error. */
+int crl_load_latest(struct db *db, const struct ca_info *ca);
+
+#endif

@@ -1,0 +1,63 @@
+/* Issuing, revoking and holding member certificates: the rules of the
+ * community CA, shared by the REST API and the command line. Failures come
+ * back as pki_err {status, code, detail}; field_of() names the input. */
+#ifndef TROTH_CA_ISSUE_H
+#define TROTH_CA_ISSUE_H
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <stddef.h>
+
+#include "db/db.h"
+#include "pki/err.h"
+
+struct audit_actor;
+struct signer_pool;
+struct ca_set;
+struct config;
+
+#define SERIAL_HEX_MAX 41
+
+struct issue_req {
+    const char *member_id;
+    const char *profile;
+    X509_REQ *csr;            /* checked for proof of possession; or NULL */
+    EVP_PKEY *pubkey;         /* the key to certify (the CSR's, or generated) */
+    const char *const *uris;  /* SAN URIs, byte-exact */
+    size_t n_uris;
+    const char *common_name;  /* optional; default: the first URI's host */
+    const char *renewed_from; /* serial this renews, or NULL */
+    const char *only_member;  /* a member user's member: others are 404 */
+};
+
+/* Checks, signs (through the signer), stores and audits a certificate.
+ * Returns 0 with serial_out, or -1 with err. */
+int ca_issue(struct db *db, struct signer_pool *pool, const struct ca_set *set,
+             const struct config *cfg, const struct issue_req *rq,
+             const struct audit_actor *actor, char serial_out[SERIAL_HEX_MAX],
+             struct pki_err *err);
+
+/* Revokes (or, with certificateHold, holds) a certificate. `only_member`
+ * limits it to one member's certificates (others are 404); members may not
+ * hold. Returns 0, or -1 with err. */
+int ca_revoke(struct db *db, const char *serial, const char *reason,
+              const char *only_member, const struct audit_actor *actor,
+              struct pki_err *err);
+
+/* Lifts a hold. Returns 0, or -1 with err. */
+int ca_unhold(struct db *db, const char *serial, const struct audit_actor *actor,
+              struct pki_err *err);
+
+/* A member's status changed (inside the caller's transaction): suspended
+ * puts its valid certificates on hold, active again lifts those holds,
+ * terminated revokes everything with privilegeWithdrawn. */
+enum db_rc ca_member_status_changed(struct db *db, const char *member_id,
+                                    const char *old_status, const char *new_status,
+                                    const struct audit_actor *actor);
+
+/* The request field an error code is about ("csr", "uris", ...), or NULL. */
+const char *ca_err_field(const char *code);
+
+/* True if s is a serial as Troth writes them: 2..40 lowercase hex digits. */
+bool ca_serial_valid(const char *s);
+
+#endif

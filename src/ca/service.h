@@ -1,0 +1,40 @@
+/* The CA side of `troth serve`: the CA set, the signer workers that hold
+ * the keys, the publication cache, and the CRL worker thread. */
+#ifndef TROTH_CA_SERVICE_H
+#define TROTH_CA_SERVICE_H
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "pki/err.h"
+
+struct config;
+struct db;
+struct ca_info;
+struct signer_pool;
+
+/* Loads the CAs, starts the signer workers (fork: call before any thread
+ * exists), publishes CA certificates and the newest stored CRLs. With no CA
+ * yet (before `troth init`), starts without one and says so. */
+int ca_service_start(struct db *db, const struct config *cfg, char *err, size_t errlen);
+
+/* Starts the CRL worker thread (after ca_service_start). */
+int ca_service_start_worker(const struct config *cfg);
+
+/* Stops the worker and the signers; frees everything. */
+void ca_service_stop(void);
+
+/* The signer pool, or NULL when there is no CA. */
+struct signer_pool *ca_signer(void);
+
+/* A crl_sign_fn that asks the signer pool (ctx: the pool). */
+int ca_sign_crl_by_signer(void *ctx, const struct ca_info *ca,
+                          const unsigned char *tbs, size_t tbs_len,
+                          unsigned char **der, size_t *der_len, struct pki_err *err);
+
+/* Restarts dead signer workers; for the upkeep thread, once a second. */
+void ca_service_check_signer(void);
+
+/* For /readyz: "" when fine, else why not (signer down, CRL stale). */
+void ca_service_health(char *why, size_t len);
+
+#endif

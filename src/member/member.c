@@ -1,0 +1,236 @@
+#include "member/member.h"
+
+#include "ca/issue.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "audit/audit.h"
+#include "util/validate.h"
+
+json_t *json_col_or_null(PGresult *res, int row, int col)
+{
+    return PQgetisnull(res, row, col) ? json_null()
+                                      : json_string(PQgetvalue(res, row, col));
+}
+
+json_t *member_json(PGresult *res, int row)
+{
+    json_t *contacts = json_loads(PQgetvalue(res, row, 4), 0, NULL);
+    return json_pack("{s:s, s:s, s:s, s:o, s:o, s:s, s:s, s:s, s:s}",
+                     "id", PQgetvalue(res, row, 0),
+                     "name", PQgetvalue(res, row, 1),
+                     "organization_id", PQgetvalue(res, row, 2),
+                     "npi", json_col_or_null(res, row, 3),
+                     "contacts", contacts ? contacts : json_array(),
+                     "status", PQgetvalue(res, row, 5),
+                     "notes", PQgetvalue(res, row, 6),
+                     "created_at", PQgetvalue(res, row, 7),
+                     "updated_at", PQgetvalue(res, row, 8));
+}
+
+DB_STMT(q_member_insert, 5,
+        "INSERT INTO members AS m (name, organization_id, npi, contacts, notes) "
+        "VALUES ($1, $2, $3, coalesce($4::jsonb, '[]'), coalesce($5, '')) "
+        "RETURNING " MEMBER_COLUMNS);
+
+enum db_rc member_insert(struct db *db, const struct audit_actor *actor,
+                         const struct member_new *m, PGresult **row)
+{
+    const char *p[] = {m->name, m->organization_id, m->npi, m->contacts,
+                       m->notes};
+    PGresult *res;
+    enum db_rc rc = db_exec(db, &q_member_insert, &res, p);
+    if (rc != DB_OK)
+        return rc;
+    json_t *d = json_pack("{s:s, s:s, s:o}", "name", m->name,
+                          "organization_id", m->organization_id, "npi",
+                          m->npi ? json_string(m->npi) : json_null());
+    rc = audit_write(db, actor, "member.create", "member",
+                     PQgetvalue(res, 0, 0), d);
+    if (rc == DB_OK && row)
+        *row = res;
+    else
+        PQclear(res);
+    return rc;
+}
+
+const char *member_next_status(const char *action, const char *current)
+{
+    if (!action || !current || !strcmp(current, "terminated"))
+        return NULL;
+    if (!strcmp(action, "activate"))
+        return !strcmp(current, "pending") ? "active" : NULL;
+    if (!strcmp(action, "suspend"))
+        return !strcmp(current, "active") ? "suspended" : NULL;
+    if (!strcmp(action, "reinstate"))
+        return !strcmp(current, "suspended") ? "active" : NULL;
+    if (!strcmp(action, "terminate"))
+        return "terminated";
+    return NULL;
+}
+
+enum db_rc member_status_changed(struct db *db, const struct audit_actor *actor,
+                                 const char *member_id, const char *old_status,
+                                 const char *new_status)
+{
+    /* certificates of the member are held on suspend, released on
+     * reinstate and revoked on terminate, in the same transaction */
+    return ca_member_status_changed(db, member_id, old_status, new_status, actor);
+}
+
+/* ---- URIs ---- */
+
+unsigned uri_kind_parse(const char *s)
+{
+    if (!s)
+        return 0;
+    if (!strcmp(s, "client"))
+        return URI_KIND_CLIENT;
+    if (!strcmp(s, "server"))
+        return URI_KIND_SERVER;
+    if (!strcmp(s, "idp"))
+        return URI_KIND_IDP;
+    return 0;
+}
+
+json_t *member_uri_json(PGresult *res, int row)
+{
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o}",
+                     "id", PQgetvalue(res, row, 0),
+                     "member_id", PQgetvalue(res, row, 1),
+                     "uri", PQgetvalue(res, row, 2),
+                     "kind", PQgetvalue(res, row, 3),
+                     "status", PQgetvalue(res, row, 4),
+                     "created_at", PQgetvalue(res, row, 5),
+                     "approved_at", json_col_or_null(res, row, 6));
+}
+
+DB_STMT(q_uri_owner, 1,
+        "SELECT m.id::text, m.name FROM member_uris u "
+        "JOIN members m ON m.id = u.member_id WHERE u.uri = $1");
+DB_STMT(q_uri_lookalikes, 2,
+        "SELECT id::text, uri, member_id::text, kind FROM member_uris "
+        "WHERE lookalike_key = $1 AND uri <> $2 ORDER BY id LIMIT 20");
+DB_STMT(q_uri_insert, 6,
+        "INSERT INTO member_uris AS u (member_id, uri, lookalike_key, kind, "
+        "status, created_by, approved_by, approved_at) "
+        "VALUES ($1, $2, $3, $4, "
+        "CASE WHEN $5::bool THEN 'approved' ELSE 'pending' END, $6::bigint, "
+        "CASE WHEN $5::bool THEN $6::bigint END, "
+        "CASE WHEN $5::bool THEN now() END) "
+        "RETURNING " URI_COLUMNS);
+
+enum db_rc member_uri_insert(struct db *db, const struct audit_actor *actor,
+                             struct uri_new *u)
+{
+    u->row = NULL;
+    u->lookalikes = NULL;
+    u->owner_id[0] = u->owner_name[0] = 0;
+    PGresult *res;
+    const char *p1[] = {u->uri};
+    enum db_rc rc = db_exec(db, &q_uri_owner, &res, p1);
+    if (rc != DB_OK)
+        return rc;
+    if (PQntuples(res) > 0) {
+        snprintf(u->owner_id, sizeof u->owner_id, "%s", PQgetvalue(res, 0, 0));
+        snprintf(u->owner_name, sizeof u->owner_name, "%s",
+                 PQgetvalue(res, 0, 1));
+        PQclear(res);
+        return DB_CONFLICT;
+    }
+    PQclear(res);
+
+    char key[URI_MAX + 1];
+    if (uri_lookalike_key(u->uri, key, sizeof key))
+        return DB_ERROR; /* longer than URI_MAX: the caller checked */
+    const char *p2[] = {key, u->uri};
+    if ((rc = db_exec(db, &q_uri_lookalikes, &res, p2)) != DB_OK)
+        return rc;
+    json_t *looks = json_array();
+    for (int i = 0; i < PQntuples(res); i++)
+        json_array_append_new(
+            looks, json_pack("{s:s, s:s, s:s, s:s}", "id", PQgetvalue(res, i, 0),
+                             "uri", PQgetvalue(res, i, 1), "member_id",
+                             PQgetvalue(res, i, 2), "kind",
+                             PQgetvalue(res, i, 3)));
+    PQclear(res);
+
+    const char *p3[] = {u->member_id, u->uri, key, u->kind,
+                        u->approved ? "true" : "false", u->created_by};
+    if ((rc = db_exec(db, &q_uri_insert, &res, p3)) != DB_OK) {
+        json_decref(looks);
+        return rc; /* DB_CONFLICT: a concurrent insert of the same URI won */
+    }
+    json_t *d = json_pack("{s:s, s:s, s:s, s:s, s:I}", "member_id",
+                          u->member_id, "uri", u->uri, "kind", u->kind,
+                          "status", u->approved ? "approved" : "pending",
+                          "lookalikes", (json_int_t)json_array_size(looks));
+    rc = audit_write(db, actor, "uri.create", "member_uri",
+                     PQgetvalue(res, 0, 0), d);
+    if (rc != DB_OK) {
+        PQclear(res);
+        json_decref(looks);
+        return rc;
+    }
+    u->row = res;
+    u->lookalikes = looks;
+    return DB_OK;
+}
+
+DB_STMT(q_uri_approved, 2,
+        "SELECT kind FROM member_uris "
+        "WHERE member_id = $1 AND uri = $2 AND status = 'approved'");
+
+enum db_rc member_uris_approved(struct db *db, const char *member_id,
+                                unsigned kind_mask, const char *const *uris,
+                                size_t n, size_t *bad)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *p[] = {member_id, uris[i]};
+        PGresult *res;
+        enum db_rc rc = db_exec(db, &q_uri_approved, &res, p);
+        if (rc != DB_OK)
+            return rc;
+        bool ok = PQntuples(res) == 1 &&
+                  (uri_kind_parse(PQgetvalue(res, 0, 0)) & kind_mask);
+        PQclear(res);
+        if (!ok) {
+            if (bad)
+                *bad = i;
+            return DB_NOTFOUND;
+        }
+    }
+    return DB_OK;
+}
+
+DB_STMT(q_member_status, 1, "SELECT status FROM members WHERE id = $1");
+DB_STMT(q_member_lock, 1,
+        "SELECT status FROM members WHERE id = $1 FOR SHARE");
+
+static enum db_rc status_of(struct db *db, struct db_stmt *st,
+                            const char *member_id, char out[16])
+{
+    const char *p[] = {member_id};
+    PGresult *res;
+    enum db_rc rc = db_exec(db, st, &res, p);
+    if (rc != DB_OK)
+        return rc;
+    if (PQntuples(res) == 0) {
+        PQclear(res);
+        return DB_NOTFOUND;
+    }
+    snprintf(out, 16, "%s", PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return DB_OK;
+}
+
+enum db_rc member_status(struct db *db, const char *member_id, char out[16])
+{
+    return status_of(db, &q_member_status, member_id, out);
+}
+
+enum db_rc member_lock(struct db *db, const char *member_id, char out[16])
+{
+    return status_of(db, &q_member_lock, member_id, out);
+}

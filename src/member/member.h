@@ -1,0 +1,134 @@
+/* Member organisations and the URIs they own: the rules shared by the REST
+ * handlers (src/api/members.c, member_uris.c, invitations.c), the CLI
+ * (src/cli/member.c) and the PKI code.
+ *
+ * For the PKI code:
+ *   - member_uris_approved() says whether URIs may go into a certificate of
+ *     a member (approved, owned by that member, of an allowed kind);
+ *   - member_status_changed() is the hook called inside the transaction of
+ *     every member status change (hold / revoke certificates there). */
+#ifndef TROTH_MEMBER_H
+#define TROTH_MEMBER_H
+#include <jansson.h>
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "db/db.h"
+
+struct audit_actor;
+
+#ifndef SQL_TIME /* in db/db.h on main; kept here until that lands */
+#define SQL_TIME(col) \
+    "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+/* As member_status(), locking the row FOR SHARE until the transaction ends
+ * (a concurrent status change waits). */
+enum db_rc member_lock(struct db *db, const char *member_id, char out[16]);
+
+/* The text of a column as a JSON string, or null when SQL NULL. */
+json_t *json_col_or_null(PGresult *res, int row, int col);
+
+#endif
+
+/* ---- members ---- */
+
+/* The columns every member query returns, in this order (m = members). */
+#define MEMBER_COLUMNS                                                     \
+    "m.id::text, m.name, m.organization_id, m.npi, m.contacts::text, "     \
+    "m.status, m.notes, " SQL_TIME("m.created_at") ", "                    \
+    SQL_TIME("m.updated_at")
+#define MEMBER_COL_STATUS 5
+
+/* {id, name, organization_id, npi, contacts, status, notes, created_at,
+ * updated_at} of one row selected with MEMBER_COLUMNS. */
+json_t *member_json(PGresult *res, int row);
+
+struct member_new {
+    const char *name;
+    const char *organization_id;
+    const char *npi;      /* NULL: none */
+    const char *contacts; /* JSON array text; NULL: [] */
+    const char *notes;    /* NULL: "" */
+};
+
+/* Inserts a pending member and its "member.create" audit event in the
+ * caller's transaction. *row (if not NULL) receives the MEMBER_COLUMNS row.
+ * DB_CONFLICT: the organization_id is taken. */
+enum db_rc member_insert(struct db *db, const struct audit_actor *actor,
+                         const struct member_new *m, PGresult **row);
+
+/* The status an action leads to from `current`, or NULL if the state
+ * machine forbids it: activate pending→active, suspend active→suspended,
+ * reinstate suspended→active, terminate any but terminated→terminated. */
+const char *member_next_status(const char *action, const char *current);
+
+/* THE HOOK: called inside the transaction of every member status change,
+ * after the members row is updated and before the audit event is written.
+ * It does nothing yet; the PKI code will put certificates on hold when a
+ * member is suspended, release them on reinstate, and revoke them
+ * (privilegeWithdrawn) on terminate. A result other than DB_OK rolls the
+ * whole status change back. */
+enum db_rc member_status_changed(struct db *db, const struct audit_actor *actor,
+                                 const char *member_id, const char *old_status,
+                                 const char *new_status);
+
+/* ---- member URIs ---- */
+
+enum uri_kind {
+    URI_KIND_CLIENT = 1u << 0, /* an app's client URI (its `iss`) */
+    URI_KIND_SERVER = 1u << 1, /* a FHIR server's base URL */
+    URI_KIND_IDP = 1u << 2,    /* an identity provider */
+};
+
+/* The bit of "client" / "server" / "idp", or 0. */
+unsigned uri_kind_parse(const char *s);
+
+/* The columns every URI query returns (u = member_uris). */
+#define URI_COLUMNS                                                        \
+    "u.id::text, u.member_id::text, u.uri, u.kind, u.status, "             \
+    SQL_TIME("u.created_at") ", " SQL_TIME("u.approved_at")
+
+/* {id, member_id, uri, kind, status, created_at, approved_at} */
+json_t *member_uri_json(PGresult *res, int row);
+
+struct uri_new {
+    const char *member_id;
+    const char *uri;        /* already checked with uri_check() */
+    const char *kind;       /* "client", "server", "idp" */
+    bool approved;          /* false: pending, for an operator to approve */
+    const char *created_by; /* users.id, or NULL (CLI) */
+    /* out */
+    PGresult *row;           /* URI_COLUMNS of the new row (PQclear it) */
+    json_t *lookalikes;      /* [{id, uri, member_id, kind}] (decref it) */
+    char owner_id[24];       /* on DB_CONFLICT: the member owning the URI, */
+    char owner_name[260];    /* or "" when a concurrent insert won */
+};
+
+/* Adds a URI to a member, with its "uri.create" audit event, in the
+ * caller's transaction; the member must exist (locked by the caller).
+ * DB_CONFLICT: the URI is registered already (owner in owner_id). Look-alikes
+ * of existing URIs are listed, not refused. */
+enum db_rc member_uri_insert(struct db *db, const struct audit_actor *actor,
+                             struct uri_new *u);
+
+/* Checks that each of uris[0..n) is an approved URI of member_id whose kind
+ * is in kind_mask (URI_KIND_* bits). Byte-exact comparison. DB_OK: all are;
+ * DB_NOTFOUND: uris[*bad] is not (unknown, another member's, pending, or of
+ * a kind not allowed); DB_UNAVAILABLE / DB_ERROR from the database. Does not
+ * look at the member's status: check member_status() for that. */
+enum db_rc member_uris_approved(struct db *db, const char *member_id,
+                                unsigned kind_mask, const char *const *uris,
+                                size_t n, size_t *bad);
+
+/* The member's status ("pending", "active", ...) into out. DB_NOTFOUND if
+ * there is no such member. */
+enum db_rc member_status(struct db *db, const char *member_id, char out[16]);
+
+/* As member_status(), locking the row FOR SHARE until the transaction ends
+ * (a concurrent status change waits). */
+enum db_rc member_lock(struct db *db, const char *member_id, char out[16]);
+
+/* The text of a column as a JSON string, or null when SQL NULL. */
+json_t *json_col_or_null(PGresult *res, int row, int col);
+
+#endif

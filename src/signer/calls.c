@@ -1,0 +1,139 @@
+/* Signer pool calls: borrow a worker, exchange one frame pair under a deadline. */
+#include "signer/client.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "signer/pool_internal.h"
+
+long long pool_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Exchange a request for a RESP frame within timeout_ms. Returns PROTO_RC_* and fills st/data. */
+int pool_round_trip(int fd, unsigned type, const struct proto_field *f, size_t n, int timeout_ms,
+                      struct proto_frame *resp, unsigned *status)
+{
+    long long deadline = pool_now_ms() + timeout_ms;
+    int rc = proto_write(fd, type, f, n, timeout_ms);
+    if (rc != PROTO_RC_OK)
+        return rc;
+    long long left = deadline - pool_now_ms();
+    rc = proto_read(fd, resp, left > 0 ? (int)left : 0);
+    if (rc == PROTO_RC_EOF)
+        return PROTO_RC_IO;
+    if (rc != PROTO_RC_OK)
+        return rc;
+    if (resp->type != PROTO_RESP || resp->nfields != 2 || resp->f[0].len != 1 || resp->f[0].p[0] > PROTO_ERROR) {
+        proto_frame_free(resp);
+        return PROTO_RC_MALFORMED;
+    }
+    *status = resp->f[0].p[0];
+    return PROTO_RC_OK;
+}
+
+/* Borrow a free worker; fails fast when none is alive, waits (bounded) when all are busy. */
+static struct worker *borrow(struct signer_pool *pool, struct pki_err *err)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_sec += pool->timeout_ms / 1000;
+    until.tv_nsec += (long)(pool->timeout_ms % 1000) * 1000000;
+    if (until.tv_nsec >= 1000000000) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000;
+    }
+    pthread_mutex_lock(&pool->mu);
+    for (;;) {
+        size_t busy = 0;
+        for (size_t i = 0; i < pool->n; i++) {
+            if (pool->w[i].state == W_FREE) {
+                pool->w[i].state = W_BUSY;
+                pthread_mutex_unlock(&pool->mu);
+                return &pool->w[i];
+            }
+            busy += pool->w[i].state == W_BUSY;
+        }
+        if (busy == 0) {
+            pthread_mutex_unlock(&pool->mu);
+            pki_err_set(err, 503, "signer_unavailable", "signer unavailable: no live signer process");
+            return NULL;
+        }
+        if (pthread_cond_timedwait(&pool->cv, &pool->mu, &until) == ETIMEDOUT) {
+            pthread_mutex_unlock(&pool->mu);
+            pki_err_set(err, 503, "signer_unavailable", "signer unavailable: all signer processes busy");
+            return NULL;
+        }
+    }
+}
+
+static void give_back(struct signer_pool *pool, struct worker *w, int dead)
+{
+    pthread_mutex_lock(&pool->mu);
+    if (dead && w->pid > 0)
+        kill(w->pid, SIGKILL); /* hung or confused: make sure it is gone; reaped by check */
+    w->state = dead ? W_DEAD : W_FREE;
+    pthread_cond_broadcast(&pool->cv);
+    pthread_mutex_unlock(&pool->mu);
+}
+
+/* One request on a borrowed worker; the response data (status OK) is copied to *out. */
+static int call(struct signer_pool *pool, unsigned type, const char *ca_id, const unsigned char *tbs,
+                size_t len, unsigned char **out, size_t *out_len, struct pki_err *err)
+{
+    if (out)
+        *out = NULL;
+    struct worker *w = borrow(pool, err);
+    if (w == NULL)
+        return -1;
+    struct proto_field f[2] = {{(const unsigned char *)ca_id, ca_id ? strlen(ca_id) : 0}, {tbs, len}};
+    struct proto_frame resp;
+    unsigned status = 0;
+    int rc = pool_round_trip(w->fd, type, f, type == PROTO_PING ? 0 : 2, pool->timeout_ms, &resp, &status);
+    give_back(pool, w, rc != PROTO_RC_OK);
+    if (rc != PROTO_RC_OK)
+        return pki_err_set(err, 503, "signer_unavailable", "signer unavailable: %s", proto_rc_str(rc));
+    const struct proto_field *d = &resp.f[1];
+    int ret = 0;
+    if (status == PROTO_REFUSED)
+        ret = pki_err_set(err, 422, "signer_refused", "signer refused: %.*s",
+                          (int)(d->len > 200 ? 200 : d->len), (const char *)d->p);
+    else if (status == PROTO_ERROR)
+        ret = pki_err_set(err, 500, "signer_error", "signer error: %.*s",
+                          (int)(d->len > 200 ? 200 : d->len), (const char *)d->p);
+    else if (out != NULL) {
+        *out = malloc(d->len ? d->len : 1);
+        if (*out == NULL)
+            ret = pki_err_set(err, 500, "out_of_memory", "out of memory");
+        else {
+            memcpy(*out, d->p, d->len);
+            *out_len = d->len;
+        }
+    }
+    proto_frame_free(&resp);
+    return ret;
+}
+
+int signer_ping(struct signer_pool *pool, struct pki_err *err)
+{
+    return call(pool, PROTO_PING, NULL, NULL, 0, NULL, NULL, err);
+}
+
+int signer_sign_cert(struct signer_pool *pool, const char *ca_id, const unsigned char *tbs, size_t len,
+                     unsigned char **der_out, size_t *der_len, struct pki_err *err)
+{
+    return call(pool, PROTO_SIGN_CERT, ca_id, tbs, len, der_out, der_len, err);
+}
+
+int signer_sign_crl(struct signer_pool *pool, const char *ca_id, const unsigned char *tbs, size_t len,
+                    unsigned char **der_out, size_t *der_len, struct pki_err *err)
+{
+    return call(pool, PROTO_SIGN_CRL, ca_id, tbs, len, der_out, der_len, err);
+}
+

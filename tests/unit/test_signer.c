@@ -1,0 +1,367 @@
+/* The signer through its pool: chains and CRLs signed by forked workers and
+ * checked with OpenSSL; refusals; killed workers restarted via posix_spawn. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <signal.h>
+
+#include "pki/crl.h"
+#include "pki/ext.h"
+#include "signer/signer.h"
+#include "signer_test_util.h"
+
+static struct st_fixture *F;
+
+static int group_setup(void **state)
+{
+    (void)state;
+    F = st_setup();
+    return F ? 0 : -1;
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    st_teardown(F);
+    return 0;
+}
+
+static struct signer_pool *start_pool(size_t n)
+{
+    struct signer_pool *pool = NULL;
+    struct pki_err err;
+    if (signer_pool_start(&pool, n, F->blobs, 3, F->pass_file, signer_spawn_fork, &err) != 0)
+        fail_msg("pool start: %s: %s", err.code, err.detail);
+    signer_pool_set_timeout(pool, 3000);
+    return pool;
+}
+
+static X509 *sign_leaf(struct signer_pool *pool, const char *ca_id, const X509 *issuer)
+{
+    unsigned char *tbs, *der;
+    size_t len, dlen;
+    struct pki_err err;
+    assert_int_equal(st_leaf_tbs(issuer, &tbs, &len), 0);
+    if (signer_sign_cert(pool, ca_id, tbs, len, &der, &dlen, &err) != 0)
+        fail_msg("sign: %s: %s", err.code, err.detail);
+    X509 *x = pki_cert_from_der(der, dlen);
+    free(tbs);
+    free(der);
+    return x;
+}
+
+static X509_CRL *sign_crl(struct signer_pool *pool, const char *ca_id, const X509 *issuer,
+                          const struct pki_crl_entry *e, size_t n, const char *path)
+{
+    time_t now = time(NULL);
+    struct pki_crl_spec spec = {.issuer = issuer, .number = 3, .this_update = now - 60, .next_update = now + 86400};
+    unsigned char *tbs, *der;
+    size_t len, dlen;
+    struct pki_err err;
+    assert_int_equal(pki_crl_build_tbs_array(&spec, e, n, &tbs, &len, &err), 0);
+    if (signer_sign_crl(pool, ca_id, tbs, len, &der, &dlen, &err) != 0)
+        fail_msg("sign crl: %s: %s", err.code, err.detail);
+    const unsigned char *p = der;
+    X509_CRL *crl = d2i_X509_CRL(NULL, &p, (long)dlen);
+    assert_non_null(crl);
+    FILE *fp = fopen(path, "w");
+    PEM_write_X509_CRL(fp, crl);
+    fclose(fp);
+    free(tbs);
+    free(der);
+    return crl;
+}
+
+static void test_chain_and_crl_through_signer(void **state)
+{
+    (void)state;
+    struct signer_pool *pool = start_pool(1);
+    struct pki_err err;
+    assert_int_equal(signer_ping(pool, &err), 0);
+    X509 *leaf = sign_leaf(pool, "issuing", F->c.issuing), *other = sign_leaf(pool, "issuing", F->c.issuing);
+    assert_non_null(leaf);
+    assert_int_equal(X509_verify(leaf, F->c.int_key), 1);
+    assert_int_equal(ASN1_STRING_length(X509_get0_serialNumber(leaf)), 16);
+    assert_int_equal(ASN1_STRING_type(X509_get0_serialNumber(leaf)), V_ASN1_INTEGER);
+    assert_int_equal(X509_EXTENSION_get_critical(X509_get_ext(leaf, X509_get_ext_by_NID(leaf, NID_key_usage, -1))), 1);
+    assert_int_equal(X509_EXTENSION_get_critical(X509_get_ext(leaf, X509_get_ext_by_NID(leaf, NID_basic_constraints, -1))), 1);
+    assert_int_equal(X509_get_extended_key_usage(leaf), XKU_SSL_CLIENT);
+    GENERAL_NAMES *san = X509_get_ext_d2i(leaf, NID_subject_alt_name, NULL, NULL);
+    assert_int_equal(sk_GENERAL_NAME_num(san), 2);
+    for (int i = 0; i < 2; i++) {
+        const ASN1_STRING *u = sk_GENERAL_NAME_value(san, i)->d.uniformResourceIdentifier;
+        assert_int_equal(ASN1_STRING_length(u), strlen(ST_URIS[i]));
+        assert_memory_equal(ASN1_STRING_get0_data(u), ST_URIS[i], strlen(ST_URIS[i]));
+    }
+    GENERAL_NAMES_free(san);
+    int verr;
+    assert_int_equal(tu_verify_chain(F->c.root, F->c.issuing, leaf, NULL, &verr), 1);
+
+    /* CRLs for both levels, signed by the signer; the leaf revoked (keyCompromise). */
+    char *rp = tu_path(F->dir, "root.pem"), *ip = tu_path(F->dir, "int.pem"), *lp = tu_path(F->dir, "leaf.pem"),
+         *op = tu_path(F->dir, "other.pem"), *icrl = tu_path(F->dir, "int.crl"), *rcrl = tu_path(F->dir, "root.crl"),
+         *out = NULL;
+    tu_write_cert(rp, F->c.root);
+    tu_write_cert(ip, F->c.issuing);
+    tu_write_cert(lp, leaf);
+    tu_write_cert(op, other);
+    assert_int_equal(tu_run(&out, "openssl verify -CAfile %s -untrusted %s %s", rp, ip, lp), 0);
+    free(out);
+    struct pki_crl_entry e = {.revoked_at = time(NULL) - 5, .reason = PKI_REASON_KEY_COMPROMISE};
+    e.serial_len = (size_t)ASN1_STRING_length(X509_get0_serialNumber(leaf));
+    memcpy(e.serial, ASN1_STRING_get0_data(X509_get0_serialNumber(leaf)), e.serial_len);
+    X509_CRL *crl = sign_crl(pool, "issuing", F->c.issuing, &e, 1, icrl);
+    X509_CRL *root_crl = sign_crl(pool, "root", F->c.root, NULL, 0, rcrl);
+    assert_int_equal(X509_CRL_verify(crl, F->c.int_key), 1);
+    assert_int_equal(X509_CRL_verify(root_crl, F->c.root_key), 1);
+    assert_int_equal(tu_run(&out, "openssl crl -in %s -noout -CAfile %s -verify", icrl, ip), 0);
+    assert_non_null(strstr(out, "verify OK"));
+    free(out);
+    assert_int_not_equal(tu_run(&out, "openssl verify -crl_check_all -CAfile %s -untrusted %s -CRLfile %s -CRLfile %s %s",
+                                rp, ip, icrl, rcrl, lp), 0);
+    assert_non_null(strstr(out, "certificate revoked"));
+    free(out);
+    assert_int_equal(tu_run(&out, "openssl verify -crl_check_all -CAfile %s -untrusted %s -CRLfile %s -CRLfile %s %s",
+                            rp, ip, icrl, rcrl, op), 0);
+    free(out);
+    assert_int_equal(tu_verify_chain(F->c.root, F->c.issuing, leaf, crl, &verr), 0);
+    assert_int_equal(verr, X509_V_ERR_CERT_REVOKED);
+    free(rp); free(ip); free(lp); free(op); free(icrl); free(rcrl);
+    X509_CRL_free(crl);
+    X509_CRL_free(root_crl);
+    X509_free(leaf);
+    X509_free(other);
+    signer_pool_free(pool);
+}
+
+/* A TBS under `issuer_name` with AKI from aki_src, made through X509_sign with a throwaway
+ * key of type key_spec (which sets the TBS signature algorithm). */
+static unsigned char *odd_tbs(const X509 *issuer_name, const X509 *aki_src, bool ca, long not_after_extra,
+                              const char *key_spec, size_t *len)
+{
+    struct pki_err err;
+    EVP_PKEY *k = pki_key_generate(key_spec, &err);
+    X509 *x = X509_new();
+    unsigned char serial[16];
+    pki_random_serial(serial);
+    time_t na;
+    pki_asn1_time_to_time_t(X509_get0_notAfter(aki_src), &na);
+    X509_set_version(x, X509_VERSION_3);
+    pki_set_serial(x, serial);
+    X509_set_issuer_name(x, X509_get_subject_name(issuer_name));
+    X509_set_subject_name(x, X509_get_subject_name(issuer_name));
+    pki_set_validity(x, time(NULL), na + not_after_extra);
+    X509_set_pubkey(x, k);
+    pki_ext_add_aki(x, aki_src);
+    pki_ext_add_ski(x);
+    pki_ext_add_basic_constraints(x, ca, ca ? 0 : -1);
+    X509_sign(x, k, EVP_sha256());
+    unsigned char *der = NULL;
+    int n = i2d_re_X509_tbs(x, &der);
+    unsigned char *out = malloc((size_t)n);
+    memcpy(out, der, (size_t)n);
+    *len = (size_t)n;
+    OPENSSL_free(der);
+    X509_free(x);
+    EVP_PKEY_free(k);
+    return out;
+}
+
+static void expect_refused(struct signer_pool *pool, bool crl, const char *ca, const unsigned char *tbs,
+                           size_t len, const char *why)
+{
+    struct pki_err err;
+    unsigned char *der = (unsigned char *)"x";
+    size_t dlen;
+    int rc = crl ? signer_sign_crl(pool, ca, tbs, len, &der, &dlen, &err)
+                 : signer_sign_cert(pool, ca, tbs, len, &der, &dlen, &err);
+    assert_int_equal(rc, -1);
+    assert_null(der);
+    assert_int_equal(err.status, 422);
+    assert_string_equal(err.code, "signer_refused");
+    if (strstr(err.detail, why) == NULL)
+        fail_msg("refusal '%s' lacks '%s'", err.detail, why);
+}
+
+static void test_signer_refusals(void **state)
+{
+    (void)state;
+    struct signer_pool *pool = start_pool(1);
+    size_t len;
+    unsigned char *t;
+    t = odd_tbs(F->c.issuing, F->c.issuing, true, 0, "ec:P-256", &len);
+    expect_refused(pool, false, "issuing", t, len, "CA certificate");
+    free(t);
+    t = odd_tbs(F->c.root, F->c.issuing, false, 0, "ec:P-256", &len); /* issuer = root's name */
+    expect_refused(pool, false, "issuing", t, len, "issuer is not CA issuing");
+    free(t);
+    t = odd_tbs(F->c.issuing, F->c.root, false, 0, "ec:P-256", &len); /* AKI of the root */
+    expect_refused(pool, false, "issuing", t, len, "authorityKeyIdentifier");
+    free(t);
+    t = odd_tbs(F->c.issuing, F->c.issuing, false, 86400, "ec:P-256", &len);
+    expect_refused(pool, false, "issuing", t, len, "outside CA issuing's validity");
+    free(t);
+    t = odd_tbs(F->c.issuing, F->c.issuing, false, 0, "rsa:2048", &len); /* RSA alg, EC CA */
+    expect_refused(pool, false, "issuing", t, len, "signature algorithm");
+    expect_refused(pool, false, "nope", t, len, "unknown CA id");
+    expect_refused(pool, false, "issuing", (const unsigned char *)"garbage", 7, "does not parse");
+    expect_refused(pool, false, "issuing", t, len - 1, "does not parse");
+    free(t);
+    /* A valid leaf TBS for another CA (the RSA one) sent to "issuing". */
+    assert_int_equal(st_leaf_tbs(F->rsa_ca, &t, &len), 0);
+    expect_refused(pool, false, "issuing", t, len, "signature algorithm");
+    free(t);
+    /* CRLs: the root's TBS sent to issuing; garbage; truncated; trailing bytes. */
+    time_t now = time(NULL);
+    struct pki_crl_spec spec = {.issuer = F->c.root, .number = 1, .this_update = now, .next_update = now + 60};
+    struct pki_err err;
+    assert_int_equal(pki_crl_build_tbs_array(&spec, NULL, 0, &t, &len, &err), 0);
+    expect_refused(pool, true, "issuing", t, len, "signature algorithm");
+    free(t);
+    spec.issuer = F->rsa_ca;
+    assert_int_equal(pki_crl_build_tbs_array(&spec, NULL, 0, &t, &len, &err), 0);
+    expect_refused(pool, true, "issuing", t, len, "algorithm"); /* RSA alg vs EC CA */
+    free(t);
+    spec.issuer = F->c.issuing;
+    assert_int_equal(pki_crl_build_tbs_array(&spec, NULL, 0, &t, &len, &err), 0);
+    expect_refused(pool, true, "issuing", t, len - 3, "single DER SEQUENCE");
+    unsigned char *longer = malloc(len + 2);
+    memcpy(longer, t, len);
+    longer[len] = 0x05;
+    longer[len + 1] = 0x00;
+    expect_refused(pool, true, "issuing", longer, len + 2, "single DER SEQUENCE");
+    free(longer);
+    t[2 + 2] = 0x00; /* version 1 -> 0 (v1) */
+    expect_refused(pool, true, "issuing", t, len, "v2");
+    free(t);
+    /* Still alive and willing after all that. */
+    assert_int_equal(signer_ping(pool, &err), 0);
+    assert_int_equal(signer_pool_alive(pool), 1);
+    signer_pool_free(pool);
+}
+
+static void assert_confined(pid_t pid)
+{
+    char *out = NULL;
+    assert_int_equal(tu_run(&out, "grep -E '^(Uid|Seccomp|NoNewPrivs):' /proc/%d/status", (int)pid), 0);
+    if (getuid() == 0)
+        assert_non_null(strstr(out, "Uid:\t65534\t65534\t65534\t65534"));
+    assert_non_null(strstr(out, "Seccomp:\t2"));
+    assert_non_null(strstr(out, "NoNewPrivs:\t1"));
+    free(out);
+}
+
+static void test_killed_worker_restarted(void **state)
+{
+    (void)state;
+    struct signer_pool *pool = start_pool(2);
+    struct pki_err err;
+    assert_confined(signer_pool_worker_pid(pool, 0));
+    for (size_t i = 0; i < 2; i++)
+        kill(signer_pool_worker_pid(pool, i), SIGKILL);
+    usleep(100 * 1000);
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    for (int i = 0; i < 3; i++) { /* two hit dead workers, the third finds none alive */
+        assert_int_equal(signer_ping(pool, &err), -1);
+        assert_int_equal(err.status, 503);
+        assert_string_equal(err.code, "signer_unavailable");
+    }
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    double ms = (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6;
+    printf("three calls against dead signers failed in %.1f ms\n", ms);
+    assert_true(ms < 1000);
+    assert_int_equal(signer_pool_alive(pool), 0);
+    /* Restart goes through posix_spawn of /proc/self/exe -> main() -> signer_command(). */
+    assert_int_equal(signer_pool_check(pool), 2);
+    assert_int_equal(signer_pool_alive(pool), 2);
+    assert_confined(signer_pool_worker_pid(pool, 1));
+    X509 *leaf = sign_leaf(pool, "issuing", F->c.issuing);
+    assert_int_equal(X509_verify(leaf, F->c.int_key), 1);
+    X509_free(leaf);
+    assert_int_equal(signer_pool_check(pool), 0); /* nothing to do */
+    /* A worker that dies while idle is noticed by check, before any call hits it. */
+    kill(signer_pool_worker_pid(pool, 0), SIGKILL);
+    usleep(100 * 1000);
+    assert_int_equal(signer_pool_check(pool), 1);
+    assert_int_equal(signer_ping(pool, &err), 0);
+    signer_pool_free(pool);
+}
+
+struct share_job {
+    struct signer_pool *pool;
+    int failures;
+};
+
+static void *share_thread(void *arg)
+{
+    struct share_job *j = arg;
+    for (int i = 0; i < 25; i++) {
+        X509 *x = NULL;
+        unsigned char *tbs, *der;
+        size_t len, dlen;
+        struct pki_err err;
+        if (st_leaf_tbs(F->c.issuing, &tbs, &len) != 0 ||
+            signer_sign_cert(j->pool, "issuing", tbs, len, &der, &dlen, &err) != 0) {
+            j->failures++;
+            continue;
+        }
+        x = pki_cert_from_der(der, dlen);
+        if (x == NULL || X509_verify(x, F->c.int_key) != 1)
+            j->failures++;
+        X509_free(x);
+        free(tbs);
+        free(der);
+    }
+    return NULL;
+}
+
+/* More threads than workers: callers wait for a free worker (mutex + condvar), none fails. */
+static void test_threads_share_workers(void **state)
+{
+    (void)state;
+    struct signer_pool *pool = start_pool(2);
+    pthread_t th[6];
+    struct share_job jobs[6];
+    for (int i = 0; i < 6; i++) {
+        jobs[i] = (struct share_job){pool, 0};
+        assert_int_equal(pthread_create(&th[i], NULL, share_thread, &jobs[i]), 0);
+    }
+    for (int i = 0; i < 6; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(jobs[i].failures, 0);
+    }
+    signer_pool_free(pool);
+}
+
+static void test_bad_passphrase_refuses_start(void **state)
+{
+    (void)state;
+    char *p = tu_path(F->dir, "wrongpass");
+    tu_write(p, "nope\n", 5);
+    struct signer_pool *pool = NULL;
+    struct pki_err err;
+    assert_int_equal(signer_pool_start(&pool, 1, F->blobs, 3, p, signer_spawn_fork, &err), -1);
+    assert_null(pool);
+    assert_int_equal(err.status, 503);
+    assert_non_null(strstr(err.detail, "wrong passphrase"));
+    free(p);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && strcmp(argv[1], "signer") == 0)
+        return signer_command(argc - 1, argv + 1);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_chain_and_crl_through_signer),
+        cmocka_unit_test(test_signer_refusals),
+        cmocka_unit_test(test_killed_worker_restarted),
+        cmocka_unit_test(test_threads_share_workers),
+        cmocka_unit_test(test_bad_passphrase_refuses_start),
+    };
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
