@@ -75,7 +75,7 @@ export async function request(method, path, body, opts = {}) {
 }
 
 export const get = (path, query, opts) => request('GET', path + qs(query), undefined, opts);
-export const post = (path, body = {}, opts) => request('POST', path, body, opts);
+export const post = (path, body, opts) => request('POST', path, body, opts);
 export const patch = (path, body, opts) => request('PATCH', path, body, opts);
 export const del = (path, opts) => request('DELETE', path, undefined, opts);
 

@@ -89,3 +89,26 @@ export function decodeCsr(pem) {
   }
   return { subject, keyType, keySize, uris, dns };
 }
+
+const EXTENSIONS = {
+  '2.5.29.19': 'Basic constraints', '2.5.29.15': 'Key usage', '2.5.29.37': 'Extended key usage',
+  '2.5.29.17': 'Subject alternative name', '2.5.29.14': 'Subject key identifier',
+  '2.5.29.35': 'Authority key identifier', '2.5.29.31': 'CRL distribution points',
+  '1.3.6.1.5.5.7.1.1': 'Authority information access', '2.5.29.32': 'Certificate policies',
+};
+
+// The extensions of a PEM certificate: [{name, critical}]
+export function decodeCert(pem) {
+  const m = /-----BEGIN CERTIFICATE-----([\s\S]+?)-----END CERTIFICATE-----/.exec(pem);
+  if (!m) throw new Error('not a PEM certificate');
+  const b = Uint8Array.from(atob(m[1].replace(/\s+/g, '')), (c) => c.charCodeAt(0));
+  const [tbs] = children(b, tlv(b, 0));
+  const exts = children(b, tbs).find((p) => p.tag === 0xa3);
+  const out = [];
+  for (const ext of exts ? children(b, children(b, exts)[0]) : []) {
+    const f = children(b, ext);
+    const o = oid(b, f[0]);
+    out.push({ oid: o, name: EXTENSIONS[o] || o, critical: f.length === 3 && f[1].tag === 0x01 && b[f[1].start] !== 0 });
+  }
+  return { extensions: out };
+}

@@ -115,6 +115,11 @@ function errorPage(err) {
 function ctxTitle(t) { document.title = `${t} · Troth`; }
 
 async function boot() {
+  // the server's invitation links: /accept-invitation#token=…
+  if (location.pathname === '/accept-invitation') {
+    const token = new URLSearchParams(location.hash.replace(/^#/, '')).get('token') || '';
+    history.replaceState(null, '', `/#/accept?token=${encodeURIComponent(token)}`);
+  }
   try {
     const here = current();
     if (!(here.route && here.route.public)) await loadMe();

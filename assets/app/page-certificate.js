@@ -4,6 +4,7 @@ import { get, post, request, enc } from './api.js';
 import { field, select, messageArea, pageHeader, card, details, busy, confirmDialog, button, link, notice } from './widgets.js';
 import { certStatus, subjectCN } from './cert-format.js';
 import { saveFile } from './download.js';
+import { decodeCert } from './csr.js';
 
 const REASONS = [
   ['unspecified', 'Unspecified'], ['keyCompromise', 'Key compromise'], ['affiliationChanged', 'Affiliation changed'],
@@ -22,19 +23,24 @@ function extensions(c) {
 
 export default async function certificate(ctx) {
   const serial = ctx.params.serial;
-  const c = await get(`/api/v1/certificates/${enc(serial)}`);
+  const [c, cas] = await Promise.all([get(`/api/v1/certificates/${enc(serial)}`),
+    get('/api/v1/cas').then((x) => x.items || []).catch(() => [])]);
+  const issuer = cas.find((x) => x.id === c.ca);
   ctx.title(`Certificate ${serial.slice(0, 12)}`);
   const msg = messageArea();
   const staff = ['admin', 'operator'].includes(ctx.me.role);
   const mayRevoke = staff || ctx.me.role === 'member';
   const path = `/api/v1/certificates/${enc(serial)}`;
 
+  // x5c: the chain as base64 DER, leaf first (RFC 7515 §4.1.6)
+  const x5c = c.x5c || [...(c.chain_pem || '').matchAll(/-----BEGIN CERTIFICATE-----([\s\S]+?)-----END CERTIFICATE-----/g)]
+    .map((m) => m[1].replace(/\s+/g, ''));
   const dl = (label, fn) => { const b = button(label, () => busy(b, fn, msg, 'Preparing…'), 'btn btn-small'); return b; };
   const downloads = [
     dl('PEM', async () => saveFile(`${serial}.pem`, await request('GET', path, undefined, { accept: 'application/x-pem-file', as: 'text' }), 'application/x-pem-file')),
-    dl('DER', async () => saveFile(`${serial}.cer`, await request('GET', path, undefined, { accept: 'application/pkix-cert', as: 'blob' }))),
+    dl('DER', async () => saveFile(`${serial}.cer`, await request('GET', path, undefined, { accept: 'application/pkix-cert', as: 'blob' }), 'application/pkix-cert')),
     c.chain_pem ? dl('Chain (PEM)', async () => saveFile(`${serial}-chain.pem`, c.chain_pem, 'application/x-pem-file')) : null,
-    c.x5c ? dl('x5c (JSON)', async () => saveFile(`${serial}-x5c.json`, JSON.stringify({ x5c: c.x5c }, null, 2), 'application/json')) : null,
+    x5c.length ? dl('x5c (JSON)', async () => saveFile(`${serial}-x5c.json`, JSON.stringify({ x5c }, null, 2), 'application/json')) : null,
   ].filter(Boolean);
 
   const actions = [];
@@ -65,7 +71,9 @@ export default async function certificate(ctx) {
   if (done) msg.show('success', done);
 
   const uris = (c.uris || []).map((u) => h('div', { class: 'mono wrap' }, u));
-  const key = c.key_type ? `${c.key_type}${c.key_size ? ` ${c.key_size}-bit` : ''}` : null;
+  const key = c.key || (c.key_type ? `${c.key_type}${c.key_size ? ` ${c.key_size}-bit` : ''}` : null);
+  let decoded = null;
+  try { decoded = c.certificate_pem ? decodeCert(c.certificate_pem) : null; } catch { decoded = null; }
   return h('div', {},
     pageHeader(subjectCN(c.subject), h('span', { class: 'mono' }, `Serial ${c.serial}`), certStatus(c), ...actions),
     msg,
@@ -74,7 +82,7 @@ export default async function certificate(ctx) {
     h('div', { class: 'grid-2' },
       card('Certificate', details([
         ['Subject', h('span', { class: 'wrap' }, c.subject)],
-        ['Issuer', c.issuer ? h('span', { class: 'wrap' }, c.issuer) : c.ca],
+        ['Issuer', h('span', { class: 'wrap' }, c.issuer || (issuer ? issuer.subject : c.ca))],
         ['SAN URIs', uris.length ? uris : null],
         ['Profile', c.profile],
         ['Member', c.member_id ? link(`/members/${enc(c.member_id)}`, c.member_name || `#${c.member_id}`) : null],
@@ -82,7 +90,9 @@ export default async function certificate(ctx) {
         ['Not before', fmtTime(c.not_before)],
         ['Not after', h('span', {}, fmtTime(c.not_after), ' ', h('span', { class: 'muted' }, `(${relTime(c.not_after)})`))],
         ['SHA-256 fingerprint', c.fingerprint_sha256 ? h('span', { class: 'mono wrap' }, hexPairs(c.fingerprint_sha256)) : null],
-        ['Extensions', extensions(c)],
+        ['Extensions', extensions(c) || (decoded ? h('ul', { class: 'plain' }, decoded.extensions.map((e) =>
+          h('li', {}, e.name, e.critical ? h('span', { class: 'muted' }, ' (critical)') : null))) : null)],
+        c.renewed_from ? ['Renews', link(`/certificates/${enc(c.renewed_from)}`, c.renewed_from, 'mono')] : null,
       ])),
       card('Downloads', h('p', { class: 'hint' }, 'The certificate alone, or with its issuing chain for servers that need it.'),
         h('div', { class: 'btn-row' }, downloads),

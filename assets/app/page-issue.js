@@ -24,16 +24,24 @@ export default async function issue(ctx) {
     profiles = (p.items || p || []).map((x) => (typeof x === 'string' ? { id: x } : x));
   } catch (err) { if (err.status === 401 || err.unavailable) throw err; }
 
+  const keyType = select('key_type', KEY_TYPES);
   const member = select('member_id', members.map((m) => [m.id, `${m.name} (${m.organization_id})`]));
   if (ctx.query.member) member.value = ctx.query.member;
-  const profile = select('profile', profiles.map((p) => [p.id || p.name, p.description ? `${p.id || p.name} — ${p.description}` : (p.id || p.name)]));
+  const pid = (p) => p.name || p.id;
+  const profile = select('profile', profiles.map((p) => [pid(p), pid(p)]));
+  const profileHint = h('p', { class: 'hint' });
+  const current = () => profiles.find((p) => pid(p) === profile.value) || {};
   const urisBox = h('fieldset', { class: 'checks' }, h('legend', {}, 'SAN URIs (approved URIs of the member)'));
   async function loadUris() {
     urisBox.replaceChildren(h('legend', {}, 'SAN URIs (approved URIs of the member)'));
     if (!member.value) return;
     const page = await get(`/api/v1/members/${enc(member.value)}/uris`, { limit: 200 });
-    const approved = (page.items || []).filter((u) => u.status === 'approved');
-    if (!approved.length) urisBox.append(h('p', { class: 'hint' }, 'This member has no approved URI yet.'));
+    const kinds = current().uri_kinds;
+    const approved = (page.items || []).filter((u) => u.status === 'approved' && (!kinds || kinds.includes(u.kind)));
+    profileHint.textContent = current().description || '';
+    const types = current().key_types;
+    if (types) keyType.replaceChildren(...types.map((t) => h('option', { value: t }, t)));
+    if (!approved.length) urisBox.append(h('p', { class: 'hint' }, kinds ? `This member has no approved ${kinds.join(' or ')} URI for this profile.` : 'This member has no approved URI yet.'));
     for (const u of approved) {
       const id = uid('uri');
       urisBox.append(h('div', { class: 'check' },
@@ -42,6 +50,7 @@ export default async function issue(ctx) {
     }
   }
   member.addEventListener('change', () => loadUris().catch((e) => msg.error(e)));
+  profile.addEventListener('change', () => loadUris().catch((e) => msg.error(e)));
 
   // CSR or keygen
   const modeCsr = h('input', { type: 'radio', name: 'mode', value: 'csr', id: 'mode-csr', checked: true });
@@ -71,7 +80,6 @@ export default async function issue(ctx) {
     if (file.files[0]) { csr.value = await file.files[0].text(); showPreview(); }
   });
   const csrPart = h('div', {}, field('Certificate signing request (PEM)', csr, 'Paste it, or choose a file below.'), field('CSR file', file), preview);
-  const keyType = select('key_type', KEY_TYPES);
   const pass = input('passphrase', { type: 'password', autocomplete: 'new-password', minlength: 8 });
   const genPart = h('div', { class: 'form grid', hidden: true },
     field('Key type', keyType), field('PKCS#12 passphrase', pass, 'Protects the downloaded key; Troth does not keep it.'));
@@ -80,7 +88,7 @@ export default async function issue(ctx) {
   const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, renew ? 'Renew' : isMember ? 'Request certificate' : 'Issue certificate');
   const form = h('form', { class: 'form', novalidate: true },
     renew ? notice('info', `Renewing certificate ${renew}: send a new CSR.`) : null,
-    h('div', { class: 'grid' }, field('Member', member), renew ? null : field('Profile', profile)),
+    h('div', { class: 'grid' }, field('Member', member), renew ? null : h('div', {}, field('Profile', profile), profileHint)),
     renew ? null : urisBox, modes, csrPart, genPart, h('div', { class: 'actions' }, submit));
   form.addEventListener('submit', async (e) => {
     e.preventDefault();

@@ -154,7 +154,7 @@ async function invitesCard(ctx, m, staff, msg) {
           const inv = await post(base, body);
           markField(form);
           form.reset();
-          const url = `${location.origin}/#/accept?token=${encodeURIComponent(inv.token)}`;
+          const url = location.origin + (inv.accept_url_path || `/#/accept?token=${encodeURIComponent(inv.token)}`);
           created.append(secretBox(`Invitation link for ${inv.username || body.username}`, url));
           await list.restart();
         } catch (err) { markField(form, err); throw err; }

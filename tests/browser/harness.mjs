@@ -4,6 +4,7 @@ import { spawn, execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, chmodSync, writeFileSync, readFileSync, rmSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -28,6 +29,15 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 export class Troth {
   async start() {
+    try {
+      return await this.setUp();
+    } catch (err) {
+      await this.stop().catch(() => {});
+      throw err;
+    }
+  }
+
+  async setUp() {
     this.pgDir = mkdtempSync(path.join(tmpdir(), 'troth-browser-pg.'));
     chmodSync(this.pgDir, 0o755);
     execFileSync(PG, ['start', this.pgDir, '--throwaway'], { stdio: ['ignore', 'ignore', 'inherit'] });
@@ -57,6 +67,8 @@ export class Troth {
       'argon2_m_cost = 1024',
       '',
     ].join('\n'));
+    // the CA keys' passphrase: a long random first line
+    writeFileSync(path.join(this.dir, 'ca-passphrase'), `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
     this.cli('migrate');
     const out = this.cli('init');
     const m = /admin password: (\S+)/.exec(out);
@@ -148,7 +160,10 @@ export class Troth {
     }
     const text = this.log();
     if (/ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:/.test(text)) problem = 'sanitizer report in serve.log';
-    if (this.pgDir) spawnSync(PG, ['destroy', this.pgDir], { stdio: 'ignore' });
+    if (this.pgDir) {
+      spawnSync(PG, ['destroy', this.pgDir], { stdio: 'ignore' });
+      rmSync(this.pgDir, { recursive: true, force: true });
+    }
     if (this.dir) rmSync(this.dir, { recursive: true, force: true });
     if (problem) throw new Error(`${problem}:\n${text.slice(-6000)}`);
   }
