@@ -1,7 +1,19 @@
 // Shared pieces for certificates: the list table and status display.
 import { h, fmtDate, relTime } from './dom.js';
 import { badge, table, link } from './widgets.js';
-import { enc } from './api.js';
+import { enc, get } from './api.js';
+
+// Member names for certificate lists, fetched once per member id.
+const names = new Map();
+export function memberName(id) {
+  if (!names.has(id)) names.set(id, get(`/api/v1/members/${enc(id)}`).then((m) => m.name).catch(() => `#${id}`));
+  return names.get(id);
+}
+function memberLink(id) {
+  const a = link(`/members/${enc(id)}`, `#${id}`);
+  memberName(id).then((n) => { a.textContent = n; });
+  return a;
+}
 
 export function certStatus(c) {
   if (c.status === 'valid' && c.not_after && new Date(c.not_after) < new Date()) return badge('expired');
@@ -18,10 +30,10 @@ export function subjectCN(subject) {
 export function certsTable(items, { member = true } = {}) {
   return table([
     { label: 'Serial', cell: (c) => link(`/certificates/${enc(c.serial)}`, c.serial.length > 20 ? `${c.serial.slice(0, 20)}…` : c.serial, 'mono') },
-    member ? { label: 'Member', cell: (c) => (c.member_id ? link(`/members/${enc(c.member_id)}`, c.member_name || `#${c.member_id}`) : '—') } : null,
+    member ? { label: 'Member', cell: (c) => (c.member_id ? memberLink(c.member_id) : '—') } : null,
     { label: 'Profile', cell: (c) => c.profile || '—' },
     { label: 'SAN URIs', cell: (c) => h('span', { class: 'wrap' }, (c.uris || []).map((u, i) => [i ? h('br') : null, u])) },
     { label: 'Status', cell: certStatus },
-    { label: 'Expires', cell: (c) => fmtDate(c.not_after) },
+    { label: 'Expires', cls: 'nowrap', cell: (c) => fmtDate(c.not_after) },
   ].filter(Boolean), items, 'No certificates.');
 }

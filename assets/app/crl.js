@@ -24,8 +24,8 @@ export function crlWarning(cas) {
   const bad = cas.filter((c) => crlState(c) === 'overdue');
   const soon = cas.filter((c) => crlState(c) === 'soon');
   if (bad.length) return h('div', { class: 'notice notice-error', role: 'alert' },
-    `The CRL of ${bad.map((c) => c.subject || c.id).join(', ')} is past its nextUpdate (${fmtTime(bad[0].next_update)}). Relying parties may reject every member until a new CRL is published.`);
+    `The CRL of ${bad.map((c) => c.id).join(', ')} is past its nextUpdate (${fmtTime(bad[0].next_update)}). Relying parties may reject every member until a new CRL is published.`);
   if (soon.length) return h('div', { class: 'notice notice-warning', role: 'status' },
-    `The CRL of ${soon.map((c) => c.subject || c.id).join(', ')} reaches its nextUpdate ${relTime(soon[0].next_update)}.`);
+    `The CRL of ${soon.map((c) => c.id).join(', ')} reaches its nextUpdate ${relTime(soon[0].next_update)}.`);
   return null;
 }

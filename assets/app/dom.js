@@ -74,3 +74,9 @@ export function relTime(iso, now = Date.now()) {
 
 // Colon-separated upper-case hex pairs, for fingerprints.
 export const hexPairs = (hex) => (hex || '').toUpperCase().match(/.{1,2}/g)?.join(':') || '—';
+
+// "CN=Issuing CA, O=Example" from OpenSSL's one-line "/O=Example/CN=Issuing CA".
+export function fmtDN(dn) {
+  if (!dn || dn[0] !== '/') return dn || '—';
+  return dn.slice(1).split('/').reverse().join(', ');
+}

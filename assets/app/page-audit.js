@@ -16,7 +16,7 @@ export function verifyResult(v) {
 
 export function eventsTable(items) {
   return table([
-    { label: 'Time', cell: (e) => h('time', { datetime: e.at }, fmtTime(e.at)) },
+    { label: 'Time', cls: 'nowrap', cell: (e) => h('time', { datetime: e.at }, fmtTime(e.at)) },
     { label: 'Actor', cell: (e) => e.actor || '—' },
     { label: 'Action', cell: (e) => h('code', {}, e.action) },
     { label: 'Object', cell: auditObject },

@@ -1,6 +1,7 @@
 // CAs and publication: the public URLs relying parties use, fingerprints,
 // CRL state, regenerate a CRL now (admin), the trust-anchor bundle.
-import { h, fmtTime, relTime, hexPairs } from './dom.js';
+import { h, fmtTime, relTime, hexPairs, fmtDN } from './dom.js';
+import { subjectCN } from './cert-format.js';
 import { get, post, enc } from './api.js';
 import { pageHeader, card, details, busy, button, messageArea } from './widgets.js';
 import { crlBadge, crlWarning } from './crl.js';
@@ -22,8 +23,9 @@ export default async function cas(ctx) {
         ctx.go('/cas');
       }, msg, 'Signing…'), 'btn');
     }
-    return card(c.subject || c.id, h('p', {}, h('span', { class: 'muted' }, c.kind === 'root' ? 'Root CA (trust anchor)' : 'Issuing CA'), ' ', crlBadge(c)),
+    return card(subjectCN(c.subject) || c.id, h('p', {}, h('span', { class: 'muted' }, c.kind === 'root' ? 'Root CA (trust anchor)' : 'Issuing CA'), ' ', crlBadge(c)),
       details([
+        ['Subject', fmtDN(c.subject)],
         ['Certificate', ext(c.certificate_url)],
         ['CRL', ext(c.crl_url)],
         ['SHA-256 fingerprint', c.fingerprint_sha256 ? h('span', { class: 'mono wrap' }, hexPairs(c.fingerprint_sha256)) : null],

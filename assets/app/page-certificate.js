@@ -1,8 +1,8 @@
 // One certificate: decoded fields, downloads, revoke / hold / unhold, renew.
-import { h, fmtTime, relTime, hexPairs } from './dom.js';
+import { h, fmtTime, relTime, hexPairs, fmtDN } from './dom.js';
 import { get, post, request, enc } from './api.js';
 import { field, select, messageArea, pageHeader, card, details, busy, confirmDialog, button, link, notice } from './widgets.js';
-import { certStatus, subjectCN } from './cert-format.js';
+import { certStatus, subjectCN, memberName } from './cert-format.js';
 import { saveFile } from './download.js';
 import { decodeCert } from './csr.js';
 
@@ -81,11 +81,11 @@ export default async function certificate(ctx) {
     c.status === 'on_hold' ? notice('warning', `On hold since ${fmtTime(c.revoked_at)}.`) : null,
     h('div', { class: 'grid-2' },
       card('Certificate', details([
-        ['Subject', h('span', { class: 'wrap' }, c.subject)],
-        ['Issuer', h('span', { class: 'wrap' }, c.issuer || (issuer ? issuer.subject : c.ca))],
+        ['Subject', h('span', { class: 'wrap' }, (c.subject || '').replace(/,(?=[A-Z]+=)/g, ', '))],
+        ['Issuer', h('span', { class: 'wrap' }, c.issuer || (issuer ? fmtDN(issuer.subject) : c.ca))],
         ['SAN URIs', uris.length ? uris : null],
         ['Profile', c.profile],
-        ['Member', c.member_id ? link(`/members/${enc(c.member_id)}`, c.member_name || `#${c.member_id}`) : null],
+        ['Member', c.member_id ? link(`/members/${enc(c.member_id)}`, await memberName(c.member_id)) : null],
         ['Key', key],
         ['Not before', fmtTime(c.not_before)],
         ['Not after', h('span', {}, fmtTime(c.not_after), ' ', h('span', { class: 'muted' }, `(${relTime(c.not_after)})`))],

@@ -5,6 +5,7 @@ import { pageHeader, card, notice, table, link } from './widgets.js';
 import { weekly, weeklyChart } from './chart.js';
 import { crlBadge, crlWarning } from './crl.js';
 import { eventsTable } from './page-audit.js';
+import { subjectCN } from './cert-format.js';
 
 const MEMBER_STATUSES = ['active', 'pending', 'suspended', 'terminated'];
 
@@ -64,10 +65,10 @@ async function casCard() {
   try {
     const cas = (await get('/api/v1/cas')).items || [];
     return card('Certificate authorities', crlWarning(cas), table([
-      { label: 'CA', cell: (c) => h('span', {}, h('strong', {}, c.subject || c.id), h('span', { class: 'muted' }, ` · ${c.kind}`)) },
+      { label: 'CA', cell: (c) => h('span', {}, h('strong', {}, subjectCN(c.subject) || c.id), h('span', { class: 'sub-line' }, c.kind === 'root' ? 'Root (trust anchor)' : 'Issuing')) },
       { label: 'CRL number', cell: (c) => h('span', { class: 'crl-number', dataset: { ca: c.id } }, c.crl_number ?? '—') },
-      { label: 'thisUpdate', cell: (c) => fmtTime(c.this_update) },
-      { label: 'nextUpdate', cell: (c) => h('span', { title: fmtTime(c.next_update) }, fmtTime(c.next_update), h('br'), h('span', { class: 'muted' }, relTime(c.next_update))) },
+      { label: 'thisUpdate', cls: 'nowrap', cell: (c) => fmtTime(c.this_update) },
+      { label: 'nextUpdate', cls: 'nowrap', cell: (c) => h('span', { title: fmtTime(c.next_update) }, fmtTime(c.next_update), h('br'), h('span', { class: 'muted' }, relTime(c.next_update))) },
       { label: 'State', cell: crlBadge },
     ], cas, 'No CA yet: run troth init.'), h('p', {}, link('/cas', 'Publication details →')));
   } catch (err) {

@@ -127,10 +127,9 @@ async function urisCard(ctx, m, staff, isMember, msg) {
 async function invitesCard(ctx, m, staff, msg) {
   const base = `/api/v1/members/${enc(m.id)}/invitations`;
   const list = paged((cursor) => get(base, { limit: 20, cursor }), (items) => table([
-    { label: 'User', cell: (i) => h('strong', {}, i.username) },
-    { label: 'E-mail', cell: (i) => i.email || '—' },
+    { label: 'User', cell: (i) => h('span', {}, h('strong', {}, i.username), i.email ? h('span', { class: 'sub-line wrap' }, i.email) : null) },
     { label: 'Status', cell: (i) => badge(i.status) },
-    { label: 'Expires', cell: (i) => (i.status === 'pending' ? fmtDate(i.expires_at) : '—') },
+    { label: 'Expires', cls: 'nowrap', cell: (i) => (i.status === 'pending' ? fmtDate(i.expires_at) : '—') },
   ], items, 'No users invited yet.'));
   try {
     await list.restart();

@@ -107,7 +107,8 @@ const STATUS_KIND = {
 };
 export function badge(status, text) {
   const kind = STATUS_KIND[status] || 'muted';
-  return h('span', { class: `badge badge-${kind}` }, text || String(status || '').replace('_', ' '));
+  const label = text || String(status || '').replace('_', ' ');
+  return h('span', { class: `badge badge-${kind}` }, label.charAt(0).toUpperCase() + label.slice(1));
 }
 
 // columns: [{label, cell: (row) => Node|string, cls?}]; rows: array.
@@ -139,8 +140,8 @@ export function paged(load, render) {
     prev.disabled = !stack.length;
     const next = button('Next →', () => { stack.push(current); show(page.next_cursor); }, 'btn btn-small');
     next.disabled = !page.next_cursor;
-    clear(box).append(render(page.items || []),
-      (stack.length || page.next_cursor) ? h('nav', { class: 'pager', 'aria-label': 'Pages' }, prev, next) : null);
+    clear(box).append(render(page.items || []));
+    if (stack.length || page.next_cursor) box.append(h('nav', { class: 'pager', 'aria-label': 'Pages' }, prev, next));
     box.removeAttribute('aria-busy');
   }
   box.reload = () => show(current);
