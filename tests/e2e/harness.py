@@ -2,6 +2,7 @@
 import os
 import pathlib
 import re
+import secrets
 import signal
 import socket
 import subprocess
@@ -84,6 +85,9 @@ class Server:
         self.conf = self.dir / "troth.conf"
         self.log_path = self.dir / "serve.log"
         self.proc = None
+        self.passphrase_file = self.dir / "ca-passphrase"
+        self.passphrase_file.write_text(secrets.token_urlsafe(32) + "\n")
+        os.chmod(self.passphrase_file, 0o600)
         sections = {
             "server": {
                 "public_listen": f"127.0.0.1:{self.public_port}",
@@ -92,7 +96,7 @@ class Server:
                 "threads": "2",
             },
             "database": {"url": cluster.url(db)},
-            "ca": {"key_passphrase_file": str(self.dir / "ca-passphrase")},
+            "ca": {"key_passphrase_file": str(self.passphrase_file)},
             "community": {"uri": "urn:troth:community:e2e", "name": "E2E Community"},
             # cheap password hashing: the tests sign in often, under ASan
             "auth": {"argon2_t_cost": "1", "argon2_m_cost": "1024"},
@@ -105,10 +109,12 @@ class Server:
                 for k, v in values.items():
                     f.write(f"{k} = {v}\n")
 
-    def init(self):
-        """Runs `troth init` once; returns the admin password (or None)."""
+    def init(self, *args):
+        """Runs `troth init` once (EC keys unless told: RSA-4096 key
+        generation is slow under ASan); returns the admin password."""
         if not hasattr(self, "admin_password"):
-            r = self.cli("init")
+            r = self.cli("init", *(args or ("--root-key", "ec:P-384",
+                                            "--issuing-key", "ec:P-256")))
             assert r.returncode == 0, r.stderr
             m = re.search(r"admin password: (\S+)", r.stdout)
             self.admin_password = m.group(1) if m else None

@@ -93,7 +93,8 @@ def test_migrate_refuses_a_changed_migration(cluster):
 
 
 def test_admin_listener_refuses_public_address_without_tls(cluster):
-    s = Server(cluster, extra={"server": {"admin_listen": "0.0.0.0:1"}})
+    s = Server(cluster, db=cluster.new_db(), extra={"server": {"admin_listen": "0.0.0.0:1"}})
+    s.migrate()
     r = s.cli("serve", timeout=30)
     assert r.returncode == 1
     assert "refusing to serve the admin listener on 0.0.0.0:1 without TLS" in r.stderr

@@ -17,7 +17,8 @@ def test_admin_listener_serves_tls(cluster, tmp_path):
                     "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
                    check=True, capture_output=True)
     port = free_port()
-    s = Server(cluster, extra={"server": {"admin_listen": f"0.0.0.0:{port}",
+    s = Server(cluster, db=cluster.new_db(),
+               extra={"server": {"admin_listen": f"0.0.0.0:{port}",
                                           "tls_cert": cert, "tls_key": key}})
     s.migrate()
     s.start()
