@@ -62,7 +62,7 @@ test('users: create one with a generated password shown once, then disable it', 
   await page.getByRole('dialog').getByText('signed out at once').waitFor();
   await page.getByRole('dialog').getByRole('button', { name: 'Disable' }).click();
   await page.getByText('olivia is disabled.').waitFor();
-  await row.getByText('disabled', { exact: true }).waitFor();
+  await row.getByText('Disabled', { exact: true }).waitFor();
   await row.getByRole('button', { name: 'Enable' }).waitFor();
   const again = await fetch(`${troth.base}/api/v1/session`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: 'olivia', password }) });
   assert.equal(again.status, 401);
@@ -85,7 +85,7 @@ test('tokens: create one, see its secret once, use it, revoke it', async () => {
   await row.getByRole('button', { name: 'Revoke' }).click();
   await page.getByRole('dialog').getByRole('button', { name: 'Revoke' }).click();
   await page.getByText('Token “ci-sync” revoked.').waitFor();
-  await row.getByText('revoked', { exact: true }).waitFor();
+  await row.getByText('Revoked', { exact: true }).waitFor();
   assert.equal((await use()).status, 401);
   await page.reload();
   await page.getByRole('heading', { name: 'API tokens' }).waitFor();
