@@ -11,6 +11,8 @@ export default async function cas(ctx) {
   const msg = messageArea();
   const list = (await get('/api/v1/cas')).items || [];
   const isAdmin = ctx.me.role === 'admin';
+  const fresh = list.find((c) => c.id === ctx.query.crl);
+  if (fresh) msg.show('success', `New CRL for ${subjectCN(fresh.subject) || fresh.id}${ctx.query.number ? `: number ${ctx.query.number}` : ''}.`);
   const anchors = list.find((c) => c.certificate_url);
   const anchorsUrl = anchors ? anchors.certificate_url.replace(/\/ca\/[^/]*$/, '/anchors.pem') : null;
   const ext = (url) => (url ? h('a', { href: url, class: 'mono wrap', rel: 'noopener' }, url) : null);
@@ -19,8 +21,7 @@ export default async function cas(ctx) {
     if (isAdmin && c.crl_url) {
       regen = button('Regenerate CRL now', () => busy(regen, async () => {
         const r = await post(`/api/v1/cas/${enc(c.id)}/crl`);
-        msg.show('success', `New CRL for ${c.subject || c.id}${r && r.crl_number !== undefined ? `: number ${r.crl_number}` : ''}.`);
-        ctx.go('/cas');
+        ctx.go(`/cas?crl=${enc(c.id)}&number=${enc(r && r.crl_number !== undefined ? r.crl_number : '')}&t=${Date.now()}`);
       }, msg, 'Signing…'), 'btn');
     }
     return card(subjectCN(c.subject) || c.id, h('p', {}, h('span', { class: 'muted' }, c.kind === 'root' ? 'Root CA (trust anchor)' : 'Issuing CA'), ' ', crlBadge(c)),

@@ -201,3 +201,46 @@ test('an invited user sets a password from the invitation link and signs in', as
   assert.deepEqual(page.problems, []);
   await page.close();
 });
+
+test('keygen into PKCS#12, hold and release, and an admin regenerates a CRL', async () => {
+  const m = await member('Keygen Care', 'https://keygen.example.org', 'https://app.keygen.example.org/');
+  const page = await newPage(browser);
+  await signIn(page, troth.base, 'admin', troth.adminPassword);
+  await page.goto(`${troth.base}/#/issue?member=${m.id}`);
+  await page.getByLabel('https://app.keygen.example.org/').check();
+  await page.getByLabel('Generate a key pair on the server').check();
+  await page.getByLabel('Key type').selectOption('EC-P256');
+  await page.getByLabel('PKCS#12 passphrase').fill('correct horse battery');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Issue certificate' }).click()]);
+  assert.match(download.suggestedFilename(), /\.p12$/);
+  const p12 = await download.path();
+  const info = execFileSync('openssl', ['pkcs12', '-in', p12, '-nokeys', '-passin', 'pass:correct horse battery'], { stdio: ['ignore', 'pipe', 'pipe'] }).toString();
+  assert.match(info, /BEGIN CERTIFICATE/);
+  await page.locator('.page-header').getByText(/^Serial /).waitFor();
+
+  // hold, then release
+  await page.getByRole('button', { name: 'Revoke…' }).click();
+  await page.getByRole('dialog').getByLabel('Reason').selectOption('certificateHold');
+  await page.getByRole('dialog').getByRole('button', { name: 'Revoke' }).click();
+  await page.getByText('The certificate is on hold.').waitFor();
+  await page.getByRole('button', { name: 'Release hold' }).click();
+  await page.getByText('The hold is released.').waitFor();
+  await page.locator('.page-header').getByText('Valid', { exact: true }).waitFor();
+
+  // CAs and publication: regenerate the issuing CA's CRL now
+  await page.goto(`${troth.base}/#/cas`);
+  const card = page.locator('.card').filter({ hasText: 'Issuing CA' }).filter({ has: page.getByRole('button', { name: 'Regenerate CRL now' }) });
+  await card.waitFor();
+  await page.getByText('/anchors.pem').first().waitFor();
+  const before = Number(await card.locator('dd').nth(4).textContent());
+  await card.getByRole('button', { name: 'Regenerate CRL now' }).click();
+  await page.getByText(/New CRL for .*Issuing CA/).waitFor();
+  let now = before;
+  for (let i = 0; i < 40 && now <= before; i++) {
+    if (i) { await page.waitForTimeout(500); await page.reload(); }
+    now = Number(await card.locator('dd').nth(4).textContent());
+  }
+  assert.ok(now > before, `CRL number ${before} → ${now}`);
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
