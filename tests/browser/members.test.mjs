@@ -244,3 +244,35 @@ test('keygen into PKCS#12, hold and release, and an admin regenerates a CRL', as
   assert.deepEqual(page.problems, []);
   await page.close();
 });
+
+test('each role sees only the actions it may take', async () => {
+  const m = await member('Role Check Org', 'https://roles.example.org', 'https://app.roles.example.org/');
+  const auditorPassword = troth.user('audrey', 'auditor');
+  const page = await newPage(browser);
+  // an auditor reads everything and changes nothing
+  await signIn(page, troth.base, 'audrey', auditorPassword);
+  let nav = await page.getByRole('navigation', { name: 'Main' }).innerText();
+  assert.match(nav, /Audit log/);
+  assert.doesNotMatch(nav, /^Users$|^Issue$/m);
+  await page.getByRole('heading', { name: 'Recent activity' }).waitFor();
+  await page.goto(`${troth.base}/#/members`);
+  await page.getByRole('link', { name: 'Role Check Org' }).waitFor();
+  assert.equal(await page.getByText('New member').count(), 0);
+  await page.goto(`${troth.base}/#/members/${m.id}`);
+  await page.getByRole('heading', { name: 'Role Check Org' }).waitFor();
+  for (const b of ['Suspend', 'Terminate', 'Remove', 'Add URI', 'Invite user'])
+    assert.equal(await page.getByRole('button', { name: b }).count(), 0, b);
+  assert.equal(await page.getByRole('link', { name: 'Issue a certificate' }).count(), 0);
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  // an operator: no audit log, no users
+  await signIn(page, troth.base, 'oscar', operatorPassword);
+  nav = await page.getByRole('navigation', { name: 'Main' }).innerText();
+  assert.doesNotMatch(nav, /Audit log|^Users$/m);
+  await page.locator('.dashboard').waitFor();
+  assert.equal(await page.getByRole('heading', { name: 'Recent activity' }).count(), 0);
+  await page.goto(`${troth.base}/#/audit`);
+  await page.getByRole('heading', { name: 'Not found' }).waitFor();
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
