@@ -42,7 +42,7 @@ static const struct key keys[] = {
     {"ca", "crl_validity_hours", K_UINT, OFF(crl_validity_hours), 1, 24 * 366},
     {"ca", "crl_refresh_hours", K_UINT, OFF(crl_refresh_hours), 1, 24 * 366},
     {"ca", "signer_workers", K_UINT, OFF(signer_workers), 0, 64},
-    {"ca", "signer_user", K_STR, OFF(signer_user), 0, 0},
+    {"ca", "key_kdf_iterations", K_UINT, OFF(key_kdf_iterations), 1000, 100000000},
     {"profiles", "udap_client_days", K_UINT, OFF(client_days), 1, 3650},
     {"profiles", "udap_server_days", K_UINT, OFF(server_days), 1, 3650},
     {"profiles", "udap_client_eku_client_auth", K_BOOL, OFF(client_eku_client_auth), 0, 0},
@@ -93,7 +93,7 @@ static void defaults(struct config *c)
     c->threads = 0;
     c->connection_timeout = 30;
     c->connection_memory_limit = 64 * 1024;
-    c->per_ip_connection_limit = 0;
+    c->per_ip_connection_limit = 256;
     c->connection_limit = 1024;
     c->access_log = true;
     c->argon2_t_cost = 3;
@@ -107,9 +107,9 @@ static void defaults(struct config *c)
     c->token_max_days = 365;
     c->crl_validity_hours = 7 * 24;
     c->crl_refresh_hours = 24;
+    c->key_kdf_iterations = 600000;
     c->client_days = 365;
     c->server_days = 365;
-    set_str(&c->signer_user, "nobody");
 }
 
 static const struct config *g_current;

@@ -26,7 +26,7 @@ struct config {
     unsigned crl_validity_hours;  /* nextUpdate - thisUpdate */
     unsigned crl_refresh_hours;   /* regenerate after this long, revoked or not */
     unsigned signer_workers;      /* 0 = one per core */
-    char *signer_user;            /* the user signer workers run as (from root) */
+    unsigned key_kdf_iterations;  /* PBKDF2 rounds for CA keys at rest */
     /* [profiles] */
     unsigned client_days, server_days;
     bool client_eku_client_auth, server_eku_server_auth, server_eku_client_auth;

@@ -135,18 +135,9 @@ enum form { AS_JSON, AS_PEM, AS_DER, AS_CHAIN };
 static void get_as(struct req *r, enum form form)
 {
     const char *serial = req_param(r, "serial");
-    PGresult *res;
-    enum db_rc rc = ca_serial_valid(serial)
-                        ? cert_fetch(req_db(r), serial, req_only_member(r), &res)
-                        : DB_NOTFOUND;
-    if (rc == DB_NOTFOUND) {
-        reply_problem(r, 404, "certificate-not-found", NULL, "no such certificate");
+    PGresult *res = req_certificate(r);
+    if (!res)
         return;
-    }
-    if (rc != DB_OK) {
-        reply_db_failure(r, rc);
-        return;
-    }
     if (form == AS_JSON) {
         reply_json(r, 200, cert_json(res, 0, true));
     } else {

@@ -189,18 +189,9 @@ void h_certificates_renew(struct req *r)
     if (req_check_body(r, renew_fields, 1))
         return;
     const char *serial = req_param(r, "serial");
-    PGresult *old;
-    enum db_rc rc = ca_serial_valid(serial)
-                        ? cert_fetch(req_db(r), serial, req_only_member(r), &old)
-                        : DB_NOTFOUND;
-    if (rc == DB_NOTFOUND) {
-        reply_problem(r, 404, "certificate-not-found", NULL, "no such certificate");
+    PGresult *old = req_certificate(r);
+    if (!old)
         return;
-    }
-    if (rc != DB_OK) {
-        reply_db_failure(r, rc);
-        return;
-    }
     const char *csr_text = json_get_str(r->json, "csr");
     struct pki_err err = {0};
     X509_REQ *csr = pki_csr_parse(csr_text, strlen(csr_text), &err);

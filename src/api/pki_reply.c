@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 
+#include "ca/cert_view.h"
 #include "ca/issue.h"
 #include "http/http.h"
 
@@ -22,4 +23,18 @@ void reply_pki_err(struct req *r, const struct pki_err *err)
 const char *req_only_member(const struct req *r)
 {
     return r->who.role == ROLE_MEMBER ? r->who.member_id : NULL;
+}
+
+PGresult *req_certificate(struct req *r)
+{
+    const char *serial = req_param(r, "serial");
+    PGresult *res = NULL;
+    enum db_rc rc = ca_serial_valid(serial)
+                        ? cert_fetch(req_db(r), serial, req_only_member(r), &res)
+                        : DB_NOTFOUND;
+    if (rc == DB_NOTFOUND)
+        reply_problem(r, 404, "certificate-not-found", NULL, "no such certificate");
+    else if (rc != DB_OK)
+        reply_db_failure(r, rc);
+    return rc == DB_OK ? res : NULL;
 }

@@ -3,6 +3,8 @@
 #ifndef TROTH_PKI_REPLY_H
 #define TROTH_PKI_REPLY_H
 
+#include <libpq-fe.h>
+
 #include "pki/err.h"
 
 struct req;
@@ -13,5 +15,10 @@ void reply_pki_err(struct req *r, const struct pki_err *err);
 
 /* The member a member user is limited to, or NULL for staff. */
 const char *req_only_member(const struct req *r);
+
+/* The certificate named by the {serial} path parameter, as the caller may
+ * see it (one row of CERT_COLUMNS; PQclear it), or NULL after replying 404
+ * or 503. */
+PGresult *req_certificate(struct req *r);
 
 #endif

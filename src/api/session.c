@@ -166,7 +166,7 @@ void h_session_create(struct req *r)
     snprintf(cookie, sizeof cookie,
              AUTH_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%u%s",
              token, cfg->session_max_hours * 3600,
-             cfg->tls_cert ? "; Secure" : "");
+             cfg->tls_cert || cfg->trusted_proxy ? "; Secure" : "");
     reply_header(r, MHD_HTTP_HEADER_SET_COOKIE, cookie);
 }
 

@@ -248,6 +248,13 @@ void h_users_patch(struct req *r)
 {
     if (req_check_body(r, patch_fields, 4))
         return;
+    if (json_object_size(r->json) == 0) {
+        /* nothing to change: no update, no audit event */
+        reply_problem(r, 400, "invalid-field", NULL,
+                      "the body names no field to change (role, member_id, "
+                      "disabled, password)");
+        return;
+    }
     const char *id = req_param(r, "id");
     const char *role = json_get_str(r->json, "role");
     const char *member = json_get_str(r->json, "member_id");

@@ -2,6 +2,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,13 +71,14 @@ static void new_ca_free(struct new_ca *c)
     free(c->key_pem);
 }
 
-static int finish(struct new_ca *c, const char *pass, struct pki_err *e)
+static int finish(struct new_ca *c, const char *pass, unsigned iterations,
+                  struct pki_err *e)
 {
     if (!c->cert || pki_cert_der(c->cert, &c->der, &c->der_len, e))
         return -1;
-    if (!(c->key_pem = pki_key_encrypt_pem(c->key, pass, e)))
+    if (!(c->key_pem = pki_key_encrypt_pem_iter(c->key, pass, (int)iterations, e)))
         return -1;
-    X509_NAME_oneline(X509_get_subject_name(c->cert), c->subject, sizeof c->subject);
+    ca_name_string(X509_get_subject_name(c->cert), c->subject, sizeof c->subject);
     pki_fingerprint_sha256(c->der, c->der_len, false, c->fingerprint);
     pki_key_describe(c->key, c->key_desc, sizeof c->key_desc);
     return 0;
@@ -94,6 +96,7 @@ struct store_arg {
     size_t n;
     const struct audit_actor *actor;
     bool exists;
+    bool import; /* importing: other CAs may exist */
 };
 
 static enum db_rc store_tx(struct db *db, void *arg)
@@ -105,7 +108,7 @@ static enum db_rc store_tx(struct db *db, void *arg)
         return rc;
     a->exists = PQntuples(res) > 0;
     PQclear(res);
-    if (a->exists)
+    if (a->exists && !a->import)
         return DB_CONFLICT;
     for (size_t i = 0; i < a->n; i++) {
         struct new_ca *c = &a->cas[i];
@@ -121,7 +124,7 @@ static enum db_rc store_tx(struct db *db, void *arg)
         int fmts[10] = {0, 0, 0, 0, 1};
         if ((rc = db_exec_bin(db, &q_insert, NULL, p, lens, fmts, 0)) != DB_OK)
             return rc;
-        rc = audit_write(db, a->actor, "ca.create", "ca", c->id,
+        rc = audit_write(db, a->actor, a->import ? "ca.import" : "ca.create", "ca", c->id,
                          json_pack("{s:s, s:s, s:s, s:s}", "kind", c->kind, "subject",
                                    c->subject, "key", c->key_desc,
                                    "fingerprint_sha256", c->fingerprint));
@@ -170,16 +173,16 @@ int ca_create_hierarchy(struct db *db, const struct config *cfg, const char *nam
     if (!(cas[0].key = pki_key_generate(root_spec, &e)) ||
         !(rn = pki_name_org_cn(name, cn, &e)) ||
         !(cas[0].cert = pki_ca_make_root(cas[0].key, rn, CA_ROOT_DAYS, &e)) ||
-        finish(&cas[0], pass, &e))
+        finish(&cas[0], pass, cfg->key_kdf_iterations, &e))
         goto out;
     snprintf(cn, sizeof cn, "%.250s Issuing CA", name);
     if (!(cas[1].key = pki_key_generate(issuing_spec, &e)) ||
         !(in = pki_name_org_cn(name, cn, &e)) ||
         !(cas[1].cert = pki_ca_make_issuing(cas[1].key, in, CA_ISSUING_DAYS, cas[0].cert,
                                             cas[0].key, root_crl, root_crt, &e)) ||
-        finish(&cas[1], pass, &e))
+        finish(&cas[1], pass, cfg->key_kdf_iterations, &e))
         goto out;
-    struct store_arg a = {cas, 2, actor, false};
+    struct store_arg a = {cas, 2, actor, false, false};
     enum db_rc drc = db_tx(db, DB_READ_COMMITTED, store_tx, &a);
     if (drc == DB_CONFLICT && a.exists) {
         rc = 1;
@@ -212,5 +215,98 @@ out:
     new_ca_free(&cas[0]);
     new_ca_free(&cas[1]);
     ca_passphrase_free(pass);
+    return rc;
+}
+
+/* Reads a whole small file. */
+static char *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *buf = malloc(1 << 20);
+    size_t n = buf ? fread(buf, 1, (1 << 20) - 1, f) : 0;
+    fclose(f);
+    if (buf)
+        buf[n] = 0;
+    *len = n;
+    return buf;
+}
+
+int ca_import(struct db *db, const struct config *cfg, const char *id,
+              const char *cert_path, const char *key_path, const char *key_pass,
+              const struct audit_actor *actor, char *err, size_t errlen)
+{
+    size_t cl = 0, kl = 0;
+    char *cert_pem = read_file(cert_path, &cl), *key_pem = read_file(key_path, &kl);
+    char *pass = NULL;
+    struct new_ca c = {.id = id};
+    struct pki_err e = {0};
+    struct ca_set set = {0};
+    int rc = -1;
+    if (!cert_pem || !key_pem) {
+        snprintf(err, errlen, "cannot read %s", !cert_pem ? cert_path : key_path);
+        goto out;
+    }
+    if (pki_ca_import_check(cert_pem, cl, key_pem, kl, key_pass, &c.cert, &c.key, &e))
+        goto out;
+    if (ca_set_load(db, cfg->public_url, &set) < 0) {
+        snprintf(err, errlen, "%s", db_last_error(db));
+        goto out;
+    }
+    if (X509_check_issued(c.cert, c.cert) == X509_V_OK) {
+        c.kind = "root";
+    } else {
+        for (size_t i = 0; i < set.n && !c.parent; i++)
+            if (X509_check_issued(set.cas[i].cert, c.cert) == X509_V_OK &&
+                X509_verify(c.cert, X509_get0_pubkey(set.cas[i].cert)) == 1)
+                c.parent = set.cas[i].id;
+        if (!c.parent) {
+            snprintf(err, errlen, "the certificate is not self-signed and no CA of this "
+                                  "community issued it: import its issuer first");
+            goto out;
+        }
+        c.kind = "issuing";
+    }
+    if (!id) /* the default id is what the certificate is */
+        c.id = id = c.kind;
+    if (ca_find(&set, id)) {
+        snprintf(err, errlen, "there is a CA with the id %s already", id);
+        goto out;
+    }
+    if (!(pass = ca_passphrase_read(cfg->key_passphrase_file, err, errlen)))
+        goto out;
+    if (finish(&c, pass, cfg->key_kdf_iterations, &e))
+        goto out;
+    struct store_arg a = {&c, 1, actor, false, true};
+    enum db_rc drc = db_tx(db, DB_READ_COMMITTED, store_tx, &a);
+    if (drc != DB_OK) {
+        snprintf(err, errlen, "cannot store the CA%s: %s",
+                 drc == DB_CONFLICT ? " (only one issuing CA may issue members)" : "",
+                 db_last_error(db));
+        goto out;
+    }
+    ca_set_free(&set);
+    if (ca_set_load(db, cfg->public_url, &set) != 0 || !ca_find(&set, id)) {
+        snprintf(err, errlen, "cannot reload the CAs: %s", db_last_error(db));
+        goto out;
+    }
+    struct crl_result out;
+    if (crl_generate(db, ca_find(&set, id), cfg->crl_validity_hours, sign_in_process, &a,
+                     actor, &out, &e) != 0) {
+        snprintf(err, errlen, "first CRL: %s", e.detail);
+        goto out;
+    }
+    rc = 0;
+out:
+    if (rc < 0 && !err[0])
+        snprintf(err, errlen, "%s", e.detail[0] ? e.detail : "import failed");
+    if (key_pem)
+        OPENSSL_cleanse(key_pem, kl);
+    free(cert_pem);
+    free(key_pem);
+    new_ca_free(&c);
+    ca_passphrase_free(pass);
+    ca_set_free(&set);
     return rc;
 }

@@ -23,4 +23,13 @@ int ca_create_hierarchy(struct db *db, const struct config *cfg, const char *nam
                         const char *root_spec, const char *issuing_spec,
                         const struct audit_actor *actor, char *err, size_t errlen);
 
+/* Imports an existing CA certificate and its key (PEM; key_pass for an
+ * encrypted key, or NULL): a self-signed one as a root, another under the
+ * community CA that issued it (the issuing CA if none issues members yet).
+ * The key is stored encrypted under the CA passphrase; its first CRL is
+ * made. Returns 0, or -1 with err. */
+int ca_import(struct db *db, const struct config *cfg, const char *id,
+              const char *cert_path, const char *key_path, const char *key_pass,
+              const struct audit_actor *actor, char *err, size_t errlen);
+
 #endif

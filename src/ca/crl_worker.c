@@ -60,7 +60,9 @@ static void generate(struct db *db, size_t i, const char *why)
                 out.der_len, why);
     else if (rc < 0)
         log_msg("CRL of CA %s not made (%s): %s", W.set->cas[i].id, why, err.detail);
-    W.due_ms[i] = rc < 0 ? now_ms() + 1000 : 0; /* retry a failure in 1 s */
+    /* retry a failure in 1 s; when another instance held the lock, its CRL
+     * may predate this revocation: try again shortly */
+    W.due_ms[i] = rc < 0 ? now_ms() + 1000 : rc == 1 ? now_ms() + 300 : 0;
 }
 
 DB_STMT(q_state, 1,

@@ -151,6 +151,11 @@ static enum db_rc issue_tx(struct db *db, void *arg)
     time_t now = time(NULL);
     spec.not_before = now - BACKDATE_SECONDS;
     spec.not_after = now + (time_t)c->profile->days * 86400;
+    /* clamp here as pki_leaf_build_tbs does, so that the row and the answer
+     * carry the validity that is in the certificate (a CA made less than 5
+     * minutes ago starts after now - BACKDATE_SECONDS) */
+    if (spec.not_before < c->ca->not_before)
+        spec.not_before = c->ca->not_before;
     if (spec.not_after > c->ca->not_after)
         spec.not_after = c->ca->not_after;
     unsigned char *tbs = NULL, *der = NULL;
@@ -160,14 +165,8 @@ static enum db_rc issue_tx(struct db *db, void *arg)
     int prc = pki_random_serial(spec.serial) ||
               pki_leaf_build_tbs(&spec, c->ca->cert, &tbs, &tbs_len, &alg, &alg_len, err) ||
               signer_sign_cert(c->pool, c->ca->id, tbs, tbs_len, &der, &der_len, err);
-    char subj[512] = "";
-    BIO *b = BIO_new(BIO_s_mem());
-    if (b) {
-        X509_NAME_print_ex(b, subject, 0, XN_FLAG_RFC2253);
-        int n = BIO_read(b, subj, sizeof subj - 1);
-        subj[n > 0 ? n : 0] = 0;
-        BIO_free(b);
-    }
+    char subj[512];
+    ca_name_string(subject, subj, sizeof subj);
     X509_NAME_free(subject);
     free(tbs);
     if (prc) {
@@ -267,10 +266,10 @@ DB_STMT(q_lock_cert, 2,
 DB_STMT(q_set_status, 3,
         "UPDATE certificates SET status = $2, revocation_reason = $3, "
         "revoked_at = CASE WHEN $2 = 'valid' THEN NULL "
-        "                  ELSE coalesce(revoked_at, now()) END "
-        "WHERE serial = $1");
-/* a revoked certificate keeps the time of its first hold, as RFC 5280
- * §5.3.2 invalidity dates aside, the CRL entry dates the first revocation */
+        "                  ELSE coalesce(revoked_at, now()) END, "
+        "held_for_suspension = false WHERE serial = $1");
+/* a certificate revoked while on hold keeps the time of the hold as its
+ * revocation date: it has been unusable since then */
 DB_STMT(q_bump, 1,
         "UPDATE cas SET crl_generation = crl_generation + 1 WHERE id = $1");
 DB_STMT(q_notify_revoked, 1, "SELECT pg_notify('troth_revoked', $1)");
@@ -375,14 +374,17 @@ int ca_unhold(struct db *db, const char *serial, const struct audit_actor *actor
 
 /* ---- a member's status ---- */
 
+/* suspension holds the valid ones (marked as held for it); reinstatement
+ * lifts only those; termination revokes everything not yet revoked */
 DB_STMT(q_member_certs, 2,
         "UPDATE certificates SET status = $2, "
         "revocation_reason = CASE $2 WHEN 'valid' THEN NULL WHEN 'on_hold' "
         "  THEN 'certificateHold' ELSE 'privilegeWithdrawn' END, "
-        "revoked_at = CASE $2 WHEN 'valid' THEN NULL ELSE coalesce(revoked_at, now()) END "
+        "revoked_at = CASE $2 WHEN 'valid' THEN NULL ELSE coalesce(revoked_at, now()) END, "
+        "held_for_suspension = ($2 = 'on_hold') "
         "WHERE member_id = $1::bigint AND not_after > now() AND ("
         "  ($2 = 'on_hold' AND status = 'valid') OR "
-        "  ($2 = 'valid' AND status = 'on_hold') OR "
+        "  ($2 = 'valid' AND status = 'on_hold' AND held_for_suspension) OR "
         "  ($2 = 'revoked' AND status <> 'revoked')) "
         "RETURNING ca_id, serial");
 

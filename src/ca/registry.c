@@ -1,5 +1,6 @@
 #include "ca/registry.h"
 
+#include <openssl/bio.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,18 @@ void ca_urls(const char *public_url, const char *id, char *crl_url, char *cert_u
 {
     snprintf(crl_url, len, "%s/crl/%s.crl", public_url, id);
     snprintf(cert_url, len, "%s/ca/%s.crt", public_url, id);
+}
+
+void ca_name_string(const X509_NAME *name, char *out, size_t len)
+{
+    out[0] = 0;
+    BIO *b = BIO_new(BIO_s_mem());
+    if (!b)
+        return;
+    X509_NAME_print_ex(b, name, 0, XN_FLAG_RFC2253);
+    int n = BIO_read(b, out, (int)len - 1);
+    out[n > 0 ? n : 0] = 0;
+    BIO_free(b);
 }
 
 int ca_set_load(struct db *db, const char *public_url, struct ca_set *set)

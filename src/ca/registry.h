@@ -48,6 +48,9 @@ const struct ca_info *ca_issuing(const struct ca_set *set);
 void ca_set_current(const struct ca_set *set);
 const struct ca_set *ca_current(void);
 
+/* A name as an RFC 2253 string ("CN=x,O=y"). */
+void ca_name_string(const X509_NAME *name, char *out, size_t len);
+
 /* Builds the public URLs of a CA id. */
 void ca_urls(const char *public_url, const char *id, char *crl_url, char *cert_url,
              size_t len);

@@ -49,28 +49,34 @@ int ca_service_start(struct db *db, const struct config *cfg, char *err, size_t 
             return -1;
         }
 
-    struct signer_ca_blob blobs[SIGNER_MAX_CAS];
-    size_t n = g_set.n < SIGNER_MAX_CAS ? g_set.n : SIGNER_MAX_CAS;
-    for (size_t i = 0; i < n; i++)
-        blobs[i] = (struct signer_ca_blob){g_set.cas[i].id, g_set.cas[i].der,
-                                           g_set.cas[i].der_len, g_set.cas[i].key_pem,
-                                           strlen(g_set.cas[i].key_pem)};
     size_t workers = cfg->signer_workers ? cfg->signer_workers
                                          : (size_t)sysconf(_SC_NPROCESSORS_ONLN);
-    if (workers < 1)
-        workers = 1;
+    if (ca_signer_start(&g_set, cfg, workers ? workers : 1, &g_pool, err, errlen))
+        return -1;
+    log_msg("%zu CA(s) loaded, %zu signer worker(s) ready", g_set.n, workers ? workers : 1);
+    return 0;
+}
+
+int ca_signer_start(const struct ca_set *set, const struct config *cfg, size_t workers,
+                    struct signer_pool **pool, char *err, size_t errlen)
+{
+    struct signer_ca_blob blobs[SIGNER_MAX_CAS];
+    size_t n = set->n < SIGNER_MAX_CAS ? set->n : SIGNER_MAX_CAS;
+    for (size_t i = 0; i < n; i++)
+        blobs[i] = (struct signer_ca_blob){set->cas[i].id, set->cas[i].der,
+                                           set->cas[i].der_len, set->cas[i].key_pem,
+                                           strlen(set->cas[i].key_pem)};
     if (!cfg->key_passphrase_file || access(cfg->key_passphrase_file, R_OK) != 0) {
         snprintf(err, errlen, "[ca] key_passphrase_file %s is not readable",
                  cfg->key_passphrase_file ? cfg->key_passphrase_file : "(unset)");
         return -1;
     }
     struct pki_err perr = {0};
-    if (signer_pool_start(&g_pool, workers, blobs, n, cfg->key_passphrase_file,
+    if (signer_pool_start(pool, workers, blobs, n, cfg->key_passphrase_file,
                           signer_spawn_fork, &perr) != 0) {
         snprintf(err, errlen, "cannot start the signer: %s", perr.detail);
         return -1;
     }
-    log_msg("%zu CA(s) loaded, %zu signer worker(s) ready", g_set.n, workers);
     return 0;
 }
 

@@ -11,11 +11,17 @@ struct config;
 struct db;
 struct ca_info;
 struct signer_pool;
+struct ca_set;
 
 /* Loads the CAs, starts the signer workers (fork: call before any thread
  * exists), publishes CA certificates and the newest stored CRLs. With no CA
  * yet (before `troth init`), starts without one and says so. */
 int ca_service_start(struct db *db, const struct config *cfg, char *err, size_t errlen);
+
+/* Starts `workers` signer workers (forked: call before threads exist) for
+ * every CA of the set. Returns 0, or -1 with err. */
+int ca_signer_start(const struct ca_set *set, const struct config *cfg, size_t workers,
+                    struct signer_pool **pool, char *err, size_t errlen);
 
 /* Starts the CRL worker thread (after ca_service_start). */
 int ca_service_start_worker(const struct config *cfg);

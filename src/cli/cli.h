@@ -18,6 +18,9 @@ int cmd_token(int argc, char **argv, const char *config_path);
 int cmd_audit(int argc, char **argv, const char *config_path);
 int cmd_member(int argc, char **argv, const char *config_path);
 int cmd_init(int argc, char **argv, const char *config_path);
+int cmd_cert(int argc, char **argv, const char *config_path);
+int cmd_ca(int argc, char **argv, const char *config_path);
+int cmd_crl(int argc, char **argv, const char *config_path);
 
 /* Loads the config or prints "file:line: what" and returns -1. */
 int cli_load_config(struct config *cfg, const char *path);

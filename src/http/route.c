@@ -63,6 +63,10 @@ int route_pattern_match(const char *pattern, const char *path,
         if (!decode_param(s, seglen - litlen, params->value[i],
                           sizeof params->value[i]))
             return 0;
+        /* before a literal suffix (an extension) a parameter takes no '.':
+         * {serial}.pem must not match "X.chain.pem" as serial "X.chain" */
+        if (litlen && strchr(params->value[i], '.'))
+            return 0;
         params->n++;
         p = lit + litlen;
         s += seglen;

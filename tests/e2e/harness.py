@@ -96,7 +96,9 @@ class Server:
                 "threads": "2",
             },
             "database": {"url": cluster.url(db)},
-            "ca": {"key_passphrase_file": str(self.passphrase_file)},
+            # few KDF rounds: every signer start pays them, slowly under ASan
+            "ca": {"key_passphrase_file": str(self.passphrase_file),
+                   "key_kdf_iterations": "2048"},
             "community": {"uri": "urn:troth:community:e2e", "name": "E2E Community"},
             # cheap password hashing: the tests sign in often, under ASan
             "auth": {"argon2_t_cost": "1", "argon2_m_cost": "1024"},

@@ -52,7 +52,8 @@ def test_a_50MB_body_is_refused_before_it_is_read(server):
 def test_a_chunked_body_over_the_limit_is_refused_without_keeping_it(server):
     before = rss_kb(server.proc.pid)
     head = ("POST /api/v1/session HTTP/1.1\r\nHost: x\r\n"
-            "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
+            "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n"
+            "Connection: close\r\n\r\n")
     chunk = b"x" * 65536
     chunks = [b"%x\r\n" % len(chunk) + chunk + b"\r\n"] * 160 + [b"0\r\n\r\n"]
     data = raw_request(server.admin_port, head, chunks)

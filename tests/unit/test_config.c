@@ -97,6 +97,18 @@ static void test_errors_name_file_and_line(void **state)
                        "TROTH_DATABASE_URL)"},
         {"[database]\nurl = x\n[server]\ntls_cert = a.pem\n",
          "t.conf: [server] tls_cert and tls_key must be given together"},
+        {"[database]\nurl = x\n[ca]\ncrl_validity_hours = 24\ncrl_refresh_hours = 24\n",
+         "t.conf: [ca] crl_refresh_hours (24) must be less than crl_validity_hours "
+         "(24): a CRL must be replaced before it expires"},
+        {"[ca]\nkey_kdf_iterations = 999\n",
+         "t.conf:2: [ca] key_kdf_iterations: expected a whole number from 1000 to "
+         "100000000, got \"999\""},
+        {"[profiles]\nudap_client_days = 0\n",
+         "t.conf:2: [profiles] udap_client_days: expected a whole number from 1 to "
+         "3650, got \"0\""},
+        {"[auth]\nsession_idle_minutes = 0\n",
+         "t.conf:2: [auth] session_idle_minutes: expected a whole number from 1 to "
+         "10080, got \"0\""},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct config c;
@@ -117,6 +129,21 @@ static void test_long_lines_are_not_truncated(void **state)
     assert_int_equal(parse(&c, text), 0);
     assert_int_equal(strlen(c.database_url), strlen("postgresql://u:") + 600 + 5);
     config_free(&c);
+}
+
+/* The shipped troth.conf parses and documents every key it sets. */
+static void test_shipped_config_parses(void **state)
+{
+    (void)state;
+    setenv("TROTH_DATABASE_URL", "postgresql:///x", 1);
+    struct config c;
+    int rc = config_load(&c, "troth.conf", err, sizeof err);
+    if (rc)
+        fail_msg("%s", err);
+    assert_int_equal(c.crl_validity_hours, 168);
+    assert_int_equal(c.key_kdf_iterations, 600000);
+    config_free(&c);
+    unsetenv("TROTH_DATABASE_URL");
 }
 
 static void test_load_missing_file(void **state)
@@ -147,6 +174,7 @@ int main(void)
         cmocka_unit_test(test_env_overrides_url),
         cmocka_unit_test(test_errors_name_file_and_line),
         cmocka_unit_test(test_long_lines_are_not_truncated),
+        cmocka_unit_test(test_shipped_config_parses),
         cmocka_unit_test(test_load_missing_file),
         cmocka_unit_test(test_split_listen),
     };

@@ -89,6 +89,13 @@ static void test_route_param_decoding(void **state)
     assert_false(route_pattern_match("/api/v1/members/{id}", "/api/v1/members/a%00", &p));
     assert_false(route_pattern_match("/api/v1/members/{id}", "/api/v1/members/a%2", &p));
     assert_false(route_pattern_match("/api/v1/members/{id}", "/api/v1/members/%zz", &p));
+    /* a parameter before an extension stops at the extension */
+    assert_false(route_pattern_match("/c/{serial}.pem", "/c/ab.chain.pem", &p));
+    assert_false(route_pattern_match("/c/{serial}.pem", "/c/ab%2echain.pem", &p));
+    assert_true(route_pattern_match("/c/{serial}.chain.pem", "/c/ab.chain.pem", &p));
+    assert_string_equal(route_param(&p, "serial"), "ab");
+    assert_true(route_pattern_match("/app/{file}", "/app/main.js", &p));
+    assert_string_equal(route_param(&p, "file"), "main.js");
     char longp[400] = "/api/v1/members/";
     memset(longp + strlen(longp), 'x', 300);
     assert_false(route_pattern_match("/api/v1/members/{id}", longp, &p));

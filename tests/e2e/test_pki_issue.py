@@ -1,0 +1,481 @@
+"""Issuance checked by independent implementations: openssl verify with the
+CRLs and intermediate a relying party fetches from the certificate's own CDP
+and AIA URLs, GnuTLS certtool, and python3-cryptography for the profile.
+Refused requests: the right 4xx problem and field, and nothing stored."""
+import base64
+import datetime
+import hashlib
+import os
+import re
+import subprocess
+import tempfile
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import ExtensionOID, NameOID
+
+from harness import problem
+from pki_util import (Community, Relying, load_pems, csr_pem, ec_key, ext, key_pem, parse_time,
+                      rsa_key, signed_by, spki, uniq, utc)
+
+
+@pytest.fixture(scope="module")
+def community(server, admin):
+    return Community(server, admin)
+
+
+@pytest.fixture(scope="module")
+def profiles(admin):
+    r = admin.get("/api/v1/profiles")
+    assert r.status_code == 200, r.text
+    return {p["name"]: p for p in r.json()["items"]}
+
+
+@pytest.fixture(scope="module")
+def issuing(admin):
+    cas = admin.get("/api/v1/cas").json()["items"]
+    return next(c for c in cas if c["kind"] == "issuing")
+
+
+def host_of(uri):
+    """The host as written (case kept), as Troth puts it in the CN."""
+    rest = uri.split("://", 1)[1]
+    return re.split(r"[:/?#]", rest, 1)[0]
+
+
+def check_certificate(server, body, member, profile, uris, profiles, key=None):
+    """Everything a relying party and the UDAP profile require of one
+    issued certificate; returns the Relying view."""
+    leaf = x509.load_pem_x509_certificate(body["certificate_pem"].encode())
+    rp = Relying(server, body["certificate_pem"])
+    inter = rp.inter
+    root = next(r for r in rp.roots if r.subject == inter.issuer)
+
+    # the independent verifiers
+    ok, out = rp.openssl_verify()
+    assert ok, out
+    ok, out = rp.certtool_verify()
+    assert ok, out
+
+    # the API's chain forms are leaf, then the intermediate from AIA
+    x5c = [base64.b64decode(c, validate=True) for c in body["x5c"]]
+    assert x5c == [leaf.public_bytes(serialization.Encoding.DER),
+                   inter.public_bytes(serialization.Encoding.DER)]
+    chain = load_pems(body["chain_pem"].encode())
+    assert chain == [leaf, inter]
+
+    # signatures, each with its issuer's public key
+    signed_by(leaf, inter)
+    signed_by(inter, root)
+    signed_by(root, root)
+    assert leaf.issuer == inter.subject
+
+    # extensions of the leaf
+    bc = ext(leaf, ExtensionOID.BASIC_CONSTRAINTS)
+    assert bc.critical and bc.value.ca is False
+    ku = ext(leaf, ExtensionOID.KEY_USAGE)
+    assert ku.critical and ku.value.digital_signature
+    assert not any([ku.value.key_cert_sign, ku.value.crl_sign, ku.value.key_encipherment,
+                    ku.value.content_commitment, ku.value.data_encipherment,
+                    ku.value.key_agreement])
+    with pytest.raises(x509.ExtensionNotFound):
+        ext(leaf, ExtensionOID.EXTENDED_KEY_USAGE)   # no EKU by default
+    assert profiles[profile]["extended_key_usage"] == []
+    ski = ext(leaf, ExtensionOID.SUBJECT_KEY_IDENTIFIER).value
+    assert ski.digest == x509.SubjectKeyIdentifier.from_public_key(leaf.public_key()).digest
+    aki = ext(leaf, ExtensionOID.AUTHORITY_KEY_IDENTIFIER).value
+    assert aki.key_identifier == ext(inter, ExtensionOID.SUBJECT_KEY_IDENTIFIER).value.digest
+    iaki = ext(inter, ExtensionOID.AUTHORITY_KEY_IDENTIFIER).value
+    assert iaki.key_identifier == ext(root, ExtensionOID.SUBJECT_KEY_IDENTIFIER).value.digest
+    ibc = ext(inter, ExtensionOID.BASIC_CONSTRAINTS)
+    assert ibc.critical and ibc.value.ca and ibc.value.path_length == 0
+
+    # serial: 16 random bytes, positive
+    raw = leaf.tbs_certificate_bytes
+    assert leaf.serial_number > 0
+    assert 2 ** 120 <= leaf.serial_number < 2 ** 127
+    assert f"{leaf.serial_number:032x}" == body["serial"]
+    assert bytes.fromhex(body["serial"]) in raw   # 16 content octets, no padding
+
+    # validity: within the profile, inside the CA, backdated at most 5 minutes
+    now = datetime.datetime.now(datetime.timezone.utc)
+    nb, na = utc(leaf.not_valid_before), utc(leaf.not_valid_after)
+    assert now - datetime.timedelta(minutes=5, seconds=30) <= nb <= now
+    assert na - nb <= datetime.timedelta(days=profiles[profile]["days"], minutes=5)
+    assert utc(inter.not_valid_before) <= nb and na <= utc(inter.not_valid_after)
+    assert parse_time(body["not_before"]) == nb and parse_time(body["not_after"]) == na
+
+    # SAN URIs byte-exact, in order; nothing else in the SAN
+    san = ext(leaf, ExtensionOID.SUBJECT_ALTERNATIVE_NAME).value
+    assert [n.value for n in san] == list(uris)
+    assert all(isinstance(n, x509.UniformResourceIdentifier) for n in san)
+    for u in uris:
+        assert u.encode() in raw    # IA5String, not normalised by any library
+    assert body["uris"] == list(uris)
+
+    # subject from the member record, not from the CSR
+    assert leaf.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)[0].value == member["name"]
+    assert leaf.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == host_of(uris[0])
+    assert "Not The Member" not in leaf.subject.rfc4514_string()
+
+    assert body["member_id"] == member["id"] and body["profile"] == profile
+    assert body["status"] == "valid"
+    assert body["fingerprint_sha256"].replace(":", "").lower() == \
+        hashlib.sha256(leaf.public_bytes(serialization.Encoding.DER)).hexdigest()
+    if key is not None:
+        assert spki(leaf) == spki(key)
+    return rp
+
+
+CASES = [
+    ("udap-client", "EC P-256", lambda: ec_key(), "client"),
+    ("udap-client", "RSA-2048", lambda: rsa_key(2048), "client"),
+    ("udap-client", "EC P-384", lambda: ec_key(ec.SECP384R1), "client"),
+    ("udap-server", "RSA-2048", lambda: rsa_key(2048), "server"),
+]
+
+
+@pytest.mark.parametrize("profile,label,make_key,kind", CASES,
+                         ids=[f"{c[0]}-{c[1]}" for c in CASES])
+def test_issued_certificate_verifies_independently(server, admin, community, profiles,
+                                                   profile, label, make_key, kind):
+    host = uniq("App")
+    uris = [f"https://{host.lower()}.example.org/{kind}",
+            f"https://{host.lower()}.example.org/{kind}/",          # trailing slash
+            f"https://{host}.Example.ORG/{kind}"]                   # mixed-case host
+    m, _ = community.member(kinds=())
+    for u in uris:
+        community.add_uri(m["id"], u, kind)
+    key = make_key()
+    r = community.issue(admin, m["id"], profile, key, uris)
+    assert r.status_code == 201, r.text
+    body = r.json()
+    check_certificate(server, body, m, profile, uris, profiles, key)
+    # the stored certificate is the one answered
+    g = admin.get(f"/api/v1/certificates/{body['serial']}")
+    assert g.status_code == 200 and g.json()["certificate_pem"] == body["certificate_pem"]
+    d = admin.get(f"/api/v1/certificates/{body['serial']}",
+                  headers={"Accept": "application/pkix-cert"})
+    assert d.status_code == 200
+    assert d.content == base64.b64decode(body["x5c"][0])
+
+
+def test_member_user_issues_for_itself_with_common_name(server, community, profiles):
+    m, uris = community.member(kinds=("idp",))
+    mu = community.member_user(m["id"])
+    key = rsa_key()
+    r = community.issue(mu, m["id"], "udap-server", key, uris["idp"], common_name="My IdP")
+    assert r.status_code == 201, r.text
+    leaf = x509.load_pem_x509_certificate(r.json()["certificate_pem"].encode())
+    assert leaf.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == "My IdP"
+    rp = Relying(server, r.json()["certificate_pem"])
+    assert rp.openssl_verify()[0]
+
+
+def test_intermediate_and_root_profile(server, issuing):
+    inter = x509.load_der_x509_certificate(
+        __import__("requests").get(issuing["certificate_url"]).content)
+    roots = load_pems(__import__("requests").get(server.public + "/anchors.pem").content)
+    assert len(roots) >= 1
+    for root in roots:
+        assert root.issuer == root.subject
+        bc = ext(root, ExtensionOID.BASIC_CONSTRAINTS)
+        assert bc.critical and bc.value.ca
+        ku = ext(root, ExtensionOID.KEY_USAGE)
+        assert ku.critical and ku.value.key_cert_sign and ku.value.crl_sign
+        ext(root, ExtensionOID.SUBJECT_KEY_IDENTIFIER)
+    ku = ext(inter, ExtensionOID.KEY_USAGE)
+    assert ku.critical and ku.value.key_cert_sign and ku.value.crl_sign
+
+
+# ---- refused requests ----
+
+class Nothing:
+    """Asserts the block stores no certificate and no certificate audit event."""
+
+    def __init__(self, cluster):
+        self.cluster = cluster
+
+    def snap(self):
+        return (self.cluster.psql("SELECT count(*), coalesce(max(serial), '') FROM certificates"),
+                self.cluster.psql("SELECT count(*) FROM audit_events "
+                                  "WHERE action LIKE 'certificate.%'"))
+
+    def __enter__(self):
+        self.before = self.snap()
+
+    def __exit__(self, *exc):
+        if exc[0] is None:
+            assert self.snap() == self.before
+
+
+def tampered_csr(key):
+    """A CSR whose signature is broken by one flipped bit in its last byte."""
+    der = x509.load_pem_x509_csr(csr_pem(key).encode()).public_bytes(
+        serialization.Encoding.DER)
+    bad = der[:-1] + bytes([der[-1] ^ 0x01])
+    return "-----BEGIN CERTIFICATE REQUEST-----\n" + \
+        base64.encodebytes(bad).decode() + "-----END CERTIFICATE REQUEST-----\n"
+
+
+@pytest.fixture(scope="module")
+def actors(community):
+    """Two active members with client, server URIs; one pending URI; a user."""
+    a, ua = community.member(kinds=("client", "server"))
+    b, ub = community.member(kinds=("client", "server"))
+    mu = community.member_user(a["id"])
+    pending_uri = f"https://{uniq('pend')}.example.org/app"
+    r = mu.post(f"/api/v1/members/{a['id']}/uris", json={"uri": pending_uri, "kind": "client"})
+    assert r.status_code == 201 and r.json()["status"] == "pending", r.text
+    return {"a": a, "ua": ua, "b": b, "ub": ub, "mu": mu, "pending": pending_uri}
+
+
+_RSA = rsa_key()
+
+
+_refusals = {}
+
+
+def refusals(actors):
+    """The refused requests, built once per module (key generation is slow)."""
+    if id(actors) not in _refusals:
+        _refusals[id(actors)] = _build_refusals(actors)
+    return _refusals[id(actors)]
+
+
+def _build_refusals(actors):
+    a, ua, b, ub = actors["a"], actors["ua"], actors["b"], actors["ub"]
+    client, server_uri = ua["client"], ua["server"]
+    ok_csr = lambda: csr_pem(_RSA)  # noqa: E731
+    return {
+        "bad-signature": (dict(member_id=a["id"], profile="udap-client",
+                               csr=tampered_csr(_RSA), uris=client),
+                          422, "csr-signature-invalid", "csr"),
+        "bad-signature-ec": (dict(member_id=a["id"], profile="udap-client",
+                                  csr=tampered_csr(ec_key()), uris=client),
+                             422, "csr-signature-invalid", "csr"),
+        "rsa-1024": (dict(member_id=a["id"], profile="udap-client",
+                          csr=csr_pem(rsa_key(1024)), uris=client), 422, "key-weak", "csr"),
+        "p-521": (dict(member_id=a["id"], profile="udap-client",
+                       csr=csr_pem(ec_key(ec.SECP521R1)), uris=client),
+                  422, "key-type-not-allowed", "csr"),
+        "secp256k1": (dict(member_id=a["id"], profile="udap-client",
+                           csr=csr_pem(ec_key(ec.SECP256K1)), uris=client),
+                      422, "key-type-not-allowed", "csr"),
+        "ed25519": (dict(member_id=a["id"], profile="udap-client",
+                         csr=csr_pem(ed25519.Ed25519PrivateKey.generate()), uris=client),
+                    422, "key-type-not-allowed", "csr"),
+        "ec-for-server": (dict(member_id=a["id"], profile="udap-server",
+                               csr=csr_pem(ec_key()), uris=server_uri),
+                          422, "rsa-required", "csr"),
+        "uri-unknown": (dict(member_id=a["id"], profile="udap-client", csr=ok_csr(),
+                             uris=[f"https://{uniq('nobody')}.example.org/"]),
+                        422, "uri-not-approved", "uris"),
+        "uri-pending": (dict(member_id=a["id"], profile="udap-client", csr=ok_csr(),
+                             uris=[actors["pending"]]), 422, "uri-not-approved", "uris"),
+        "uri-of-other-member": (dict(member_id=a["id"], profile="udap-client", csr=ok_csr(),
+                                     uris=ub["client"]), 422, "uri-not-approved", "uris"),
+        "one-of-two-uris-foreign": (dict(member_id=a["id"], profile="udap-client",
+                                         csr=ok_csr(), uris=client + ub["client"]),
+                                    422, "uri-not-approved", "uris"),
+        "server-uri-for-client": (dict(member_id=a["id"], profile="udap-client",
+                                       csr=ok_csr(), uris=server_uri),
+                                  422, "uri-not-approved", "uris"),
+        "client-uri-for-server": (dict(member_id=a["id"], profile="udap-server",
+                                       csr=ok_csr(), uris=client),
+                                  422, "uri-not-approved", "uris"),
+        "lookalike-uri": (dict(member_id=a["id"], profile="udap-client", csr=ok_csr(),
+                               uris=[client[0] + "/"]), 422, "uri-not-approved", "uris"),
+        "no-uris": (dict(member_id=a["id"], profile="udap-client", csr=ok_csr(), uris=[]),
+                    422, None, "uris"),
+        "malformed-pem": (dict(member_id=a["id"], profile="udap-client",
+                               csr="-----BEGIN CERTIFICATE REQUEST-----\nnot base64!\n"
+                                   "-----END CERTIFICATE REQUEST-----\n", uris=client),
+                          400, "csr-malformed", "csr"),
+        "certificate-not-csr": (dict(member_id=a["id"], profile="udap-client",
+                                     csr="garbage", uris=client), 400, "csr-malformed", "csr"),
+        "missing-csr": (dict(member_id=a["id"], profile="udap-client", uris=client),
+                        400, None, "csr"),
+        "missing-member": (dict(profile="udap-client", csr=ok_csr(), uris=client),
+                           400, None, "member_id"),
+        "missing-profile": (dict(member_id=a["id"], csr=ok_csr(), uris=client),
+                            400, None, "profile"),
+        "missing-uris": (dict(member_id=a["id"], profile="udap-client", csr=ok_csr()),
+                         400, None, "uris"),
+        "unknown-field": (dict(member_id=a["id"], profile="udap-client", csr=ok_csr(),
+                               uris=client, key_usage="keyCertSign"), 400, None, "key_usage"),
+        "unknown-profile": (dict(member_id=a["id"], profile="udap-ca", csr=ok_csr(),
+                                 uris=client), 422, "profile-unknown", "profile"),
+        "unknown-member": (dict(member_id="999999999", profile="udap-client", csr=ok_csr(),
+                                uris=client), 404, "member-not-found", "member_id"),
+    }
+
+
+REFUSALS = ["bad-signature", "bad-signature-ec", "rsa-1024", "p-521", "secp256k1",
+            "ed25519", "ec-for-server", "uri-unknown", "uri-pending", "uri-of-other-member",
+            "one-of-two-uris-foreign", "server-uri-for-client", "client-uri-for-server",
+            "lookalike-uri", "no-uris", "malformed-pem", "certificate-not-csr",
+            "missing-csr", "missing-member", "missing-profile", "missing-uris",
+            "unknown-field", "unknown-profile", "unknown-member"]
+
+
+@pytest.mark.parametrize("case", REFUSALS)
+def test_refused_issuance_stores_nothing(cluster, admin, actors, case):
+    body, status, kind, field = refusals(actors)[case]
+    with Nothing(cluster):
+        p = problem(admin.post("/api/v1/certificates", json=body), status, kind)
+    assert p.get("field") == field, p
+
+
+def test_member_user_cannot_issue_for_another_member(cluster, actors):
+    mu, b, ub = actors["mu"], actors["b"], actors["ub"]
+    with Nothing(cluster):
+        p = problem(mu.post("/api/v1/certificates", json={
+            "member_id": b["id"], "profile": "udap-client", "csr": csr_pem(_RSA),
+            "uris": ub["client"]}), 404, "member-not-found")
+        # nor with keygen
+        problem(mu.post("/api/v1/certificates/keygen", json={
+            "member_id": b["id"], "profile": "udap-client", "uris": ub["client"],
+            "key_type": "EC-P256", "passphrase": "long enough pass"}), 404, "member-not-found")
+    assert p["field"] == "member_id"
+
+
+@pytest.mark.parametrize("state", ["pending", "suspended", "terminated"])
+def test_member_not_active_is_refused(cluster, admin, community, state):
+    m, uris = community.member(kinds=("client",), activate=(state != "pending"))
+    if state == "pending":
+        # operator-added URIs on a pending member are approved; the member is not active
+        pass
+    elif state == "suspended":
+        assert admin.post(f"/api/v1/members/{m['id']}/suspend").status_code == 200
+    else:
+        assert admin.post(f"/api/v1/members/{m['id']}/terminate").status_code == 200
+    with Nothing(cluster):
+        r = community.issue(admin, m["id"], "udap-client", _RSA, uris.get("client", []))
+        p = problem(r, 422)
+    assert p["type"] in ("urn:troth:problem:member-not-active",
+                         "urn:troth:problem:uri-not-approved"), p
+    if state != "terminated":
+        assert p["type"] == "urn:troth:problem:member-not-active" and p["field"] == "member_id"
+
+
+# ---- keygen ----
+
+def openssl_pkcs12(path, passphrase, *extra):
+    return subprocess.run(["openssl", "pkcs12", "-in", path, "-info", "-noenc",
+                           "-passin", f"pass:{passphrase}", *extra],
+                          capture_output=True, text=True)
+
+
+@pytest.mark.parametrize("key_type,profile", [("EC-P256", "udap-client"),
+                                              ("RSA-2048", "udap-server")])
+def test_keygen_pkcs12(server, cluster, admin, community, profiles, key_type, profile):
+    kind = "client" if profile == "udap-client" else "server"
+    m, uris = community.member(kinds=(kind,))
+    passphrase = "pässphrase " + uniq("")
+    r = admin.post("/api/v1/certificates/keygen", json={
+        "member_id": m["id"], "profile": profile, "uris": uris[kind],
+        "key_type": key_type, "passphrase": passphrase})
+    assert r.status_code == 201, r.text
+    body = r.json()
+    p12 = base64.b64decode(body["pkcs12"], validate=True)
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "member.p12")
+        with open(path, "wb") as f:
+            f.write(p12)
+        # opened by OpenSSL 3 without -legacy (AES-256-CBC + PBKDF2, not RC2/3DES)
+        out = openssl_pkcs12(path, passphrase)
+        assert out.returncode == 0, out.stderr
+        info = out.stdout + out.stderr
+        assert "AES-256-CBC" in info and "PBKDF2" in info, info
+        assert "RC2" not in info and "3DES" not in info and "pbeWithSHA1" not in info, info
+        assert info.count("BEGIN CERTIFICATE") == 2
+        assert "BEGIN PRIVATE KEY" in info
+        # refused with a wrong or missing passphrase
+        bad = openssl_pkcs12(path, "wrong " + passphrase)
+        assert bad.returncode != 0 and "BEGIN PRIVATE KEY" not in bad.stdout
+        bad = openssl_pkcs12(path, "")
+        assert bad.returncode != 0 and "BEGIN PRIVATE KEY" not in bad.stdout
+    # python3-cryptography agrees: the key matches the certificate, chain follows
+    key, cert, more = pkcs12.load_key_and_certificates(p12, passphrase.encode())
+    with pytest.raises(ValueError):
+        pkcs12.load_key_and_certificates(p12, b"wrong passphrase")
+    leaf = x509.load_pem_x509_certificate(body["certificate_pem"].encode())
+    assert cert == leaf and spki(key) == spki(leaf)
+    inter = load_pems(body["chain_pem"].encode())[1]
+    assert more == [inter]
+    if key_type == "EC-P256":
+        assert isinstance(key, ec.EllipticCurvePrivateKey) and key.curve.name == "secp256r1"
+    else:
+        assert isinstance(key, rsa.RSAPrivateKey) and key.key_size == 2048
+    check_certificate(server, body, m, profile, uris[kind], profiles)
+
+    # the private key is nowhere in the database
+    dump = subprocess.run(["pg_dump", "--data-only", cluster.url()], capture_output=True,
+                          check=True).stdout
+    pkcs8_der = key.private_bytes(serialization.Encoding.DER,
+                                  serialization.PrivateFormat.PKCS8,
+                                  serialization.NoEncryption())
+    body_lines = [ln for ln in key_pem(key).splitlines() if not ln.startswith("-----")]
+    assert len(body_lines) >= 2
+    for ln in body_lines[:-1]:
+        assert ln.encode() not in dump
+    assert pkcs8_der.hex().encode() not in dump
+    if key_type == "EC-P256":
+        scalar = key.private_numbers().private_value.to_bytes(32, "big")
+    else:
+        scalar = key.private_numbers().d.to_bytes(256, "big").lstrip(b"\0")
+    assert scalar.hex().encode() not in dump
+    assert base64.b64encode(scalar) not in dump
+    assert body["pkcs12"].encode()[:64] not in dump
+
+
+def test_keygen_refuses_short_passphrase_and_bad_key_type(cluster, admin, community):
+    m, uris = community.member(kinds=("client",))
+    with Nothing(cluster):
+        p = problem(admin.post("/api/v1/certificates/keygen", json={
+            "member_id": m["id"], "profile": "udap-client", "uris": uris["client"],
+            "key_type": "EC-P256", "passphrase": "short"}), 422)
+        assert p["field"] == "passphrase"
+        p = problem(admin.post("/api/v1/certificates/keygen", json={
+            "member_id": m["id"], "profile": "udap-client", "uris": uris["client"],
+            "key_type": "EC-P521", "passphrase": "long enough pass"}), 400)
+        assert p["field"] == "key_type"
+        p = problem(admin.post("/api/v1/certificates/keygen", json={
+            "member_id": m["id"], "profile": "udap-server", "uris": uris["client"],
+            "key_type": "EC-P256", "passphrase": "long enough pass"}), 422, "rsa-required")
+        assert p["field"] == "key_type" or p["field"] == "csr"
+
+
+# ---- renewal ----
+
+def test_renew_keeps_member_profile_uris(server, admin, community, profiles):
+    m, uris = community.member(kinds=("client",), n_uris=2)
+    r = community.issue(admin, m["id"], "udap-client", ec_key(), uris["client"])
+    assert r.status_code == 201, r.text
+    old = r.json()
+    mu = community.member_user(m["id"])
+    key = rsa_key()
+    r = mu.post(f"/api/v1/certificates/{old['serial']}/renew", json={"csr": csr_pem(key)})
+    assert r.status_code == 201, r.text
+    new = r.json()
+    assert new["serial"] != old["serial"]
+    assert new["renewed_from"] == old["serial"]
+    assert (new["member_id"], new["profile"], new["uris"]) == \
+        (old["member_id"], old["profile"], old["uris"])
+    assert new["subject"] == old["subject"]
+    check_certificate(server, new, m, "udap-client", uris["client"], profiles, key)
+    a = x509.load_pem_x509_certificate(old["certificate_pem"].encode())
+    b = x509.load_pem_x509_certificate(new["certificate_pem"].encode())
+    assert spki(a) != spki(b)
+    # another member's user cannot renew it
+    other, _ = community.member(kinds=("client",))
+    ou = community.member_user(other["id"])
+    problem(ou.post(f"/api/v1/certificates/{old['serial']}/renew",
+                    json={"csr": csr_pem(key)}), 404)
+    # a weak key is refused on renewal too
+    problem(mu.post(f"/api/v1/certificates/{old['serial']}/renew",
+                    json={"csr": csr_pem(rsa_key(1024))}), 422, "key-weak")
