@@ -1,8 +1,8 @@
 // Issue a certificate: member, profile, approved URIs; from a CSR (with a
 // decoded preview) or a key pair generated on the server into PKCS#12.
-import { h } from './dom.js';
+import { h, uid } from './dom.js';
 import { get, post, enc } from './api.js';
-import { field, input, select, messageArea, pageHeader, card, busy, notice, details, markField, uid } from './widgets-issue.js';
+import { field, input, select, messageArea, pageHeader, card, busy, notice, details, markField } from './widgets.js';
 import { decodeCsr } from './csr.js';
 import { saveFile, base64ToBytes } from './download.js';
 
