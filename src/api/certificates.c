@@ -34,6 +34,16 @@ static size_t uris_of(const json_t *arr, const char *out[MAX_URIS])
     return n;
 }
 
+/* The fields issuing from a CSR and generating a key share. */
+static void from_body(struct req *r, struct issue_req *rq, const char *uris[MAX_URIS])
+{
+    rq->member_id = json_get_str(r->json, "member_id");
+    rq->profile = json_get_str(r->json, "profile");
+    rq->uris = uris;
+    rq->n_uris = uris_of(json_object_get(r->json, "uris"), uris);
+    rq->common_name = json_get_str(r->json, "common_name");
+}
+
 /* Issues, then answers 201 with the certificate (and extra members). */
 static void issue_and_reply(struct req *r, struct issue_req *rq, EVP_PKEY *key,
                             const char *passphrase)
@@ -46,15 +56,10 @@ static void issue_and_reply(struct req *r, struct issue_req *rq, EVP_PKEY *key,
         reply_problem(r, 404, "member-not-found", "member_id", "no such member");
         return;
     }
-    if (ca_issue(req_db(r), ca_signer(), ca_current(), config_current(), rq, &actor,
-                 serial, &err)) {
-        reply_pki_err(r, &err);
-        return;
-    }
     PGresult *res;
-    enum db_rc rc = cert_fetch(req_db(r), serial, NULL, &res);
-    if (rc != DB_OK) {
-        reply_db_failure(r, rc);
+    if (ca_issue(req_db(r), ca_signer(), ca_current(), config_current(), rq, &actor,
+                 serial, &res, &err)) {
+        reply_pki_err(r, &err);
         return;
     }
     json_t *cert = cert_json(res, 0, true);
@@ -114,15 +119,8 @@ void h_certificates_issue(struct req *r)
         return;
     }
     const char *uris[MAX_URIS];
-    struct issue_req rq = {
-        .member_id = json_get_str(r->json, "member_id"),
-        .profile = json_get_str(r->json, "profile"),
-        .csr = csr,
-        .pubkey = X509_REQ_get0_pubkey(csr),
-        .uris = uris,
-        .n_uris = uris_of(json_object_get(r->json, "uris"), uris),
-        .common_name = json_get_str(r->json, "common_name"),
-    };
+    struct issue_req rq = {.csr = csr, .pubkey = X509_REQ_get0_pubkey(csr)};
+    from_body(r, &rq, uris);
     if (!rq.pubkey) {
         X509_REQ_free(csr);
         reply_problem(r, 400, "csr-malformed", "csr", "the CSR has no usable public key");
@@ -168,14 +166,8 @@ void h_certificates_keygen(struct req *r)
         return;
     }
     const char *uris[MAX_URIS];
-    struct issue_req rq = {
-        .member_id = json_get_str(r->json, "member_id"),
-        .profile = json_get_str(r->json, "profile"),
-        .pubkey = key,
-        .uris = uris,
-        .n_uris = uris_of(json_object_get(r->json, "uris"), uris),
-        .common_name = json_get_str(r->json, "common_name"),
-    };
+    struct issue_req rq = {.pubkey = key};
+    from_body(r, &rq, uris);
     issue_and_reply(r, &rq, key, pass);
     EVP_PKEY_free(key);
 }

@@ -20,6 +20,7 @@ void h_public_anchors_json(struct req *r);
 /* ui.c */
 void h_ui_index(struct req *r);
 void h_ui_asset(struct req *r);
+void h_community(struct req *r);
 
 /* session.c */
 void h_session_create(struct req *r);

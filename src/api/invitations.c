@@ -83,7 +83,7 @@ static enum db_rc create_tx(struct db *db, void *arg)
     c->row = NULL;
     c->why = C_OK;
     char status[16];
-    enum db_rc rc = member_lock(db, c->member_id, status);
+    enum db_rc rc = member_lock(db, c->member_id, status, NULL);
     if (rc == DB_NOTFOUND) {
         c->why = C_NO_MEMBER;
         return DB_CONFLICT;

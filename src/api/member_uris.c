@@ -19,7 +19,7 @@
 static enum db_rc lock_member(struct db *db, const char *id, bool *terminated)
 {
     char status[16];
-    enum db_rc rc = member_lock(db, id, status);
+    enum db_rc rc = member_lock(db, id, status, NULL);
     *terminated = rc == DB_OK && !strcmp(status, "terminated");
     return rc;
 }

@@ -25,12 +25,14 @@ const struct route routes[] = {
     /* admin listener: the UI's files */
     {"GET", "/", ADM, ANY, 0, h_ui_index},
     {"GET", "/app/{file}", ADM, ANY, 0, h_ui_asset},
+    {"GET", "/accept-invitation", ADM, ANY, 0, h_ui_index},
     /* admin listener: the API */
     {"GET", "/api/v1/openapi.json", ADM, ANY, 0, h_openapi},
     /* sessions and the caller */
     {"POST", "/api/v1/session", ADM, ANY, 4 * KB, h_session_create},
     {"DELETE", "/api/v1/session", ADM, ANY, 0, h_session_delete},
     {"GET", "/api/v1/me", ADM, USERS, 0, h_me},
+    {"GET", "/api/v1/community", ADM, USERS, 0, h_community},
     {"POST", "/api/v1/me/password", ADM, USERS, 4 * KB, h_me_password},
     /* users (admin) */
     {"GET", "/api/v1/users", ADM, ROLE_ADMIN, 0, h_users_list},

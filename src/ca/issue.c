@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "audit/audit.h"
+#include "ca/cert_view.h"
 #include "ca/profiles.h"
 #include "ca/registry.h"
 #include "config.h"
@@ -70,13 +71,13 @@ static void default_cn(const char *uri, char *out, size_t len)
     snprintf(out, len, "%.64s", uri);
 }
 
-DB_STMT(q_member_name, 1, "SELECT name FROM members WHERE id = $1::bigint");
 DB_STMT(q_insert, 12,
-        "INSERT INTO certificates (serial, ca_id, member_id, profile, subject, uris, "
+        "INSERT INTO certificates AS c (serial, ca_id, member_id, profile, subject, uris, "
         "key_description, not_before, not_after, der, fingerprint_sha256, renewed_from) "
         "VALUES ($1, $2, $3::bigint, $4, $5, "
         "ARRAY(SELECT json_array_elements_text($6::json)), $7, "
-        "to_timestamp($8::bigint), to_timestamp($9::bigint), $10, $11, $12)");
+        "to_timestamp($8::bigint), to_timestamp($9::bigint), $10, $11, $12) "
+        "RETURNING " CERT_COLUMNS);
 
 struct issue_ctx {
     struct signer_pool *pool;
@@ -87,6 +88,7 @@ struct issue_ctx {
     const struct audit_actor *actor;
     struct pki_err *err;
     char serial[SERIAL_HEX_MAX];
+    PGresult *row; /* the stored certificate (CERT_COLUMNS) */
 };
 
 static enum db_rc fail(struct pki_err *err, int status, const char *code,
@@ -103,8 +105,8 @@ static enum db_rc issue_tx(struct db *db, void *arg)
     struct pki_err *err = c->err;
     /* the member row stays locked (FOR SHARE) until commit: a concurrent
      * suspension waits for this certificate and then holds it */
-    char status[16];
-    enum db_rc rc = member_lock(db, rq->member_id, status);
+    char status[16], org[MEMBER_NAME_MAX];
+    enum db_rc rc = member_lock(db, rq->member_id, status, org);
     if (rc == DB_NOTFOUND)
         return fail(err, 404, "member_not_found", "no such member");
     if (rc != DB_OK)
@@ -128,12 +130,6 @@ static enum db_rc issue_tx(struct db *db, void *arg)
     }
     if (rc != DB_OK)
         return rc;
-    PGresult *res;
-    if ((rc = db_exec(db, &q_member_name, &res, (const char *[]){rq->member_id})) != DB_OK)
-        return rc;
-    char org[257];
-    snprintf(org, sizeof org, "%s", PQntuples(res) ? PQgetvalue(res, 0, 0) : "");
-    PQclear(res);
 
     char cn[80];
     if (rq->common_name)
@@ -145,6 +141,7 @@ static enum db_rc issue_tx(struct db *db, void *arg)
         return DB_ERROR;
     struct pki_leaf_spec spec = {
         .pubkey = rq->pubkey, .subject = subject, .uris = rq->uris, .n_uris = rq->n_uris,
+        .spki = rq->csr ? X509_REQ_get_X509_PUBKEY(rq->csr) : NULL,
         .crl_url = c->ca->crl_url, .aia_url = c->ca->cert_url,
         .eku_client_auth = c->profile->eku_client_auth,
         .eku_server_auth = c->profile->eku_server_auth};
@@ -191,7 +188,9 @@ static enum db_rc issue_tx(struct db *db, void *arg)
                        rq->renewed_from};
     int lens[12] = {[9] = (int)der_len};
     int fmts[12] = {[9] = 1};
-    rc = db_exec_bin(db, &q_insert, NULL, p, lens, fmts, 0);
+    PQclear(c->row); /* from an attempt that was retried */
+    c->row = NULL;
+    rc = db_exec_bin(db, &q_insert, &c->row, p, lens, fmts, 0);
     free(der);
     free(uris_json);
     if (rc != DB_OK) {
@@ -210,8 +209,10 @@ static enum db_rc issue_tx(struct db *db, void *arg)
 int ca_issue(struct db *db, struct signer_pool *pool, const struct ca_set *set,
              const struct config *cfg, const struct issue_req *rq,
              const struct audit_actor *actor, char serial_out[SERIAL_HEX_MAX],
-             struct pki_err *err)
+             PGresult **row, struct pki_err *err)
 {
+    if (row)
+        *row = NULL;
     pki_err_clear(err);
     struct profile storage;
     const struct profile *profile = profile_find(cfg, rq->profile, &storage);
@@ -241,12 +242,17 @@ int ca_issue(struct db *db, struct signer_pool *pool, const struct ca_set *set,
     struct pki_key_policy policy = {profile->rsa_only};
     if (rq->csr ? pki_csr_check(rq->csr, &policy, err) : pki_key_check(rq->pubkey, &policy, err))
         return -1;
-    struct issue_ctx c = {pool, ca, cfg, rq, profile, actor, err, ""};
+    struct issue_ctx c = {pool, ca, cfg, rq, profile, actor, err, "", NULL};
     enum db_rc rc = db_tx(db, DB_READ_COMMITTED, issue_tx, &c);
     if (rc == DB_OK) {
         memcpy(serial_out, c.serial, SERIAL_HEX_MAX);
+        if (row)
+            *row = c.row;
+        else
+            PQclear(c.row);
         return 0;
     }
+    PQclear(c.row);
     if (!err->code[0]) {
         if (rc == DB_UNAVAILABLE)
             pki_err_set(err, 503, "database_unavailable", "the database is unavailable");

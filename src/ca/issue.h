@@ -3,6 +3,7 @@
  * back as pki_err {status, code, detail}; field_of() names the input. */
 #ifndef TROTH_CA_ISSUE_H
 #define TROTH_CA_ISSUE_H
+#include <libpq-fe.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 #include <stddef.h>
@@ -30,11 +31,12 @@ struct issue_req {
 };
 
 /* Checks, signs (through the signer), stores and audits a certificate.
- * Returns 0 with serial_out, or -1 with err. */
+ * Returns 0 with serial_out and, if row is not NULL, the stored row
+ * (CERT_COLUMNS of ca/cert_view.h; PQclear it), or -1 with err. */
 int ca_issue(struct db *db, struct signer_pool *pool, const struct ca_set *set,
              const struct config *cfg, const struct issue_req *rq,
              const struct audit_actor *actor, char serial_out[SERIAL_HEX_MAX],
-             struct pki_err *err);
+             PGresult **row, struct pki_err *err);
 
 /* Revokes (or, with certificateHold, holds) a certificate. `only_member`
  * limits it to one member's certificates (others are 404); members may not

@@ -101,7 +101,7 @@ static int issue(int argc, char **argv, struct db *db, const struct config *cfg,
                                .n_uris = n_uris, .common_name = cn};
         struct audit_actor actor = cli_actor();
         char serial[SERIAL_HEX_MAX];
-        if (ca_issue(db, pool, set, cfg, &rq, &actor, serial, &err) != 0) {
+        if (ca_issue(db, pool, set, cfg, &rq, &actor, serial, NULL, &err) != 0) {
             const char *field = ca_err_field(err.code);
             fprintf(stderr, "troth cert issue: %s%s%s\n", field ? field : "",
                     field ? ": " : "", err.detail);

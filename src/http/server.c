@@ -324,10 +324,15 @@ static struct MHD_Daemon *start_one(struct server *s, struct listener_ctx *lc,
         log_msg("cannot resolve listen address %s", listen);
         return NULL;
     }
-    unsigned threads = cfg->threads ? cfg->threads
-                                    : (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
-    if (threads < 1)
-        threads = 1;
+    /* the public listener serves from memory: one thread per core; admin
+     * handlers wait on PostgreSQL and the signer: more threads keep more
+     * transactions in flight (and commits grouped) */
+    unsigned cores = (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
+    if (cores < 1)
+        cores = 1;
+    unsigned threads = cfg->threads              ? cfg->threads
+                       : lc->kind == LISTENER_ADMIN ? (4 * cores < 8 ? 8 : 4 * cores)
+                                                    : cores;
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
                      MHD_USE_ERROR_LOG;
     if (ss.ss_family == AF_INET6)

@@ -206,10 +206,10 @@ enum db_rc member_uris_approved(struct db *db, const char *member_id,
 
 DB_STMT(q_member_status, 1, "SELECT status FROM members WHERE id = $1");
 DB_STMT(q_member_lock, 1,
-        "SELECT status FROM members WHERE id = $1 FOR SHARE");
+        "SELECT status, name FROM members WHERE id = $1 FOR SHARE");
 
 static enum db_rc status_of(struct db *db, struct db_stmt *st,
-                            const char *member_id, char out[16])
+                            const char *member_id, char out[16], char *name)
 {
     const char *p[] = {member_id};
     PGresult *res;
@@ -221,16 +221,18 @@ static enum db_rc status_of(struct db *db, struct db_stmt *st,
         return DB_NOTFOUND;
     }
     snprintf(out, 16, "%s", PQgetvalue(res, 0, 0));
+    if (name)
+        snprintf(name, MEMBER_NAME_MAX, "%s", PQgetvalue(res, 0, 1));
     PQclear(res);
     return DB_OK;
 }
 
 enum db_rc member_status(struct db *db, const char *member_id, char out[16])
 {
-    return status_of(db, &q_member_status, member_id, out);
+    return status_of(db, &q_member_status, member_id, out, NULL);
 }
 
-enum db_rc member_lock(struct db *db, const char *member_id, char out[16])
+enum db_rc member_lock(struct db *db, const char *member_id, char out[16], char *name)
 {
-    return status_of(db, &q_member_lock, member_id, out);
+    return status_of(db, &q_member_lock, member_id, out, name);
 }

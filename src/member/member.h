@@ -21,9 +21,12 @@ struct audit_actor;
 #ifndef SQL_TIME /* in db/db.h on main; kept here until that lands */
 #define SQL_TIME(col) \
     "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+#define MEMBER_NAME_MAX 257
+
 /* As member_status(), locking the row FOR SHARE until the transaction ends
- * (a concurrent status change waits). */
-enum db_rc member_lock(struct db *db, const char *member_id, char out[16]);
+ * (a concurrent status change waits); also its legal name into `name`
+ * (MEMBER_NAME_MAX bytes) unless NULL. */
+enum db_rc member_lock(struct db *db, const char *member_id, char out[16], char *name);
 
 /* The text of a column as a JSON string, or null when SQL NULL. */
 json_t *json_col_or_null(PGresult *res, int row, int col);
@@ -124,9 +127,12 @@ enum db_rc member_uris_approved(struct db *db, const char *member_id,
  * there is no such member. */
 enum db_rc member_status(struct db *db, const char *member_id, char out[16]);
 
+#define MEMBER_NAME_MAX 257
+
 /* As member_status(), locking the row FOR SHARE until the transaction ends
- * (a concurrent status change waits). */
-enum db_rc member_lock(struct db *db, const char *member_id, char out[16]);
+ * (a concurrent status change waits); also its legal name into `name`
+ * (MEMBER_NAME_MAX bytes) unless NULL. */
+enum db_rc member_lock(struct db *db, const char *member_id, char out[16], char *name);
 
 /* The text of a column as a JSON string, or null when SQL NULL. */
 json_t *json_col_or_null(PGresult *res, int row, int col);

@@ -44,6 +44,42 @@ static int set_tbs_sigalg(X509 *x, const EVP_PKEY *issuer_key)
     return X509_ALGOR_set0(alg, OBJ_nid2obj(nid), ptype, NULL) ? 0 : -1;
 }
 
+/* Puts spki into x byte for byte: algorithm, parameters and key bits. */
+static int copy_spki(X509 *x, const X509_PUBKEY *spki)
+{
+    ASN1_OBJECT *obj;
+    const unsigned char *bits;
+    int len;
+    X509_ALGOR *alg;
+    if (!X509_PUBKEY_get0_param(&obj, &bits, &len, &alg, (X509_PUBKEY *)spki))
+        return -1;
+    const ASN1_OBJECT *aobj;
+    int ptype;
+    const void *pval;
+    X509_ALGOR_get0(&aobj, &ptype, &pval, alg);
+    void *param = NULL;
+    if (ptype == V_ASN1_OBJECT)
+        param = OBJ_dup(pval);
+    else if (ptype == V_ASN1_SEQUENCE)
+        param = ASN1_STRING_dup(pval);
+    else if (ptype != V_ASN1_NULL && ptype != V_ASN1_UNDEF)
+        return -1;
+    unsigned char *copy = OPENSSL_memdup(bits, (size_t)len);
+    ASN1_OBJECT *acopy = OBJ_dup(aobj);
+    if ((ptype == V_ASN1_OBJECT || ptype == V_ASN1_SEQUENCE) == (param == NULL) ||
+        copy == NULL || acopy == NULL ||
+        !X509_PUBKEY_set0_param(X509_get_X509_PUBKEY(x), acopy, ptype, param, copy, len)) {
+        if (ptype == V_ASN1_OBJECT)
+            ASN1_OBJECT_free(param);
+        else
+            ASN1_STRING_free(param);
+        OPENSSL_free(copy);
+        ASN1_OBJECT_free(acopy);
+        return -1;
+    }
+    return 0;
+}
+
 static int check_spec(const struct pki_leaf_spec *spec, struct pki_err *err)
 {
     if (spec->pubkey == NULL || spec->subject == NULL)
@@ -93,7 +129,7 @@ int pki_leaf_build_tbs(const struct pki_leaf_spec *spec, const X509 *issuer,
         !X509_set_issuer_name(x, X509_get_subject_name(issuer)) ||
         pki_set_validity(x, nb, na) != 0 ||
         !X509_set_subject_name(x, spec->subject) ||
-        !X509_set_pubkey(x, spec->pubkey) ||
+        (spec->spki ? copy_spki(x, spec->spki) != 0 : !X509_set_pubkey(x, spec->pubkey)) ||
         pki_ext_add_aki(x, issuer) != 0 ||
         pki_ext_add_ski(x) != 0 ||
         pki_ext_add_basic_constraints(x, false, -1) != 0 ||

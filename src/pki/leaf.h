@@ -10,6 +10,8 @@
 
 struct pki_leaf_spec {
     EVP_PKEY *pubkey;           /* subject public key (from the CSR or a generated key) */
+    const X509_PUBKEY *spki;    /* optional: the same key as the CSR carries it; copied
+                                 * as is, which spares OpenSSL 3.0's slow re-encoding */
     const X509_NAME *subject;
     const char *const *uris;    /* SAN uniformResourceIdentifier values, byte-exact */
     size_t n_uris;

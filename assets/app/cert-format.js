@@ -1,0 +1,39 @@
+// Shared pieces for certificates: the list table and status display.
+import { h, fmtDate, relTime } from './dom.js';
+import { badge, table, link } from './widgets.js';
+import { enc, get } from './api.js';
+
+// Member names for certificate lists, fetched once per member id.
+const names = new Map();
+export function memberName(id) {
+  if (!names.has(id)) names.set(id, get(`/api/v1/members/${enc(id)}`).then((m) => m.name).catch(() => `#${id}`));
+  return names.get(id);
+}
+function memberLink(id) {
+  const a = link(`/members/${enc(id)}`, `#${id}`);
+  memberName(id).then((n) => { a.textContent = n; });
+  return a;
+}
+
+export function certStatus(c) {
+  if (c.status === 'valid' && c.not_after && new Date(c.not_after) < new Date()) return badge('expired');
+  if (c.status === 'valid' && c.not_after && new Date(c.not_after) - Date.now() < 30 * 864e5)
+    return badge('expiring', `expires ${relTime(c.not_after)}`);
+  return badge(c.status);
+}
+
+export function subjectCN(subject) {
+  const m = /CN=([^,/]+)/.exec(subject || '');
+  return m ? m[1] : subject || '—';
+}
+
+export function certsTable(items, { member = true } = {}) {
+  return table([
+    { label: 'Serial', cell: (c) => link(`/certificates/${enc(c.serial)}`, c.serial.length > 20 ? `${c.serial.slice(0, 20)}…` : c.serial, 'mono') },
+    member ? { label: 'Member', cell: (c) => (c.member_id ? memberLink(c.member_id) : '—') } : null,
+    { label: 'Profile', cell: (c) => c.profile || '—' },
+    { label: 'SAN URIs', cell: (c) => h('span', { class: 'wrap' }, (c.uris || []).map((u, i) => [i ? h('br') : null, u])) },
+    { label: 'Status', cell: certStatus },
+    { label: 'Expires', cls: 'nowrap', cell: (c) => fmtDate(c.not_after) },
+  ].filter(Boolean), items, 'No certificates.');
+}

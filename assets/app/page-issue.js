@@ -1,0 +1,116 @@
+// Issue a certificate: member, profile, approved URIs; from a CSR (with a
+// decoded preview) or a key pair generated on the server into PKCS#12.
+import { h, uid } from './dom.js';
+import { get, post, enc } from './api.js';
+import { field, input, select, messageArea, pageHeader, card, busy, notice, details, markField } from './widgets.js';
+import { decodeCsr } from './csr.js';
+import { saveFile, base64ToBytes } from './download.js';
+
+const KEY_TYPES = ['EC-P256', 'EC-P384', 'RSA-2048', 'RSA-3072', 'RSA-4096'];
+
+export default async function issue(ctx) {
+  const isMember = ctx.me.role === 'member';
+  ctx.title(isMember ? 'Request a certificate' : 'Issue a certificate');
+  const msg = messageArea();
+  const renew = ctx.query.renew || '';
+
+  // members to choose from (a member user: its own)
+  let members;
+  if (isMember) members = [await get(`/api/v1/members/${enc(ctx.me.member_id)}`)];
+  else members = (await get('/api/v1/members', { status: 'active', limit: 200 })).items || [];
+  let profiles = [];
+  try {
+    const p = await get('/api/v1/profiles');
+    profiles = (p.items || p || []).map((x) => (typeof x === 'string' ? { id: x } : x));
+  } catch (err) { if (err.status === 401 || err.unavailable) throw err; }
+
+  const keyType = select('key_type', KEY_TYPES);
+  const member = select('member_id', members.map((m) => [m.id, `${m.name} (${m.organization_id})`]));
+  if (ctx.query.member) member.value = ctx.query.member;
+  const pid = (p) => p.name || p.id;
+  const profile = select('profile', profiles.map((p) => [pid(p), pid(p)]));
+  const profileHint = h('p', { class: 'hint' });
+  const current = () => profiles.find((p) => pid(p) === profile.value) || {};
+  const urisBox = h('fieldset', { class: 'checks' }, h('legend', {}, 'SAN URIs (approved URIs of the member)'));
+  async function loadUris() {
+    urisBox.replaceChildren(h('legend', {}, 'SAN URIs (approved URIs of the member)'));
+    if (!member.value) return;
+    const page = await get(`/api/v1/members/${enc(member.value)}/uris`, { limit: 200 });
+    const kinds = current().uri_kinds;
+    const approved = (page.items || []).filter((u) => u.status === 'approved' && (!kinds || kinds.includes(u.kind)));
+    profileHint.textContent = current().description || '';
+    const types = current().key_types;
+    if (types) keyType.replaceChildren(...types.map((t) => h('option', { value: t }, t)));
+    if (!approved.length) urisBox.append(h('p', { class: 'hint' }, kinds ? `This member has no approved ${kinds.join(' or ')} URI for this profile.` : 'This member has no approved URI yet.'));
+    for (const u of approved) {
+      const id = uid('uri');
+      urisBox.append(h('div', { class: 'check' },
+        h('input', { type: 'checkbox', id, name: 'uris', value: u.uri, checked: approved.length === 1 }),
+        h('label', { for: id }, h('span', { class: 'mono wrap' }, u.uri), h('span', { class: 'muted' }, ` · ${u.kind}`))));
+    }
+  }
+  member.addEventListener('change', () => loadUris().catch((e) => msg.error(e)));
+  profile.addEventListener('change', () => loadUris().catch((e) => msg.error(e)));
+
+  // CSR or keygen
+  const modeCsr = h('input', { type: 'radio', name: 'mode', value: 'csr', id: 'mode-csr', checked: true });
+  const modeGen = h('input', { type: 'radio', name: 'mode', value: 'keygen', id: 'mode-keygen' });
+  const modes = h('fieldset', { class: 'modes' }, h('legend', {}, 'Key pair'),
+    h('div', { class: 'check' }, modeCsr, h('label', { for: 'mode-csr' }, 'I have a CSR (the private key stays with me)')),
+    isMember && !renew ? null : h('div', { class: 'check' }, modeGen, h('label', { for: 'mode-keygen' }, 'Generate a key pair on the server (PKCS#12 download)')));
+  if (renew) modeGen.disabled = true;
+  const csr = h('textarea', { name: 'csr', rows: 8, class: 'mono', spellcheck: 'false', placeholder: '-----BEGIN CERTIFICATE REQUEST-----' });
+  const file = h('input', { type: 'file', name: 'csr_file', accept: '.csr,.pem,.req,text/plain' });
+  const preview = h('div', { class: 'csr-preview', 'aria-live': 'polite' });
+  function showPreview() {
+    preview.replaceChildren();
+    if (!csr.value.trim()) return;
+    try {
+      const d = decodeCsr(csr.value);
+      preview.append(details([
+        ['Subject', d.subject || '(empty)'], ['Key', `${d.keyType}${d.keySize ? ` ${d.keySize}-bit` : ''}`],
+        ['Requested URIs', d.uris.length ? d.uris.join(', ') : '(none — the chosen URIs are used)'],
+        d.dns.length ? ['DNS names', d.dns.join(', ')] : null]));
+    } catch (e) {
+      preview.append(notice('warning', e.message));
+    }
+  }
+  csr.addEventListener('input', showPreview);
+  file.addEventListener('change', async () => {
+    if (file.files[0]) { csr.value = await file.files[0].text(); showPreview(); }
+  });
+  const csrPart = h('div', {}, field('Certificate signing request (PEM)', csr, 'Paste it, or choose a file below.'), field('CSR file', file), preview);
+  const pass = input('passphrase', { type: 'password', autocomplete: 'new-password', minlength: 8 });
+  const genPart = h('div', { class: 'form grid', hidden: true },
+    field('Key type', keyType), field('PKCS#12 passphrase', pass, 'Protects the downloaded key; Troth does not keep it.'));
+  for (const r of [modeCsr, modeGen]) r.addEventListener('change', () => { csrPart.hidden = !modeCsr.checked; genPart.hidden = modeCsr.checked; });
+
+  const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, renew ? 'Renew' : isMember ? 'Request certificate' : 'Issue certificate');
+  const form = h('form', { class: 'form', novalidate: true },
+    renew ? notice('info', `Renewing certificate ${renew}: send a new CSR.`) : null,
+    h('div', { class: 'grid' }, field('Member', member), renew ? null : h('div', {}, field('Profile', profile), profileHint)),
+    renew ? null : urisBox, modes, csrPart, genPart, h('div', { class: 'actions' }, submit));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    await busy(submit, async () => {
+      const uris = [...form.querySelectorAll('input[name=uris]:checked')].map((x) => x.value);
+      let cert;
+      try {
+        if (renew) cert = await post(`/api/v1/certificates/${enc(renew)}/renew`, { csr: csr.value });
+        else if (modeCsr.checked) {
+          cert = await post('/api/v1/certificates', { member_id: member.value, profile: profile.value, csr: csr.value, uris });
+        } else {
+          cert = await post('/api/v1/certificates/keygen', { member_id: member.value, profile: profile.value, uris, key_type: keyType.value, passphrase: pass.value });
+          if (cert.pkcs12) saveFile(`${cert.serial}.p12`, new Blob([base64ToBytes(cert.pkcs12)], { type: 'application/x-pkcs12' }));
+        }
+      } catch (err) { markField(form, err); throw err; }
+      ctx.go(`/certificates/${enc(cert.serial)}`);
+    }, msg, renew ? 'Renewing…' : 'Issuing…');
+  });
+  if (!renew) await loadUris().catch((err) => { if (err.status === 401) throw err; });
+  return h('div', {},
+    pageHeader(renew ? 'Renew a certificate' : isMember ? 'Request a certificate' : 'Issue a certificate',
+      'A certificate for a member’s approved URIs, under one of the community’s profiles.'),
+    !members.length ? notice('info', 'No active member yet: create and activate one first.') : null,
+    msg, card(null, form));
+}

@@ -1,0 +1,179 @@
+// One member: details, status actions, URIs, invitations, certificates.
+// For a member user this page is the portal: its own organisation only.
+import { h, fmtTime, fmtDate } from './dom.js';
+import { get, post, del, enc } from './api.js';
+import { field, input, select, messageArea, pageHeader, card, table, paged, badge, busy,
+  confirmDialog, details, notice, button, secretBox, markField, link } from './widgets.js';
+import { certsTable } from './cert-format.js';
+
+const ACTIONS = {
+  activate: { from: ['pending'], label: 'Activate', text: 'The member becomes active: certificates can be issued for its approved URIs.' },
+  suspend: { from: ['active'], label: 'Suspend', danger: true, text: 'The member is suspended: its valid certificates are put on hold (listed on the CRL as certificateHold) and no new ones are issued until it is reinstated.' },
+  reinstate: { from: ['suspended'], label: 'Reinstate', text: 'The member becomes active again: certificates held by the suspension are released from hold.' },
+  terminate: { from: ['pending', 'active', 'suspended'], label: 'Terminate', danger: true, text: 'The membership ends for good: every certificate of the member is revoked and appears on the next CRL. This cannot be undone.' },
+};
+
+export default async function member(ctx) {
+  const id = ctx.params.id;
+  const m = await get(`/api/v1/members/${enc(id)}`);
+  ctx.title(m.name);
+  const staff = ['admin', 'operator'].includes(ctx.me.role);
+  const isMember = ctx.me.role === 'member';
+  const msg = messageArea();
+  if (ctx.query.created) msg.show('success', `Member ${m.name} created. Add its URIs, then activate it.`);
+
+  // status actions
+  const actionButtons = staff ? Object.entries(ACTIONS).filter(([, a]) => a.from.includes(m.status)).map(([name, a]) => {
+    const b = button(a.label, async () => {
+      const ok = await confirmDialog({ title: `${a.label} ${m.name}?`, body: a.text, confirm: a.label, danger: !!a.danger });
+      if (!ok) return;
+      await busy(b, async () => {
+        await post(`/api/v1/members/${enc(id)}/${name}`);
+        ctx.go(`/members/${enc(id)}`);
+      }, msg, `${a.label}…`);
+    }, a.danger ? 'btn btn-danger-quiet' : 'btn btn-primary');
+    return b;
+  }) : [];
+
+  const contacts = (m.contacts || []).map((c) => h('div', {}, c.name ? `${c.name} <${c.email}>` : c.email));
+  const info = card('Details', details([
+    ['Organisation id', h('span', { class: 'mono wrap' }, m.organization_id)],
+    ['Status', badge(m.status)],
+    ['NPI', m.npi],
+    ['Contacts', contacts.length ? contacts : null],
+    ['Member since', fmtTime(m.created_at)],
+    m.notes ? ['Notes', m.notes] : null,
+  ]));
+
+  const [uris, invites, certs] = await Promise.all([
+    urisCard(ctx, m, staff, isMember, msg), invitesCard(ctx, m, staff, msg), certsCard(ctx, m, staff || isMember)]);
+
+  return h('div', {},
+    pageHeader(m.name, isMember ? 'Your organisation' : m.organization_id, badge(m.status), ...actionButtons),
+    msg, h('div', { class: 'grid-2' }, info, invites), uris, certs);
+}
+
+async function urisCard(ctx, m, staff, isMember, msg) {
+  const base = `/api/v1/members/${enc(m.id)}/uris`;
+  const box = h('div', {});
+  const warn = h('div', {});
+  async function load() {
+    const page = await get(base, { limit: 200 });
+    box.replaceChildren(table([
+      { label: 'URI', cell: (u) => h('span', { class: 'mono wrap' }, u.uri) },
+      { label: 'Kind', cell: (u) => u.kind },
+      { label: 'Status', cell: (u) => badge(u.status) },
+      { label: 'Added', cell: (u) => fmtDate(u.created_at) },
+      { label: 'Actions', cls: 'cell-actions', cell: (u) => uriActions(u) },
+    ], page.items || [], 'No URIs yet.'));
+  }
+  function uriActions(u) {
+    const out = [];
+    if (staff && u.status === 'pending') {
+      const b = button('Approve', () => busy(b, async () => {
+        await post(`${base}/${enc(u.id)}/approve`);
+        msg.show('success', `Approved ${u.uri}.`);
+        await load();
+      }, msg, 'Approving…'), 'btn btn-small btn-primary');
+      out.push(b);
+    }
+    if (staff || (isMember && u.status === 'pending')) {
+      const b = button('Remove', async () => {
+        const ok = await confirmDialog({ title: 'Remove this URI?', body: h('p', {}, 'New certificates can no longer name ', h('code', {}, u.uri), '. Certificates already issued stay valid until revoked.'), confirm: 'Remove', danger: true });
+        if (!ok) return;
+        await busy(b, async () => {
+          await del(`${base}/${enc(u.id)}`);
+          msg.show('success', `Removed ${u.uri}.`);
+          await load();
+        }, msg, 'Removing…');
+      }, 'btn btn-small btn-danger-quiet');
+      out.push(b);
+    }
+    return out.length ? h('span', { class: 'btn-row' }, out) : '';
+  }
+  try {
+    await load();
+  } catch (err) {
+    if (err.status === 401) throw err;
+    return card('URIs', notice('error', err.message));
+  }
+  let form = null;
+  if ((staff || isMember) && m.status !== 'terminated') {
+    const uri = input('uri', { required: true, placeholder: 'https://app.example.org/fhir', class: 'mono' });
+    const kind = select('kind', [['client', 'client (app)'], ['server', 'server (FHIR base URL)'], ['idp', 'idp (identity provider)']]);
+    const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, staff ? 'Add URI' : 'Propose URI');
+    form = h('form', { class: 'form grid', novalidate: true }, field('URI', uri), field('Kind', kind), h('div', { class: 'actions' }, submit));
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      warn.replaceChildren();
+      await busy(submit, async () => {
+        try {
+          const u = await post(base, { uri: uri.value.trim(), kind: kind.value });
+          markField(form);
+          form.reset();
+          msg.show('success', staff ? `Added ${u.uri}.` : `Proposed ${u.uri}; an operator will review it.`);
+          if (u.lookalikes && u.lookalikes.length) {
+            warn.append(notice('warning', 'This URI looks like others already registered (differing only in case, port or a trailing slash): ',
+              h('ul', {}, u.lookalikes.map((l) => h('li', {}, h('code', {}, l.uri), l.same_member ? ' (this member)' : ` (member ${l.member_id})`)))));
+          }
+          await load();
+        } catch (err) { markField(form, err); throw err; }
+      }, msg, 'Saving…');
+    });
+  }
+  return card('URIs', h('p', { class: 'hint' }, 'Certificates may name only approved URIs (SAN uniformResourceIdentifier).'), warn, box, form);
+}
+
+async function invitesCard(ctx, m, staff, msg) {
+  const base = `/api/v1/members/${enc(m.id)}/invitations`;
+  const list = paged((cursor) => get(base, { limit: 20, cursor }), (items) => table([
+    { label: 'User', cell: (i) => h('span', {}, h('strong', {}, i.username), i.email ? h('span', { class: 'sub-line wrap' }, i.email) : null) },
+    { label: 'Status', cell: (i) => badge(i.status) },
+    { label: 'Expires', cls: 'nowrap', cell: (i) => (i.status === 'pending' ? fmtDate(i.expires_at) : '—') },
+  ], items, 'No users invited yet.'));
+  try {
+    await list.restart();
+  } catch (err) {
+    if (err.status === 401) throw err;
+  }
+  let form = null;
+  const created = h('div', {});
+  if (staff && m.status !== 'terminated') {
+    const username = input('username', { required: true, maxlength: 128, autocomplete: 'off' });
+    const email = input('email', { type: 'email' });
+    const submit = h('button', { type: 'submit', class: 'btn' }, 'Invite user');
+    form = h('form', { class: 'form grid', novalidate: true }, field('Username', username), field('E-mail (optional)', email), h('div', { class: 'actions' }, submit));
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      created.replaceChildren();
+      await busy(submit, async () => {
+        const body = { username: username.value.trim() };
+        if (email.value) body.email = email.value.trim();
+        try {
+          const inv = await post(base, body);
+          markField(form);
+          form.reset();
+          const url = location.origin + (inv.accept_url_path || `/#/accept?token=${encodeURIComponent(inv.token)}`);
+          created.append(secretBox(`Invitation link for ${inv.username || body.username}`, url));
+          await list.restart();
+        } catch (err) { markField(form, err); throw err; }
+      }, msg, 'Inviting…');
+    });
+  }
+  return card('Users and invitations', list, form, created);
+}
+
+async function certsCard(ctx, m, canIssue) {
+  const list = paged((cursor) => get('/api/v1/certificates', { member_id: m.id, limit: 20, cursor }),
+    (items) => certsTable(items, { member: false }));
+  try {
+    await list.restart();
+  } catch (err) {
+    if (err.status === 401) throw err;
+    if (err.unavailable) return card('Certificates', notice('info', 'Certificates are not available on this server yet.'));
+  }
+  const issue = canIssue && m.status === 'active'
+    ? link(`/issue?member=${enc(m.id)}`, ctx.me.role === 'member' ? 'Request a certificate' : 'Issue a certificate', 'btn btn-primary') : null;
+  return card('Certificates', issue ? h('div', { class: 'actions actions-top' }, issue) : null,
+    m.status !== 'active' ? h('p', { class: 'hint' }, 'Certificates are issued only while the member is active.') : null, list);
+}

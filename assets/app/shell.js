@@ -1,0 +1,67 @@
+// The frame around every signed-in page: brand, navigation by role, the user menu.
+import { h, clear } from './dom.js';
+import { del, setCsrf } from './api.js';
+
+const NAV = [
+  { key: 'dashboard', href: '#/', label: 'Dashboard', roles: ['admin', 'operator', 'auditor'] },
+  { key: 'members', href: '#/members', label: 'Members', roles: ['admin', 'operator', 'auditor'] },
+  { key: 'members', href: null, label: 'My organisation', roles: ['member'] },
+  { key: 'certificates', href: '#/certificates', label: 'Certificates' },
+  { key: 'issue', href: '#/issue', label: 'Issue', roles: ['admin', 'operator'] },
+  { key: 'cas', href: '#/cas', label: 'CAs & CRLs' },
+  { key: 'audit', href: '#/audit', label: 'Audit log', roles: ['admin', 'auditor'] },
+  { key: 'users', href: '#/users', label: 'Users', roles: ['admin'] },
+  { key: 'tokens', href: '#/tokens', label: 'API tokens' },
+];
+
+let shellFor = null;
+
+export function renderShell(app, state, active) {
+  const me = state.me;
+  const key = `${me.id}:${me.role}:${state.community ? state.community.name : ''}`;
+  const existing = app.querySelector('#main');
+  if (existing && shellFor === key) return existing;
+  shellFor = key;
+  const items = NAV.filter((n) => !n.roles || n.roles.includes(me.role)).map((n) => {
+    const href = n.href || `#/members/${encodeURIComponent(me.member_id || '')}`;
+    return h('li', {}, h('a', { href, dataset: { nav: n.key } }, n.label));
+  });
+  const signOut = h('button', { type: 'button', class: 'btn btn-quiet', id: 'sign-out' }, 'Sign out');
+  signOut.addEventListener('click', async () => {
+    signOut.disabled = true;
+    signOut.textContent = 'Signing out…';
+    try { await del('/api/v1/session', { quiet: true }); } catch { /* the session is gone either way */ }
+    setCsrf(null);
+    location.hash = '#/signin?bye=1';
+    location.reload();
+  });
+  const menuBtn = h('button', { type: 'button', class: 'btn btn-quiet nav-toggle', 'aria-expanded': 'false', 'aria-controls': 'nav' }, 'Menu');
+  const nav = h('nav', { id: 'nav', class: 'nav', 'aria-label': 'Main' }, h('ul', {}, items));
+  menuBtn.addEventListener('click', () => {
+    const open = nav.classList.toggle('open');
+    menuBtn.setAttribute('aria-expanded', String(open));
+  });
+  nav.addEventListener('click', (e) => {
+    if (e.target.closest('a')) { nav.classList.remove('open'); menuBtn.setAttribute('aria-expanded', 'false'); }
+  });
+  const community = state.community;
+  clear(app).append(
+    h('a', { class: 'skip', href: '#main', on: { click: (e) => { e.preventDefault(); document.getElementById('main').focus(); } } }, 'Skip to content'),
+    h('header', { class: 'topbar' },
+      h('a', { class: 'brand', href: '#/' }, h('span', { class: 'brand-mark', 'aria-hidden': 'true' }, 'T'), 'Troth'),
+      community ? h('span', { class: 'community', title: community.uri || '' }, community.name) : null,
+      menuBtn,
+      h('div', { class: 'user' },
+        h('a', { href: '#/account', class: 'user-name', title: 'Your account' }, me.username,
+          h('span', { class: 'role' }, me.role)),
+        signOut)),
+    h('div', { class: 'layout' }, nav, h('main', { id: 'main', tabindex: '-1' })));
+  return app.querySelector('#main');
+}
+
+export function setActive(key) {
+  for (const a of document.querySelectorAll('.nav a')) {
+    if (a.dataset.nav === key) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  }
+}

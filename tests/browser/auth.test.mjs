@@ -1,0 +1,103 @@
+// Signing in and out, as a person does: wrong password, keyboard only,
+// session expiry, a lost CSRF token.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { Troth, launchBrowser, newPage, signIn } from './harness.mjs';
+
+let troth, browser;
+before(async () => {
+  troth = await new Troth().start();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await troth?.stop();
+});
+
+test('a wrong password shows the API detail and stays on sign-in', async () => {
+  const page = await newPage(browser);
+  await page.goto(`${troth.base}/`);
+  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  await page.getByLabel('Username').fill('admin');
+  await page.getByLabel('Password').fill('not the password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  const alert = page.getByRole('alert');
+  await alert.waitFor();
+  const text = await alert.textContent();
+  const api = await fetch(`${troth.base}/api/v1/session`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'wrong again' }) });
+  assert.equal(text.trim(), (await api.json()).detail);
+  assert.doesNotMatch(await page.content(), /"type":\s*"urn:troth/);
+  assert.equal(await page.locator('#sign-out').count(), 0);
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test('the sign-in form works with the keyboard alone', async () => {
+  const page = await newPage(browser);
+  await page.goto(`${troth.base}/#/signin`);
+  await page.getByLabel('Username').waitFor();
+  // focus starts in the username field
+  assert.equal(await page.evaluate(() => document.activeElement.name), 'username');
+  await page.keyboard.type('admin');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.name), 'password');
+  await page.keyboard.type(troth.adminPassword);
+  await page.keyboard.press('Enter');
+  await page.locator('#sign-out').waitFor();
+  await page.getByRole('heading', { name: 'Browser Test Community' }).or(page.getByRole('heading', { name: 'Dashboard' })).waitFor();
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test('sign out returns to sign-in and the session is gone', async () => {
+  const page = await newPage(browser);
+  await signIn(page, troth.base, 'admin', troth.adminPassword);
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  await page.getByText('You have signed out.').waitFor();
+  const me = await page.evaluate(async () => (await fetch('/api/v1/me')).status);
+  assert.equal(me, 401);
+  // a signed-in page by URL now asks to sign in
+  await page.goto(`${troth.base}/#/users`);
+  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test('an expired session returns to sign-in, then back to the page', async () => {
+  const page = await newPage(browser);
+  await signIn(page, troth.base, 'admin', troth.adminPassword);
+  await page.goto(`${troth.base}/#/tokens`);
+  await page.getByRole('heading', { name: 'API tokens' }).waitFor();
+  troth.psql('UPDATE sessions SET expires_at = now()');
+  // the next call the page makes answers 401
+  await page.getByLabel('Name').fill('after-expiry');
+  await page.getByRole('button', { name: 'Create token' }).click();
+  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  await page.getByText('Your session has ended').waitFor();
+  assert.match(page.url(), /#\/signin\?next=%2Ftokens/);
+  await page.getByLabel('Username').fill('admin');
+  await page.getByLabel('Password').fill(troth.adminPassword);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'API tokens' }).waitFor();
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test('a reload keeps the session; a lost CSRF token asks to sign in again', async () => {
+  const page = await newPage(browser);
+  await signIn(page, troth.base, 'admin', troth.adminPassword);
+  await page.goto(`${troth.base}/#/tokens`);
+  await page.reload();
+  await page.getByRole('heading', { name: 'API tokens' }).waitFor();
+  await page.getByLabel('Name').fill('after-reload');
+  await page.getByRole('button', { name: 'Create token' }).click();
+  await page.getByText('Your new API token').waitFor();
+  await page.evaluate(() => sessionStorage.clear());
+  await page.getByLabel('Name').fill('no-csrf');
+  await page.getByRole('button', { name: 'Create token' }).click();
+  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  await page.getByText('Please sign in again to make changes').waitFor();
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
