@@ -126,15 +126,22 @@ async function urisCard(ctx, m, staff, isMember, msg) {
 
 async function invitesCard(ctx, m, staff, msg) {
   const base = `/api/v1/members/${enc(m.id)}/invitations`;
+  const users = paged((cursor) => get(`/api/v1/members/${enc(m.id)}/users`, { limit: 20, cursor }), (items) => table([
+    { label: 'User', cell: (u) => h('strong', {}, u.username) },
+    { label: 'Status', cell: (u) => badge(u.disabled ? 'disabled' : 'active') },
+    { label: 'Since', cls: 'nowrap', cell: (u) => fmtDate(u.created_at) },
+  ], items, 'No users yet: invite one below.'));
   const list = paged((cursor) => get(base, { limit: 20, cursor }), (items) => table([
     { label: 'User', cell: (i) => h('span', {}, h('strong', {}, i.username), i.email ? h('span', { class: 'sub-line wrap' }, i.email) : null) },
     { label: 'Status', cell: (i) => badge(i.status) },
     { label: 'Expires', cls: 'nowrap', cell: (i) => (i.status === 'pending' ? fmtDate(i.expires_at) : '—') },
   ], items, 'No users invited yet.'));
-  try {
-    await list.restart();
-  } catch (err) {
-    if (err.status === 401) throw err;
+  for (const l of [users, list]) {
+    try {
+      await l.restart();
+    } catch (err) {
+      if (err.status === 401) throw err;
+    }
   }
   let form = null;
   const created = h('div', {});
@@ -160,7 +167,7 @@ async function invitesCard(ctx, m, staff, msg) {
       }, msg, 'Inviting…');
     });
   }
-  return card('Users and invitations', list, form, created);
+  return card('Users and invitations', h('h3', {}, 'Users'), users, h('h3', {}, 'Invitations'), list, form, created);
 }
 
 async function certsCard(ctx, m, canIssue) {

@@ -80,5 +80,6 @@ void h_member_uri_delete(struct req *r);
 void h_invitations_list(struct req *r);
 void h_invitations_create(struct req *r);
 void h_invitation_accept(struct req *r);
+void h_member_users_list(struct req *r);
 
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "api/handlers.h"
+#include "api/users.h"
 #include "api/member_access.h"
 #include "audit/audit.h"
 #include "auth/password.h"
@@ -329,4 +330,15 @@ void h_invitation_accept(struct req *r)
     else
         reply_db_failure(r, rc);
     PQclear(c.user);
+}
+
+/* ---- GET /api/v1/members/{id}/users ---- */
+
+DB_STMT(q_member_users, 3,
+        "SELECT " USER_COLUMNS " FROM users WHERE member_id = $1::bigint AND id > $2::bigint ORDER BY id LIMIT $3::int");
+
+/* The member's users (staff, or a user of that member): who signs in for it. */
+void h_member_users_list(struct req *r)
+{
+    reply_member_list(r, &q_member_users, user_json, false);
 }

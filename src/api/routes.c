@@ -80,6 +80,7 @@ const struct route routes[] = {
     {"POST", "/api/v1/members/{id}/uris/{uri_id}/approve", ADM, OPS, 0, h_member_uri_approve},
     {"DELETE", "/api/v1/members/{id}/uris/{uri_id}", ADM, ROLE_MEMBER | OPS, 0, h_member_uri_delete},
     /* invitations of member users */
+    {"GET", "/api/v1/members/{id}/users", ADM, USERS, 0, h_member_users_list},
     {"GET", "/api/v1/members/{id}/invitations", ADM, USERS, 0, h_invitations_list},
     {"POST", "/api/v1/members/{id}/invitations", ADM, OPS, 4 * KB, h_invitations_create},
     {"POST", "/api/v1/invitations/accept", ADM, ANY, 4 * KB, h_invitation_accept},

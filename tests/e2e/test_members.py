@@ -453,13 +453,19 @@ def test_member_user_sees_only_its_own_member(server, cluster, op):
     assert ua.get(f"/api/v1/members/{a['id']}").json()["id"] == a["id"]
     assert ua.get(f"/api/v1/members/{a['id']}/uris").status_code == 200
     assert ua.get(f"/api/v1/members/{a['id']}/invitations").status_code == 200
+    # its users: the member user itself, and none of another member's
+    mine = ua.get(f"/api/v1/members/{a['id']}/users").json()["items"]
+    me = ua.get("/api/v1/me").json()
+    assert [u["id"] for u in mine] == [me["id"]] and mine[0]["member_id"] == a["id"]
+    assert "password" not in mine[0]
     assert [m["id"] for m in ua.get("/api/v1/members").json()["items"]] == [a["id"]]
     assert ua.get("/api/v1/members", params={"q": b["name"]}).json()["items"] == []
     missing = "999999999"
     with Unchanged(cluster):
         for mid in (b["id"], missing):
             for path in (f"/api/v1/members/{mid}", f"/api/v1/members/{mid}/uris",
-                         f"/api/v1/members/{mid}/invitations"):
+                         f"/api/v1/members/{mid}/invitations",
+                         f"/api/v1/members/{mid}/users"):
                 p = problem(ua.get(path), 404, "member-not-found")
             problem(ua.post(f"/api/v1/members/{mid}/uris",
                             {"uri": f"https://{uniq('x')}.example/", "kind": "client"}), 404)
