@@ -128,6 +128,30 @@ static void on_notify(struct db *db, PGnotify *n)
     }
 }
 
+/* Handles the notifications libpq holds; returns how many. */
+static int drain(struct db *db, PGconn *conn)
+{
+    int count = 0;
+    PGnotify *n;
+    while ((n = PQnotifies(conn))) {
+        on_notify(db, n);
+        PQfreemem(n);
+        count++;
+    }
+    return count;
+}
+
+/* How long to wait for a notification: until the earliest CRL due, at
+ * most 200 ms (the stop flag is checked in between). */
+static int wait_ms(void)
+{
+    long long t = now_ms(), wait = 200;
+    for (size_t i = 0; i < W.set->n && i < 64; i++)
+        if (W.due_ms[i] && W.due_ms[i] - t < wait)
+            wait = W.due_ms[i] - t;
+    return wait > 0 ? (int)wait : 0;
+}
+
 static void *run(void *arg)
 {
     (void)arg;
@@ -152,24 +176,23 @@ static void *run(void *arg)
         for (size_t i = 0; i < W.set->n && i < 64; i++)
             if (W.due_ms[i] && now_ms() >= W.due_ms[i])
                 generate(db, i, "revocation");
-        int timeout = 200;
         if (!listening || PQstatus(listening) != CONNECTION_OK) {
             listening = NULL;
             struct timespec ts = {0, 200 * 1000000L};
             nanosleep(&ts, NULL);
             continue;
         }
+        /* our own queries on this connection may have read notifications
+         * already: handle those first, or they wait for the next packet */
+        if (drain(db, listening))
+            continue;
         struct pollfd pfd = {PQsocket(listening), POLLIN, 0};
-        if (poll(&pfd, 1, timeout) > 0) {
+        if (poll(&pfd, 1, wait_ms()) > 0) {
             if (!PQconsumeInput(listening)) {
                 listening = NULL; /* the next db call reconnects */
                 continue;
             }
-            PGnotify *n;
-            while ((n = PQnotifies(listening))) {
-                on_notify(db, n);
-                PQfreemem(n);
-            }
+            drain(db, listening);
         }
     }
     db_close(db);

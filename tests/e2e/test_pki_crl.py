@@ -1,6 +1,7 @@
 """CRLs and publication, checked by openssl(1) and python3-cryptography:
 revocation reaches the CRL (and fails `openssl verify`) within 2 seconds,
 holds come and go, member status drives holds and revocations."""
+import concurrent.futures
 import datetime
 import email.utils
 import hashlib
@@ -343,3 +344,30 @@ def test_suspended_member_cert_held_by_staff_stays_held_after_reinstate(server, 
     assert admin.post(f"/api/v1/members/{m['id']}/reinstate").status_code == 200
     assert admin.get(f"/api/v1/certificates/{free['serial']}").json()["status"] == "valid"
     assert admin.get(f"/api/v1/certificates/{held['serial']}").json()["status"] == "on_hold"
+
+
+def test_revocations_committed_during_a_crl_build_are_not_left_waiting(server, admin,
+                                                                      community):
+    """Revocations arriving while the worker builds a CRL (their NOTIFY read
+    by libpq during the worker's own queries) still reach a CRL within 2 s,
+    not at the next 5-second sweep."""
+    certs = [issue(community, admin) for _ in range(12)]
+    issuing = next(c for c in admin.get("/api/v1/cas").json()["items"]
+                   if c["kind"] == "issuing")
+
+    def revoke(c):
+        r = admin.post(f"/api/v1/certificates/{c['serial']}/revoke",
+                       json={"reason": "superseded"})
+        assert r.status_code == 200, r.text
+        return time.monotonic()
+
+    for round_ in range(3):  # staggered, so some commit mid-build
+        batch = certs[round_ * 4:(round_ + 1) * 4]
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            done = max(pool.map(revoke, batch))
+        missing = [c["serial"] for c in batch]
+        while missing and time.monotonic() - done < 2.0:
+            crl = fetch_crl(issuing["crl_url"])
+            missing = [s for s in missing if crl_entry(crl, s) is None]
+            time.sleep(0.05)
+        assert not missing, f"not in the CRL 2 s after the revocation: {missing}"
