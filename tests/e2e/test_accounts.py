@@ -184,3 +184,25 @@ def test_user_list_paginates(server, admin):
             break
     assert len(seen) == len(set(seen)) >= 4
     assert seen == sorted(seen, key=int)
+
+
+def test_failed_logins_are_rate_limited_per_address(cluster):
+    """Failures spread over many accounts from one address lock that address
+    out (its own server: the limit is per address, and all tests share one)."""
+    from harness import Server
+    s = Server(cluster, db=cluster.new_db(),
+               extra={"auth": {"login_failures_per_ip": "3", "login_failures_per_user": "50"}})
+    s.migrate()
+    password = s.init()
+    s.start()
+    try:
+        url = s.admin + "/api/v1/session"
+        for i in range(3):
+            problem(requests.post(url, json={"username": f"nobody{i}",
+                                             "password": "not the password"}), 401)
+        # even the right password of a real account is refused from here now
+        r = requests.post(url, json={"username": "admin", "password": password})
+        problem(r, 429, "too-many-attempts")
+        assert int(r.headers["Retry-After"]) > 0
+    finally:
+        s.stop()
