@@ -4,6 +4,8 @@
  * fail loudly with "file:line: what is wrong". */
 #include "config.h"
 
+#include "util/file.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -347,43 +349,19 @@ int config_parse(struct config *c, const char *name, const char *text,
 
 int config_load(struct config *c, const char *path, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-        memset(c, 0, sizeof *c);
+    size_t len = 0;
+    char *text = file_read(path, 1u << 20, &len);
+    memset(c, 0, sizeof *c);
+    if (!text) {
+        if (errno == EFBIG)
+            snprintf(err, errlen, "%s: larger than 1 MiB", path);
+        else
+            snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
         return -1;
     }
-    char *text = NULL;
-    size_t len = 0, cap = 0;
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
-        if (len + n + 1 > cap) {
-            cap = (len + n + 1) * 2;
-            char *t = realloc(text, cap);
-            if (!t)
-                abort();
-            text = t;
-        }
-        memcpy(text + len, chunk, n);
-        len += n;
-        if (len > (1u << 20)) {
-            snprintf(err, errlen, "%s: larger than 1 MiB", path);
-            free(text);
-            fclose(f);
-            memset(c, 0, sizeof *c);
-            return -1;
-        }
-    }
-    fclose(f);
-    if (!text)
-        text = strdup("");
-    else
-        text[len] = 0;
     int rc;
     if (strlen(text) != len) {
         snprintf(err, errlen, "%s: contains a NUL byte", path);
-        memset(c, 0, sizeof *c);
         rc = -1;
     } else {
         rc = config_parse(c, path, text, err, errlen);

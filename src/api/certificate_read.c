@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/paging.h"
 #include "api/pki_reply.h"
 #include "ca/cert_view.h"
 #include "ca/issue.h"
@@ -45,12 +46,6 @@ DB_STMT(q_expiring, 9,
         "  (to_timestamp($6::bigint / 1000000.0), $7)) "
         "ORDER BY c.not_after, c.serial LIMIT $8::int");
 
-static bool all_digits(const char *s, size_t max)
-{
-    size_t n = strlen(s);
-    return n > 0 && n <= max && strspn(s, "0123456789") == n;
-}
-
 static bool one_of(const char *s, const char *const *set, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -69,7 +64,7 @@ void h_certificates_list(struct req *r)
     static const char *const statuses[] = {"valid", "expired", "revoked", "on_hold"};
     static const char *const profiles[] = {"udap-client", "udap-server"};
     const char *bad = NULL, *why = NULL;
-    if (member && !all_digits(member, 18))
+    if (member && !digits_valid(member, 18))
         bad = "member_id", why = "member_id must be an id";
     else if (status && !one_of(status, statuses, 4))
         bad = "status", why = "status must be valid, expired, revoked or on_hold";
@@ -79,9 +74,9 @@ void h_certificates_list(struct req *r)
         bad = "uri", why = "uri must be 1 to 2048 bytes";
     else if (q && (strlen(q) > 256 || !*q))
         bad = "q", why = "q must be 1 to 256 bytes";
-    else if (days && (!all_digits(days, 4) || atoi(days) < 1 || atoi(days) > 3650))
+    else if (days && (!digits_valid(days, 4) || atoi(days) < 1 || atoi(days) > 3650))
         bad = "expiring_within_days", why = "expiring_within_days must be 1 to 3650";
-    else if (limit && (!all_digits(limit, 3) || atoi(limit) < 1 || atoi(limit) > 200))
+    else if (limit && (!digits_valid(limit, 3) || atoi(limit) < 1 || atoi(limit) > 200))
         bad = "limit", why = "limit must be a whole number from 1 to 200";
     char ck[24] = "", cs[48] = "";
     if (!bad && cursor) {

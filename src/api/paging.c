@@ -6,7 +6,7 @@
 
 #include "http/http.h"
 
-static bool digits(const char *s, size_t max)
+bool digits_valid(const char *s, size_t max)
 {
     size_t n = strlen(s);
     if (n == 0 || n > max)
@@ -17,14 +17,14 @@ static bool digits(const char *s, size_t max)
     return true;
 }
 
-bool id_valid(const char *s) { return digits(s, 18); }
+bool id_valid(const char *s) { return digits_valid(s, 18); }
 
 int page_parse(struct req *r, struct page *pg, bool desc)
 {
     const char *l = req_query(r, "limit"), *c = req_query(r, "cursor");
     pg->limit = 50;
     if (l) {
-        if (!digits(l, 3) || atol(l) < 1 || atol(l) > 200) {
+        if (!digits_valid(l, 3) || atol(l) < 1 || atol(l) > 200) {
             reply_problem(r, 400, "invalid-field", "limit",
                           "limit must be a whole number from 1 to 200");
             return -1;
@@ -33,7 +33,7 @@ int page_parse(struct req *r, struct page *pg, bool desc)
     }
     snprintf(pg->limit_plus_one, sizeof pg->limit_plus_one, "%ld", pg->limit + 1);
     if (c) {
-        if (!digits(c, 18)) {
+        if (!digits_valid(c, 18)) {
             reply_problem(r, 400, "invalid-field", "cursor",
                           "cursor is not one this server gave out");
             return -1;

@@ -15,6 +15,9 @@ struct page {
     char after[24];          /* the query's keyset parameter */
 };
 
+/* True if s is 1 to max decimal digits. */
+bool digits_valid(const char *s, size_t max);
+
 /* True if s is a database id: 1 to 18 decimal digits. */
 bool id_valid(const char *s);
 

@@ -1,5 +1,6 @@
 #include "ca/create.h"
 
+#include <errno.h>
 #include <openssl/crypto.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -17,6 +18,7 @@
 #include "pki/ext.h"
 #include "pki/keys.h"
 #include "pki/sign.h"
+#include "util/file.h"
 
 char *ca_passphrase_read(const char *path, char *err, size_t errlen)
 {
@@ -218,34 +220,20 @@ out:
     return rc;
 }
 
-/* Reads a whole small file. */
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *buf = malloc(1 << 20);
-    size_t n = buf ? fread(buf, 1, (1 << 20) - 1, f) : 0;
-    fclose(f);
-    if (buf)
-        buf[n] = 0;
-    *len = n;
-    return buf;
-}
-
 int ca_import(struct db *db, const struct config *cfg, const char *id,
               const char *cert_path, const char *key_path, const char *key_pass,
               const struct audit_actor *actor, char *err, size_t errlen)
 {
     size_t cl = 0, kl = 0;
-    char *cert_pem = read_file(cert_path, &cl), *key_pem = read_file(key_path, &kl);
+    char *cert_pem = file_read(cert_path, 1u << 20, &cl), *key_pem = file_read(key_path, 1u << 20, &kl);
     char *pass = NULL;
     struct new_ca c = {.id = id};
     struct pki_err e = {0};
     struct ca_set set = {0};
     int rc = -1;
     if (!cert_pem || !key_pem) {
-        snprintf(err, errlen, "cannot read %s", !cert_pem ? cert_path : key_path);
+        snprintf(err, errlen, "cannot read %s: %s", !cert_pem ? cert_path : key_path,
+                 strerror(errno));
         goto out;
     }
     if (pki_ca_import_check(cert_pem, cl, key_pem, kl, key_pass, &c.cert, &c.key, &e))

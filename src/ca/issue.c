@@ -19,6 +19,7 @@
 #include "pki/keys.h"
 #include "pki/leaf.h"
 #include "signer/client.h"
+#include "util/hex.h"
 
 #define BACKDATE_SECONDS 300 /* notBefore at most 5 minutes in the past */
 #define MAX_URIS 16
@@ -172,7 +173,7 @@ static enum db_rc issue_tx(struct db *db, void *arg)
             pki_err_set(err, 500, "serial_failed", "no random serial");
         return DB_ERROR;
     }
-    pki_hex(spec.serial, sizeof spec.serial, c->serial);
+    hex_encode(spec.serial, sizeof spec.serial, c->serial);
     char fp[PKI_FP_HEX_SIZE], keydesc[32], nb[24], na[24];
     pki_fingerprint_sha256(der, der_len, false, fp);
     pki_key_describe(rq->pubkey, keydesc, sizeof keydesc);

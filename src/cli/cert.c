@@ -3,6 +3,7 @@
  * forks one signer worker: this process never decrypts a CA key. */
 #include "cli/cli.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include "db/db.h"
 #include "pki/csr.h"
 #include "signer/client.h"
+#include "util/file.h"
 
 static const char usage[] =
     "usage: troth cert issue --member ID --profile udap-client|udap-server\n"
@@ -26,19 +28,6 @@ static const char usage[] =
     "       troth cert show SERIAL\n"
     "issue prints the new certificate as JSON; show prints one; list prints\n"
     "one line per certificate: serial, status, profile, member, not_after, URIs.\n";
-
-static char *slurp(const char *path, size_t max)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *buf = malloc(max + 1);
-    size_t n = buf ? fread(buf, 1, max, f) : 0;
-    fclose(f);
-    if (buf)
-        buf[n] = 0;
-    return buf;
-}
 
 static void print_cert(struct db *db, const char *serial)
 {
@@ -76,9 +65,9 @@ static int issue(int argc, char **argv, struct db *db, const struct config *cfg,
         fputs(usage, stderr);
         return 2;
     }
-    char *pem = slurp(csr_path, 65536);
+    char *pem = file_read(csr_path, 65536, NULL);
     if (!pem) {
-        fprintf(stderr, "troth cert issue: cannot read %s\n", csr_path);
+        fprintf(stderr, "troth cert issue: cannot read %s: %s\n", csr_path, strerror(errno));
         return 1;
     }
     struct pki_err err = {0};

@@ -15,6 +15,7 @@
 #include "http/auth.h"
 #include "http/http.h"
 #include "http/json_body.h"
+#include "util/file.h"
 #include "util/log.h"
 
 struct listener_ctx {
@@ -271,31 +272,6 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
     log_msg("http: %s", buf);
 }
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *buf = NULL;
-    size_t len = 0;
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 && len < (1u << 20)) {
-        char *nb = realloc(buf, len + n + 1);
-        if (!nb) {
-            free(buf);
-            fclose(f);
-            return NULL;
-        }
-        buf = nb;
-        memcpy(buf + len, chunk, n);
-        len += n;
-        buf[len] = 0;
-    }
-    fclose(f);
-    return buf;
-}
-
 static int resolve(const char *listen, struct sockaddr_storage *ss,
                    char *host, size_t hostlen)
 {
@@ -398,10 +374,11 @@ struct server *server_start(const struct config *cfg, const struct route *routes
             free(s);
             return NULL;
         }
-        s->tls_cert = slurp(cfg->tls_cert);
-        s->tls_key = slurp(cfg->tls_key);
+        s->tls_cert = file_read(cfg->tls_cert, 1u << 20, NULL);
+        s->tls_key = file_read(cfg->tls_key, 1u << 20, NULL);
         if (!s->tls_cert || !s->tls_key) {
-            log_msg("cannot read %s", !s->tls_cert ? cfg->tls_cert : cfg->tls_key);
+            log_msg("cannot read %s: %s", !s->tls_cert ? cfg->tls_cert : cfg->tls_key,
+                    strerror(errno));
             server_stop(s);
             return NULL;
         }

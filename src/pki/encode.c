@@ -1,6 +1,8 @@
 /* Fingerprints, hex, PEM and base64 helpers. */
 #include "pki/encode.h"
 
+#include "util/hex.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,16 +10,6 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
-
-void pki_hex(const unsigned char *bytes, size_t len, char *out)
-{
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < len; i++) {
-        out[2 * i] = digits[bytes[i] >> 4];
-        out[2 * i + 1] = digits[bytes[i] & 15];
-    }
-    out[2 * len] = '\0';
-}
 
 void pki_fingerprint_sha256(const unsigned char *der, size_t len, bool colons, char out[PKI_FP_HEX_SIZE])
 {
@@ -28,11 +20,11 @@ void pki_fingerprint_sha256(const unsigned char *der, size_t len, bool colons, c
         return;
     }
     if (!colons) {
-        pki_hex(md, 32, out);
+        hex_encode(md, 32, out);
         return;
     }
     for (size_t i = 0; i < 32; i++) {
-        pki_hex(md + i, 1, out + 3 * i);
+        hex_encode(md + i, 1, out + 3 * i);
         out[3 * i + 2] = i == 31 ? '\0' : ':';
     }
 }
@@ -51,7 +43,7 @@ char *pki_serial_hex(const X509 *cert)
         if (n == 0)
             strcpy(out, "00");
         else
-            pki_hex(be, (size_t)n, out);
+            hex_encode(be, (size_t)n, out);
     } else {
         free(out);
         out = NULL;

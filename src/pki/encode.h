@@ -13,8 +13,6 @@
 
 /* SHA-256 of der as lowercase hex; colons=true gives "ab:cd:..". out has PKI_FP_HEX_SIZE bytes. */
 void pki_fingerprint_sha256(const unsigned char *der, size_t len, bool colons, char out[PKI_FP_HEX_SIZE]);
-/* Lowercase hex of bytes, no separators; out has 2*len+1 bytes. */
-void pki_hex(const unsigned char *bytes, size_t len, char *out);
 /* Certificate serial as lowercase hex without separators or sign byte; malloc'd. */
 char *pki_serial_hex(const X509 *cert);
 /* DER certificate of cert; *der malloc'd (OPENSSL_free not needed: plain free). */

@@ -1,0 +1,80 @@
+/* Small utilities: whole-file reads, hex. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util/file.h"
+#include "util/hex.h"
+
+static char path[64];
+
+static int make_file(void **state)
+{
+    (void)state;
+    snprintf(path, sizeof path, "/tmp/troth-util-test.XXXXXX");
+    int fd = mkstemp(path);
+    if (fd < 0)
+        return -1;
+    char buf[100];
+    memset(buf, 'a', sizeof buf);
+    int ok = write(fd, buf, sizeof buf) == (ssize_t)sizeof buf;
+    close(fd);
+    return ok ? 0 : -1;
+}
+
+static int remove_file(void **state)
+{
+    (void)state;
+    unlink(path);
+    return 0;
+}
+
+static void test_file_read_whole_or_nothing(void **state)
+{
+    (void)state;
+    size_t len = 0;
+    char *s = file_read(path, 100, &len); /* exactly the limit */
+    assert_non_null(s);
+    assert_int_equal(len, 100);
+    assert_int_equal(strlen(s), 100);
+    free(s);
+    /* one byte over the limit: refused, never a truncated copy */
+    errno = 0;
+    assert_null(file_read(path, 99, &len));
+    assert_int_equal(errno, EFBIG);
+    errno = 0;
+    assert_null(file_read("/nonexistent/troth", 100, NULL));
+    assert_int_equal(errno, ENOENT);
+}
+
+static void test_hex_round_trip(void **state)
+{
+    (void)state;
+    const unsigned char in[] = {0x00, 0x7f, 0x80, 0xff};
+    char out[9];
+    hex_encode(in, sizeof in, out);
+    assert_string_equal(out, "007f80ff");
+    unsigned char back[4];
+    assert_int_equal(hex_decode("007F80ff", back, sizeof back), 4);
+    assert_memory_equal(back, in, 4);
+    assert_int_equal(hex_decode("abc", back, sizeof back), -1);        /* odd */
+    assert_int_equal(hex_decode("zz", back, sizeof back), -1);         /* not hex */
+    assert_int_equal(hex_decode("0011223344", back, sizeof back), -1); /* too long */
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_file_read_whole_or_nothing, make_file,
+                                        remove_file),
+        cmocka_unit_test(test_hex_round_trip),
+    };
+    return cmocka_run_group_tests_name("util", tests, NULL, NULL);
+}
