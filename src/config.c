@@ -381,6 +381,8 @@ int config_load(struct config *c, const char *path, char *err, size_t errlen)
 
 void config_free(struct config *c)
 {
+    if (g_current == c)
+        g_current = NULL; /* config_current() never points at freed memory */
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
         if (keys[i].kind == K_STR || keys[i].kind == K_LISTEN ||
             keys[i].kind == K_URL) {

@@ -54,9 +54,13 @@ const char *ca_err_field(const char *code)
     return NULL;
 }
 
-/* The CN: the given name, or the first URI's host, or the URI itself. */
+/* The CN: the given name, or the first URI's host (at most 64 characters,
+ * X.520 ub-common-name), or a host-less URI (urn:, did:) of at most 64;
+ * otherwise no CN at all: the SAN URI carries the identity and O the
+ * member, and a truncated URI would name nothing. */
 static void default_cn(const char *uri, char *out, size_t len)
 {
+    out[0] = 0;
     const char *p = strstr(uri, "://");
     if (p) {
         p += 3;
@@ -66,12 +70,12 @@ static void default_cn(const char *uri, char *out, size_t len)
         size_t n = strcspn(p, ":/?#");
         if (*p == '[') /* IPv6 literal */
             n = strcspn(p, "]") + 1;
-        if (n > 0 && n < 64) {
+        if (n > 0 && n <= 64)
             snprintf(out, len, "%.*s", (int)n, p);
-            return;
-        }
+        return;
     }
-    snprintf(out, len, "%.64s", uri);
+    if (strlen(uri) <= 64)
+        snprintf(out, len, "%s", uri);
 }
 
 DB_STMT(q_insert, 12,
