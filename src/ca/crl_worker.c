@@ -16,6 +16,7 @@
 #include "config.h"
 #include "db/db.h"
 #include "util/log.h"
+#include "util/clock.h"
 
 /* A revocation is put in a CRL at once when none was made in the last
  * COALESCE_MS; otherwise COALESCE_MS after the last one, so a burst of
@@ -35,13 +36,6 @@ struct worker {
 };
 
 static struct worker W;
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int ca_index(const char *id)
 {

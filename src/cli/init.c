@@ -5,9 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "api/users.h"
 #include "audit/audit.h"
 #include "auth/password.h"
+#include "auth/users.h"
 #include "ca/create.h"
 #include "pki/keys.h"
 #include "config.h"
