@@ -12,11 +12,6 @@ struct audit_actor;
 #define CA_ROOT_DAYS 7305    /* 20 years */
 #define CA_ISSUING_DAYS 3652 /* 10 years */
 
-/* Reads the passphrase (first line of the file). Returns a malloc'd string
- * (free with ca_passphrase_free) or NULL with err filled. */
-char *ca_passphrase_read(const char *path, char *err, size_t errlen);
-void ca_passphrase_free(char *pass);
-
 /* Creates root + issuing CA and their first CRLs unless the community has a
  * CA already. Returns 0 created, 1 already there, -1 with err. */
 int ca_create_hierarchy(struct db *db, const struct config *cfg, const char *name,
