@@ -12,10 +12,21 @@ struct audit_actor;
 #define CA_ROOT_DAYS 7305    /* 20 years */
 #define CA_ISSUING_DAYS 3652 /* 10 years */
 
+/* An offline root (`troth init --offline-root DIR`): its key is made in
+ * dir, encrypted under pass, signs the issuing CA and the first root CRL
+ * (valid crl_days) there; only its certificate and CRL reach the database. */
+struct ca_offline_opts {
+    const char *dir;
+    const char *pass;
+    unsigned crl_days;
+};
+
 /* Creates root + issuing CA and their first CRLs unless the community has a
- * CA already. Returns 0 created, 1 already there, -1 with err. */
+ * CA already; offline (may be NULL) keeps the root's key out of the system.
+ * Returns 0 created, 1 already there, -1 with err. */
 int ca_create_hierarchy(struct db *db, const struct config *cfg, const char *name,
                         const char *root_spec, const char *issuing_spec,
+                        const struct ca_offline_opts *offline,
                         const struct audit_actor *actor, char *err, size_t errlen);
 
 /* Imports an existing CA certificate and its key (PEM; key_pass for an
