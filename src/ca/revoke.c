@@ -10,6 +10,7 @@
 #include "ca/cert_view.h"
 #include "ca/crl_gen.h"
 #include "ca/registry.h"
+#include "metrics/metrics.h"
 #include "pki/crl.h"
 
 static enum db_rc fail(struct pki_err *err, int status, const char *code,
@@ -108,8 +109,11 @@ static enum db_rc revoke_tx(struct db *db, void *arg)
 static int run_revoke(struct db *db, struct revoke_ctx *c)
 {
     enum db_rc rc = db_tx(db, DB_READ_COMMITTED, revoke_tx, c);
-    if (rc == DB_OK)
+    if (rc == DB_OK) {
+        if (!c->unhold)
+            metrics_revoked(c->reason);
         return 0;
+    }
     if (!c->err->code[0])
         pki_err_set(c->err, rc == DB_UNAVAILABLE ? 503 : 500,
                     rc == DB_UNAVAILABLE ? "database_unavailable" : "database_error",
