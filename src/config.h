@@ -43,6 +43,14 @@ struct config {
     unsigned login_failures_per_user, login_failures_per_ip;
     unsigned login_window_minutes;
     unsigned token_max_days;
+    /* [notify] */
+    char *smtp_url, *smtp_user, *smtp_password_file, *mail_from, *operator_email;
+    char *expiry_days;         /* "60,30,14,7,1" */
+    char *ui_url;              /* base of the renew link; NULL = from admin_listen */
+    unsigned max_attempts;     /* a notice is dead after this many failures */
+    unsigned retry_base_ms;    /* first back-off; doubles per failure */
+    unsigned retry_max_seconds;/* back-off cap */
+    unsigned scan_seconds;     /* expiry notices and operator alerts */
     /* [community] */
     char *community_uri;
     char *community_name;
@@ -64,6 +72,10 @@ void config_free(struct config *c);
 /* The configuration `troth serve` runs with (set once at start-up). */
 void config_set_current(const struct config *c);
 const struct config *config_current(void);
+
+/* Parses [notify] expiry_days ("60,30,14,7,1") into out (up to max, sorted
+ * descending); returns the count, or -1 when malformed. out may be NULL. */
+int notify_days_parse(const char *text, unsigned *out, size_t max);
 
 /* Splits "host:port" / "[v6]:port"; returns 0 on success. */
 int config_split_listen(const char *listen, char *host, size_t hostlen,

@@ -29,6 +29,12 @@ const struct route routes[] = {
     {"GET", "/api/v1/openapi.json", ADM, ANY, 0, h_openapi},
     /* Prometheus: staff, or loopback when metrics_open_on_loopback (handler) */
     {"GET", "/metrics", ADM, ANY, 0, h_metrics},
+    /* webhooks and the outbox (admin) */
+    {"GET", "/api/v1/webhooks", ADM, ROLE_ADMIN, 0, h_webhooks_list},
+    {"POST", "/api/v1/webhooks", ADM, ROLE_ADMIN, 8 * KB, h_webhooks_create},
+    {"DELETE", "/api/v1/webhooks/{id}", ADM, ROLE_ADMIN, 0, h_webhooks_delete},
+    {"GET", "/api/v1/webhooks/{id}/deliveries", ADM, ROLE_ADMIN, 0, h_webhooks_deliveries},
+    {"GET", "/api/v1/notifications", ADM, ROLE_ADMIN, 0, h_notifications_list},
     /* sessions and the caller */
     {"POST", "/api/v1/session", ADM, ANY, 4 * KB, h_session_create},
     {"DELETE", "/api/v1/session", ADM, ANY, 0, h_session_delete},

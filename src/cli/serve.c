@@ -17,6 +17,7 @@
 #include "db/migrate.h"
 #include "http/server.h"
 #include "metrics/metrics.h"
+#include "notify/outbox.h"
 #include "util/log.h"
 
 /* Waits up to `seconds` for the database, then checks the schema. */
@@ -99,8 +100,14 @@ int cmd_serve(int argc, char **argv, const char *config_path)
     signal(SIGPIPE, SIG_IGN);
 
     metrics_init(routes, routes_count);
+    if (outbox_start(&cfg) != 0) {
+        ca_service_stop();
+        config_free(&cfg);
+        return 1;
+    }
     struct server *srv = server_start(&cfg, routes, routes_count);
     if (!srv || ca_service_start_worker(&cfg) != 0 || metrics_gauges_start(10) != 0) {
+        outbox_stop();
         server_stop(srv);
         ca_service_stop();
         config_free(&cfg);
@@ -117,6 +124,7 @@ int cmd_serve(int argc, char **argv, const char *config_path)
     atomic_store(&stopping, true);
     pthread_join(upkeep_thread, NULL);
     metrics_gauges_stop();
+    outbox_stop();
     ca_service_stop();
     config_free(&cfg);
     db_configure("");
