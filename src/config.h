@@ -19,6 +19,7 @@ struct config {
     unsigned per_ip_connection_limit;
     unsigned connection_limit;
     bool access_log;
+    char *server_user;        /* the web process's user when started as root (NULL: "troth") */
     /* [database] */
     char *database_url;
     /* [ca] */

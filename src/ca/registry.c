@@ -61,6 +61,8 @@ int ca_set_load(struct db *db, const char *public_url, struct ca_set *set)
         c->der_len = (size_t)PQgetlength(res, i, 3);
         c->der = malloc(c->der_len);
         c->key_pem = strdup(PQgetvalue(res, i, 4));
+        /* the result's copy goes now: the key reaches only the signer supervisor */
+        memset(PQgetvalue(res, i, 4), 0, (size_t)PQgetlength(res, i, 4));
         if (!c->der || !c->key_pem)
             goto fail;
         memcpy(c->der, PQgetvalue(res, i, 3), c->der_len);

@@ -1,6 +1,6 @@
 /* The community's CAs as the web process knows them: certificates and
- * URLs, loaded from the database at start-up. The private keys stay
- * encrypted here; only signer workers decrypt them. */
+ * URLs, loaded from the database at start-up. The encrypted private keys
+ * are handed to the signer supervisor once and then cleansed and freed. */
 #ifndef TROTH_CA_REGISTRY_H
 #define TROTH_CA_REGISTRY_H
 #include <openssl/x509.h>
@@ -19,7 +19,7 @@ struct ca_info {
     X509 *cert;
     unsigned char *der;
     size_t der_len;
-    char *key_pem;             /* encrypted PKCS#8, for the signer only */
+    char *key_pem;             /* encrypted PKCS#8 until handed to the signer supervisor, then NULL */
     char subject[512];
     char fingerprint[96];      /* SHA-256 of the DER, lowercase hex */
     time_t not_before, not_after;

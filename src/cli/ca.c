@@ -13,7 +13,7 @@
 #include "ca/service.h"
 #include "config.h"
 #include "db/db.h"
-#include "signer/client.h"
+#include "ca/signer_pool.h"
 
 DB_STMT(q_list, 0,
         "SELECT c.id, c.kind, c.subject, c.fingerprint_sha256, " SQL_TIME("c.not_after")
