@@ -33,6 +33,7 @@ static const struct key keys[] = {
     {"server", "trusted_proxy", K_STR, OFF(trusted_proxy), 0, 0},
     {"server", "threads", K_UINT, OFF(threads), 0, 256},
     {"server", "connection_timeout", K_UINT, OFF(connection_timeout), 1, 3600},
+    {"server", "request_read_timeout", K_UINT, OFF(request_read_timeout), 1, 3600},
     {"server", "connection_memory_limit", K_SIZE, OFF(connection_memory_limit),
      8192, 64u << 20},
     {"server", "per_ip_connection_limit", K_UINT, OFF(per_ip_connection_limit), 0,
@@ -44,8 +45,12 @@ static const struct key keys[] = {
     {"ca", "key_passphrase_file", K_STR, OFF(key_passphrase_file), 0, 0},
     {"ca", "crl_validity_hours", K_UINT, OFF(crl_validity_hours), 1, 24 * 366},
     {"ca", "crl_refresh_hours", K_UINT, OFF(crl_refresh_hours), 1, 24 * 366},
+    {"ca", "crl_backdate_seconds", K_UINT, OFF(crl_backdate_seconds), 0, 600},
     {"ca", "signer_workers", K_UINT, OFF(signer_workers), 0, 64},
     {"ca", "key_kdf_iterations", K_UINT, OFF(key_kdf_iterations), 1000, 100000000},
+    {"ca", "root_crl_warn_days", K_UINT, OFF(root_crl_warn_days), 0, 3650},
+    {"pkcs11", "module", K_STR, OFF(pkcs11_module), 0, 0},
+    {"pkcs11", "pin_file", K_STR, OFF(pkcs11_pin_file), 0, 0},
     {"profiles", "udap_client_days", K_UINT, OFF(client_days), 1, 3650},
     {"profiles", "udap_server_days", K_UINT, OFF(server_days), 1, 3650},
     {"profiles", "udap_client_eku_client_auth", K_BOOL, OFF(client_eku_client_auth), 0, 0},
@@ -96,8 +101,9 @@ static void defaults(struct config *c)
     c->threads = 0;
     c->connection_timeout = 30;
     c->connection_memory_limit = 64 * 1024;
-    c->per_ip_connection_limit = 256;
-    c->connection_limit = 1024;
+    c->request_read_timeout = 10;
+    c->per_ip_connection_limit = 64;
+    c->connection_limit = 2048;
     c->access_log = true;
     c->argon2_t_cost = 3;
     c->argon2_m_cost_kib = 65536;
@@ -108,9 +114,11 @@ static void defaults(struct config *c)
     c->login_failures_per_ip = 50;
     c->login_window_minutes = 15;
     c->token_max_days = 365;
-    c->crl_validity_hours = 7 * 24;
-    c->crl_refresh_hours = 24;
+    c->crl_validity_hours = 48; /* Federal PKI Common Policy: nextUpdate <= 48 h */
+    c->crl_refresh_hours = 12;
+    c->crl_backdate_seconds = 90;
     c->key_kdf_iterations = 600000;
+    c->root_crl_warn_days = 7;
     c->client_days = 365;
     c->server_days = 365;
 }
@@ -373,6 +381,8 @@ int config_load(struct config *c, const char *path, char *err, size_t errlen)
 
 void config_free(struct config *c)
 {
+    if (g_current == c)
+        g_current = NULL; /* config_current() never points at freed memory */
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
         if (keys[i].kind == K_STR || keys[i].kind == K_LISTEN ||
             keys[i].kind == K_URL) {

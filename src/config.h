@@ -15,6 +15,7 @@ struct config {
     char *trusted_proxy;      /* address of a TLS-terminating proxy, or NULL */
     unsigned threads;         /* pool threads per listener; 0 = one per core */
     unsigned connection_timeout;   /* seconds */
+    unsigned request_read_timeout; /* seconds to receive header + body */
     size_t connection_memory_limit;/* bytes per connection */
     unsigned per_ip_connection_limit;
     unsigned connection_limit;
@@ -26,8 +27,13 @@ struct config {
     char *key_passphrase_file;
     unsigned crl_validity_hours;  /* nextUpdate - thisUpdate */
     unsigned crl_refresh_hours;   /* regenerate after this long, revoked or not */
+    unsigned crl_backdate_seconds;/* thisUpdate this far back: relying parties' clock skew */
     unsigned signer_workers;      /* 0 = one per core */
     unsigned key_kdf_iterations;  /* PBKDF2 rounds for CA keys at rest */
+    unsigned root_crl_warn_days;  /* warn this long before a pre-signed CRL's nextUpdate */
+    /* [pkcs11] */
+    char *pkcs11_module;          /* the token's PKCS#11 module (.so) */
+    char *pkcs11_pin_file;        /* first line: the token user's PIN */
     /* [profiles] */
     unsigned client_days, server_days;
     bool client_eku_client_auth, server_eku_server_auth, server_eku_client_auth;

@@ -66,7 +66,9 @@ static void generate(struct db *db, size_t i, const char *why)
         log_msg("CRL of CA %s not made (%s): %s", W.set->cas[i].id, why, err.detail);
     /* retry a failure in 1 s; when another instance held the lock, its CRL
      * may predate this revocation: try again shortly */
-    W.due_ms[i] = rc < 0 ? now_ms() + 1000 : rc == 1 ? now_ms() + 300 : 0;
+    long long end = now_ms();
+    W.last_ms[i] = end; /* revocations from now on wait COALESCE_MS */
+    W.due_ms[i] = rc < 0 ? end + 1000 : rc == 1 ? end + 300 : 0;
 }
 
 DB_STMT(q_state, 1,
@@ -98,6 +100,8 @@ static void check_all(struct db *db)
         publish_crl_info(ca->id, &published, &tu, &nu);
         if (stored > published)
             crl_load_latest(db, ca);
+        if (ca_is_offline(ca))
+            continue; /* its CRLs are signed offline and imported */
         if (stored == 0)
             generate(db, i, "first CRL");
         else if (dirty)
@@ -111,7 +115,7 @@ static void on_notify(struct db *db, PGnotify *n)
 {
     if (!strcmp(n->relname, "troth_revoked")) {
         int i = ca_index(n->extra);
-        if (i >= 0 && W.due_ms[i] == 0) {
+        if (i >= 0 && W.due_ms[i] == 0 && !ca_is_offline(&W.set->cas[i])) {
             long long t = now_ms(), spaced = W.last_ms[i] + COALESCE_MS;
             W.due_ms[i] = t > spaced ? t : spaced;
         }

@@ -4,11 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#include <openssl/crypto.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "ca/crl_gen.h"
+#include "ca/crl_status.h"
 #include "ca/crl_worker.h"
 #include "ca/publish.h"
 #include "ca/registry.h"
@@ -62,10 +63,14 @@ static void forget_keys(struct ca_set *set)
 static int hand_cas(struct signer_pool *pool, struct ca_set *set, char *err, size_t errlen)
 {
     struct signer_ca_blob blobs[SIGNER_MAX_CAS];
-    size_t n = set->n < SIGNER_MAX_CAS ? set->n : SIGNER_MAX_CAS;
-    for (size_t i = 0; i < n; i++)
-        blobs[i] = (struct signer_ca_blob){set->cas[i].id, set->cas[i].der, set->cas[i].der_len,
-                                           set->cas[i].key_pem, strlen(set->cas[i].key_pem)};
+    size_t n = 0;
+    for (size_t i = 0; i < set->n && n < SIGNER_MAX_CAS; i++) {
+        /* an offline root's key is not here at all; a token key is a URI */
+        const char *ref = set->cas[i].key_pem ? set->cas[i].key_pem : set->cas[i].key_uri;
+        if (ref)
+            blobs[n++] = (struct signer_ca_blob){set->cas[i].id, set->cas[i].der, set->cas[i].der_len, ref,
+                                                 strlen(ref)};
+    }
     struct pki_err perr = {0};
     int rc = signer_pool_start(pool, blobs, n, &perr);
     forget_keys(set);
@@ -168,17 +173,6 @@ void ca_service_health(char *why, size_t len)
         snprintf(why, len, "signer unavailable");
         return;
     }
-    time_t now = time(NULL);
-    for (size_t i = 0; i < g_set.n; i++) {
-        uint64_t number;
-        time_t tu, nu;
-        if (publish_crl_info(g_set.cas[i].id, &number, &tu, &nu) != 0) {
-            snprintf(why, len, "no CRL for CA %s yet", g_set.cas[i].id);
-            return;
-        }
-        if (nu <= now) {
-            snprintf(why, len, "the CRL of CA %s is past its nextUpdate", g_set.cas[i].id);
-            return;
-        }
-    }
+    const struct config *cfg = config_current();
+    ca_crl_health(&g_set, cfg ? cfg->root_crl_warn_days : 7, why, len);
 }
