@@ -12,6 +12,7 @@
 #include "ca/registry.h"
 #include "config.h"
 #include "member/member.h"
+#include "metrics/metrics.h"
 #include "pki/ca.h"
 #include "pki/crl.h"
 #include "pki/csr.h"
@@ -251,6 +252,7 @@ int ca_issue(struct db *db, struct signer_pool *pool, const struct ca_set *set,
     struct issue_ctx c = {pool, ca, cfg, rq, profile, actor, err, "", NULL};
     enum db_rc rc = db_tx(db, DB_READ_COMMITTED, issue_tx, &c);
     if (rc == DB_OK) {
+        metrics_certificate_issued(profile->name);
         memcpy(serial_out, c.serial, SERIAL_HEX_MAX);
         if (row)
             *row = c.row;
@@ -352,8 +354,11 @@ static enum db_rc revoke_tx(struct db *db, void *arg)
 static int run_revoke(struct db *db, struct revoke_ctx *c)
 {
     enum db_rc rc = db_tx(db, DB_READ_COMMITTED, revoke_tx, c);
-    if (rc == DB_OK)
+    if (rc == DB_OK) {
+        if (!c->unhold)
+            metrics_revoked(c->reason);
         return 0;
+    }
     if (!c->err->code[0])
         pki_err_set(c->err, rc == DB_UNAVAILABLE ? 503 : 500,
                     rc == DB_UNAVAILABLE ? "database_unavailable" : "database_error",

@@ -17,6 +17,7 @@
 #include "db/db.h"
 #include "db/migrate.h"
 #include "http/server.h"
+#include "metrics/metrics.h"
 #include "util/log.h"
 
 /* Waits up to `seconds` for the database, then checks the schema. */
@@ -117,8 +118,9 @@ int cmd_serve(int argc, char **argv, const char *config_path)
         config_free(&cfg);
         return 1;
     }
+    metrics_init(routes, routes_count);
     struct server *srv = server_start(&cfg, routes, routes_count);
-    if (!srv || ca_service_start_worker(&cfg) != 0) {
+    if (!srv || ca_service_start_worker(&cfg) != 0 || metrics_gauges_start(10) != 0) {
         server_stop(srv);
         ca_service_stop();
         config_free(&cfg);
@@ -134,6 +136,7 @@ int cmd_serve(int argc, char **argv, const char *config_path)
     server_stop(srv);
     atomic_store(&stopping, true);
     pthread_join(upkeep_thread, NULL);
+    metrics_gauges_stop();
     ca_service_stop();
     config_free(&cfg);
     db_configure("");
