@@ -230,8 +230,8 @@ void signer_pool_free(struct signer_pool *pool)
     if (pool->ctl_fd >= 0)
         close(pool->ctl_fd); /* the supervisor stops its workers and leaves */
     if (pool->sup_pid > 0) {
-        long long deadline = pool_now_ms() + 5000;
-        while (waitpid(pool->sup_pid, NULL, WNOHANG) == 0 && pool_now_ms() < deadline) {
+        long long deadline = now_ms() + 5000;
+        while (waitpid(pool->sup_pid, NULL, WNOHANG) == 0 && now_ms() < deadline) {
             struct timespec ts = {0, 5 * 1000 * 1000};
             nanosleep(&ts, NULL);
         }

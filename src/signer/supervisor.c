@@ -23,8 +23,9 @@
 #include "signer/proto.h"
 #include "signer/sandbox.h"
 #include "signer/signer.h"
+#include "util/clock.h"
+#include "util/file.h"
 
-#define PASS_MAX 4096
 #define READY_TIMEOUT_MS 60000 /* a worker opening a token, or a slow ASan start */
 #define RETRY_MS 1000          /* a worker that failed to start is tried again after this */
 #define MAX_WORKERS 64
@@ -60,15 +61,8 @@ __attribute__((format(printf, 1, 2))) static void slog(const char *fmt, ...)
         return;
 }
 
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* The first line of the passphrase file, which must be a regular file that
- * neither group nor others (nor the web process's user) can read. */
+/* The passphrase (util/file.c's one rule), from a regular file that neither
+ * group nor others (nor the web process's user) can read. */
 static char *read_passphrase(const struct signer_sup_opts *o, struct pki_err *err)
 {
     const char *path = o->passphrase_file;
@@ -79,7 +73,7 @@ static char *read_passphrase(const struct signer_sup_opts *o, struct pki_err *er
         return NULL;
     }
     struct stat st;
-    char *buf = NULL;
+    int bad = 1;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
         pki_err_set(err, 500, "passphrase_unsafe", "%s is not a regular file", path);
     else if (st.st_mode & 077)
@@ -88,22 +82,16 @@ static char *read_passphrase(const struct signer_sup_opts *o, struct pki_err *er
     else if (o->web_uid >= 0 && (long)st.st_uid == o->web_uid)
         pki_err_set(err, 500, "passphrase_unsafe",
                     "%s is owned by the web process's user (uid %ld): make it owned by root, mode 600", path, o->web_uid);
-    else if ((buf = calloc(1, PASS_MAX + 1)) == NULL)
-        pki_err_set(err, 500, "out_of_memory", "out of memory");
-    if (buf != NULL) {
-        size_t got = 0;
-        ssize_t n;
-        while (got < PASS_MAX && (n = read(fd, buf + got, PASS_MAX - got)) > 0)
-            got += (size_t)n;
-        buf[strcspn(buf, "\r\n")] = '\0';
-        if (buf[0] == '\0') {
-            free(buf);
-            buf = NULL;
-            pki_err_set(err, 500, "passphrase_empty", "the passphrase file is empty");
-        }
-    }
+    else
+        bad = 0;
     close(fd);
-    return buf;
+    if (bad)
+        return NULL;
+    char why[300];
+    char *pass = passphrase_read(path, why, sizeof why);
+    if (pass == NULL)
+        pki_err_set(err, 500, "passphrase_unreadable", "%s", why);
+    return pass;
 }
 
 /* The parent's environment and the strings it named (database URL...) are
@@ -349,12 +337,11 @@ __attribute__((noreturn)) static void supervisor_main(const struct signer_sup_op
     struct proto_frame fr;
     int rc = proto_read(BOOT_FD, &fr, -1);
     if (rc != PROTO_RC_OK) {
-        OPENSSL_cleanse(pass, strlen(pass));
+        passphrase_free(pass);
         _exit(rc == PROTO_RC_EOF ? 0 : 2); /* no CA to serve, or the web process is gone */
     }
     rc = load_init(&s, &fr, pass, &err);
-    OPENSSL_cleanse(pass, strlen(pass));
-    free(pass);
+    passphrase_free(pass);
     proto_frame_free(&fr);
     if (rc != 0)
         boot_fail(&err);

@@ -400,7 +400,7 @@ static void test_bad_passphrase_refuses_start(void **state)
 {
     (void)state;
     char *p = tu_path(F->dir, "wrongpass");
-    tu_write(p, "nope\n", 5);
+    tu_write(p, "a wrong passphrase\n", 19);
     chmod(p, 0600);
     expect_start_refused(p, "wrong passphrase");
     /* readable by others: refused before any key is touched */
