@@ -14,7 +14,7 @@
 #include "db/db.h"
 #include "metrics/metrics.h"
 #include "notify/mail.h"
-#include "signer/client.h"
+#include "ca/signer_pool.h"
 #include "util/log.h"
 
 #define DOWN_AFTER_S 60
