@@ -45,6 +45,7 @@ static const struct key keys[] = {
     {"ca", "crl_validity_hours", K_UINT, OFF(crl_validity_hours), 1, 24 * 366},
     {"ca", "crl_refresh_hours", K_UINT, OFF(crl_refresh_hours), 1, 24 * 366},
     {"ca", "signer_workers", K_UINT, OFF(signer_workers), 0, 64},
+    {"ca", "keygen_concurrency", K_UINT, OFF(keygen_concurrency), 1, 64},
     {"ca", "key_kdf_iterations", K_UINT, OFF(key_kdf_iterations), 1000, 100000000},
     {"profiles", "udap_client_days", K_UINT, OFF(client_days), 1, 3650},
     {"profiles", "udap_server_days", K_UINT, OFF(server_days), 1, 3650},
@@ -112,6 +113,7 @@ static void defaults(struct config *c)
     c->crl_validity_hours = 7 * 24;
     c->crl_refresh_hours = 24;
     c->key_kdf_iterations = 600000;
+    c->keygen_concurrency = 2;
     c->client_days = 365;
     c->server_days = 365;
 }

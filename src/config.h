@@ -27,6 +27,7 @@ struct config {
     unsigned crl_validity_hours;  /* nextUpdate - thisUpdate */
     unsigned crl_refresh_hours;   /* regenerate after this long, revoked or not */
     unsigned signer_workers;      /* 0 = one per core */
+    unsigned keygen_concurrency;  /* key generations at once (keygen API) */
     unsigned key_kdf_iterations;  /* PBKDF2 rounds for CA keys at rest */
     /* [profiles] */
     unsigned client_days, server_days;

@@ -38,6 +38,13 @@ int ca_issue(struct db *db, struct signer_pool *pool, const struct ca_set *set,
              const struct audit_actor *actor, char serial_out[SERIAL_HEX_MAX],
              PGresult **row, struct pki_err *err);
 
+/* Every check ca_issue makes that needs no key (profile, member active,
+ * URIs approved; rsa_key: whether the key to come is RSA), for work that is
+ * costly before the key exists (key generation). 0, or -1 with err. */
+int ca_issue_precheck(struct db *db, struct signer_pool *pool, const struct ca_set *set,
+                      const struct config *cfg, const struct issue_req *rq,
+                      bool rsa_key, struct pki_err *err);
+
 /* Revokes (or, with certificateHold, holds) a certificate. `only_member`
  * limits it to one member's certificates (others are 404); members may not
  * hold. Returns 0, or -1 with err. */

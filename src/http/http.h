@@ -11,6 +11,7 @@
 struct MHD_Connection;
 struct MHD_Response;
 struct db;
+struct offload_job;
 
 /* Who is calling: resolved from a bearer token or session cookie. */
 struct principal {
@@ -44,6 +45,7 @@ struct req {
     unsigned status;
     size_t resp_bytes;
     bool head_done;
+    struct offload_job *job; /* work running off the listener's threads */
 };
 
 /* The value of path parameter `name` ("" if absent). */

@@ -16,6 +16,7 @@
 #include "http/auth.h"
 #include "http/http.h"
 #include "http/json_body.h"
+#include "http/offload.h"
 #include "http/read_deadline.h"
 #include "util/file.h"
 #include "util/log.h"
@@ -32,6 +33,7 @@ struct server {
     size_t nroutes;
     struct MHD_Daemon *pub, *admin;
     struct listener_ctx pub_ctx, admin_ctx;
+    struct offload *offload; /* key generation, off the admin threads */
     char *tls_cert, *tls_key;
     unsigned connection_limit; /* per listener, within the file limit */
 };
@@ -125,6 +127,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
     if (!r)
         return;
     deadlines_rearm(c);
+    offload_abandon(r);
     if (lc->srv->cfg->access_log && r->method[0]) {
         struct timespec end;
         clock_gettime(CLOCK_MONOTONIC, &end);
@@ -241,6 +244,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
     struct req *r = *req_cls;
     if (!r || !r->path)
         return MHD_NO;
+    if (r->job) /* suspended for a job: reply once it is done */
+        return offload_continue(r) ? send_reply(r) : MHD_YES;
     if (!r->body_started) {
         r->body_started = true;
         if (begin(lc->srv, r, method))
@@ -289,6 +294,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         }
     }
     r->route->handler(r);
+    if (r->job)
+        return MHD_YES; /* answered when the job is done */
     return send_reply(r);
 }
 
@@ -348,6 +355,8 @@ static struct MHD_Daemon *start_one(struct server *s, struct listener_ctx *lc,
         flags |= MHD_USE_IPv6;
     if (tls)
         flags |= MHD_USE_TLS;
+    if (lc->kind == LISTENER_ADMIN)
+        flags |= MHD_ALLOW_SUSPEND_RESUME;
     lc->deadlines = deadlines_start(cfg->request_read_timeout);
     struct MHD_OptionItem opts[16];
     size_t n = 0;
@@ -422,7 +431,8 @@ struct server *server_start(const struct config *cfg, const struct route *routes
         }
     }
     s->pub = start_one(s, &s->pub_ctx, cfg->public_listen, false);
-    if (s->pub)
+    s->offload = offload_start(cfg->keygen_concurrency);
+    if (s->pub && s->offload)
         s->admin = start_one(s, &s->admin_ctx, cfg->admin_listen, tls);
     if (!s->pub || !s->admin) {
         server_stop(s);
@@ -435,6 +445,7 @@ void server_stop(struct server *s)
 {
     if (!s)
         return;
+    offload_stop(s->offload); /* resumes what waits for a job */
     if (s->pub)
         MHD_stop_daemon(s->pub);
     if (s->admin)
