@@ -30,6 +30,7 @@ static const struct key keys[] = {
     {"server", "public_url", K_URL, OFF(public_url), 0, 0},
     {"server", "tls_cert", K_STR, OFF(tls_cert), 0, 0},
     {"server", "tls_key", K_STR, OFF(tls_key), 0, 0},
+    {"server", "tls_priorities", K_STR, OFF(tls_priorities), 0, 0},
     {"server", "trusted_proxy", K_STR, OFF(trusted_proxy), 0, 0},
     {"server", "threads", K_UINT, OFF(threads), 0, 256},
     {"server", "connection_timeout", K_UINT, OFF(connection_timeout), 1, 3600},
@@ -95,6 +96,7 @@ static void defaults(struct config *c)
     set_str(&c->public_listen, "127.0.0.1:8080");
     set_str(&c->admin_listen, "127.0.0.1:8443");
     set_str(&c->public_url, "http://127.0.0.1:8080");
+    set_str(&c->tls_priorities, TLS_PRIORITIES_DEFAULT);
     c->threads = 0;
     c->connection_timeout = 30;
     c->connection_memory_limit = 64 * 1024;
@@ -344,6 +346,8 @@ int config_parse(struct config *c, const char *name, const char *text,
         config_free(c);
         return -1;
     }
+    if (!c->tls_priorities)
+        set_str(&c->tls_priorities, TLS_PRIORITIES_DEFAULT);
     if (!c->tls_cert != !c->tls_key) {
         fail(err, errlen, name, 0,
              "[server] tls_cert and tls_key must be given together");

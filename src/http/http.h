@@ -26,6 +26,7 @@ struct principal {
 struct req {
     struct MHD_Connection *conn;
     unsigned listener;
+    bool tls;             /* arrived over native TLS */
     const struct route *route;
     struct route_params params;
     char id[20];          /* request id, echoed as X-Request-Id */

@@ -87,6 +87,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
     clock_gettime(CLOCK_MONOTONIC, &r->start);
     r->conn = c;
     r->listener = lc->kind;
+    r->tls = lc->kind == LISTENER_ADMIN && lc->srv->tls_cert != NULL;
     snprintf(r->id, sizeof r->id, "%08x%08llx", boot_id,
              (unsigned long long)atomic_fetch_add(&req_counter, 1));
     size_t plen = strcspn(uri, "?");
@@ -166,6 +167,8 @@ static enum MHD_Result send_reply(struct req *r)
                      "object-src 'none'; base-uri 'none'; frame-ancestors 'none'");
         if (!MHD_get_response_header(r->resp, "Cache-Control"))
             reply_header(r, "Cache-Control", "no-store");
+        if (r->tls) /* a year; browsers then refuse plain HTTP to this host */
+            reply_header(r, "Strict-Transport-Security", "max-age=31536000");
     }
     return MHD_queue_response(r->conn, r->status, r->resp);
 }
@@ -375,6 +378,7 @@ static struct MHD_Daemon *start_one(struct server *s, struct listener_ctx *lc,
     if (tls) {
         OPT(MHD_OPTION_HTTPS_MEM_KEY, 0, s->tls_key);
         OPT(MHD_OPTION_HTTPS_MEM_CERT, 0, s->tls_cert);
+        OPT(MHD_OPTION_HTTPS_PRIORITIES, 0, cfg->tls_priorities);
     }
     OPT(MHD_OPTION_END, 0, NULL);
 #undef OPT
