@@ -49,6 +49,9 @@ static const struct key keys[] = {
     {"ca", "signer_workers", K_UINT, OFF(signer_workers), 0, 64},
     {"ca", "keygen_concurrency", K_UINT, OFF(keygen_concurrency), 1, 64},
     {"ca", "key_kdf_iterations", K_UINT, OFF(key_kdf_iterations), 1000, 100000000},
+    {"ca", "root_crl_warn_days", K_UINT, OFF(root_crl_warn_days), 0, 3650},
+    {"pkcs11", "module", K_STR, OFF(pkcs11_module), 0, 0},
+    {"pkcs11", "pin_file", K_STR, OFF(pkcs11_pin_file), 0, 0},
     {"profiles", "udap_client_days", K_UINT, OFF(client_days), 1, 3650},
     {"profiles", "udap_server_days", K_UINT, OFF(server_days), 1, 3650},
     {"profiles", "udap_client_eku_client_auth", K_BOOL, OFF(client_eku_client_auth), 0, 0},
@@ -118,6 +121,7 @@ static void defaults(struct config *c)
     c->crl_backdate_seconds = 90;
     c->key_kdf_iterations = 600000;
     c->keygen_concurrency = 2;
+    c->root_crl_warn_days = 7;
     c->client_days = 365;
     c->server_days = 365;
 }
