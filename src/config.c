@@ -41,6 +41,7 @@ static const struct key keys[] = {
      100000},
     {"server", "connection_limit", K_UINT, OFF(connection_limit), 1, 1000000},
     {"server", "access_log", K_BOOL, OFF(access_log), 0, 0},
+    {"server", "metrics_open_on_loopback", K_BOOL, OFF(metrics_open_on_loopback), 0, 0},
     {"database", "url", K_STR, OFF(database_url), 0, 0},
     {"ca", "key_passphrase_file", K_STR, OFF(key_passphrase_file), 0, 0},
     {"ca", "crl_validity_hours", K_UINT, OFF(crl_validity_hours), 1, 24 * 366},
@@ -386,6 +387,8 @@ int config_load(struct config *c, const char *path, char *err, size_t errlen)
 
 void config_free(struct config *c)
 {
+    if (g_current == c)
+        g_current = NULL; /* config_current() never points at freed memory */
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
         if (keys[i].kind == K_STR || keys[i].kind == K_LISTEN ||
             keys[i].kind == K_URL) {

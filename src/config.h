@@ -28,6 +28,7 @@ struct config {
     unsigned per_ip_connection_limit;
     unsigned connection_limit;
     bool access_log;
+    bool metrics_open_on_loopback; /* GET /metrics without a token from loopback */
     /* [database] */
     char *database_url;
     /* [ca] */

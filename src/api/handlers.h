@@ -8,6 +8,9 @@ struct req;
 void h_healthz(struct req *r);
 void h_readyz(struct req *r);
 
+/* metrics.c */
+void h_metrics(struct req *r);
+
 /* openapi.c */
 void h_openapi(struct req *r);
 

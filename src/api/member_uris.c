@@ -97,14 +97,14 @@ void h_member_uri_add(struct req *r)
         return;
     const char *uri = json_get_str(r->json, "uri");
     const char *kind = json_get_str(r->json, "kind");
-    char why[200];
-    if (uri_check(uri, NULL, why, sizeof why)) {
-        reply_problem(r, 400, "invalid-field", "uri", "uri: %s", why);
-        return;
-    }
+    char why[256];
     if (!uri_kind_parse(kind)) {
         reply_problem(r, 400, "invalid-field", "kind",
                       "kind must be client, server or idp");
+        return;
+    }
+    if (uri_check_opts(uri, NULL, uri_kind_flags(kind), why, sizeof why)) {
+        reply_problem(r, 400, "invalid-field", "uri", "uri: %s", why);
         return;
     }
     bool staff = caller_is_staff(r);

@@ -110,10 +110,26 @@ static int check_contacts(struct req *r, const json_t *v)
     return 0;
 }
 
+/* The legal name becomes the certificates' O: refused here when longer than
+ * X.520 allows, rather than at every issuance. */
+static int check_name(struct req *r, const json_t *v)
+{
+    if (v && json_is_string(v) && utf8_length(json_string_value(v)) > ORG_NAME_MAX_CHARS) {
+        reply_problem(r, 400, "invalid-field", "name",
+                      "name: a legal name is at most %d characters: it is the "
+                      "certificates' organizationName (X.520 ub-organization-name)",
+                      ORG_NAME_MAX_CHARS);
+        return -1;
+    }
+    return 0;
+}
+
+/* organization_id is an opaque identifier: "namespace#value" is the IG's
+ * preferred code format, so a fragment is allowed */
 static int check_uri_field(struct req *r, const char *field, const char *uri)
 {
     char why[200];
-    if (uri_check(uri, NULL, why, sizeof why)) {
+    if (uri_check_opts(uri, NULL, URI_FRAGMENT_OK, why, sizeof why)) {
         reply_problem(r, 400, "invalid-field", field, "%s: %s", field, why);
         return -1;
     }
@@ -149,7 +165,8 @@ void h_member_create(struct req *r)
     if (req_check_body(r, create_fields, 5))
         return;
     const json_t *b = r->json;
-    if (check_uri_field(r, "organization_id", json_get_str(b, "organization_id")) ||
+    if (check_name(r, json_object_get(b, "name")) ||
+        check_uri_field(r, "organization_id", json_get_str(b, "organization_id")) ||
         check_npi(r, json_object_get(b, "npi")) ||
         check_contacts(r, json_object_get(b, "contacts")))
         return;
@@ -311,7 +328,7 @@ void h_member_update(struct req *r)
         return;
     }
     json_t *notes = json_object_get(b, "notes");
-    if (check_npi(r, json_object_get(b, "npi")) ||
+    if (check_name(r, name) || check_npi(r, json_object_get(b, "npi")) ||
         check_contacts(r, json_object_get(b, "contacts")))
         return;
     char *contacts = NULL;

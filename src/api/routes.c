@@ -28,6 +28,8 @@ const struct route routes[] = {
     {"GET", "/accept-invitation", ADM, ANY, 0, h_ui_index},
     /* admin listener: the API */
     {"GET", "/api/v1/openapi.json", ADM, ANY, 0, h_openapi},
+    /* Prometheus: staff, or loopback when metrics_open_on_loopback (handler) */
+    {"GET", "/metrics", ADM, ANY, 0, h_metrics},
     /* sessions and the caller */
     {"POST", "/api/v1/session", ADM, ANY, 4 * KB, h_session_create},
     {"DELETE", "/api/v1/session", ADM, ANY, 0, h_session_delete},

@@ -12,6 +12,7 @@
 #include "ca/registry.h"
 #include "config.h"
 #include "member/member.h"
+#include "metrics/metrics.h"
 #include "pki/ca.h"
 #include "pki/crl.h"
 #include "pki/csr.h"
@@ -53,9 +54,13 @@ const char *ca_err_field(const char *code)
     return NULL;
 }
 
-/* The CN: the given name, or the first URI's host, or the URI itself. */
+/* The CN: the given name, or the first URI's host (at most 64 characters,
+ * X.520 ub-common-name), or a host-less URI (urn:, did:) of at most 64;
+ * otherwise no CN at all: the SAN URI carries the identity and O the
+ * member, and a truncated URI would name nothing. */
 static void default_cn(const char *uri, char *out, size_t len)
 {
+    out[0] = 0;
     const char *p = strstr(uri, "://");
     if (p) {
         p += 3;
@@ -65,12 +70,12 @@ static void default_cn(const char *uri, char *out, size_t len)
         size_t n = strcspn(p, ":/?#");
         if (*p == '[') /* IPv6 literal */
             n = strcspn(p, "]") + 1;
-        if (n > 0 && n < 64) {
+        if (n > 0 && n <= 64)
             snprintf(out, len, "%.*s", (int)n, p);
-            return;
-        }
+        return;
     }
-    snprintf(out, len, "%.64s", uri);
+    if (strlen(uri) <= 64)
+        snprintf(out, len, "%s", uri);
 }
 
 DB_STMT(q_insert, 12,
@@ -316,6 +321,7 @@ int ca_issue(struct db *db, struct signer_pool *pool, const struct ca_set *set,
     struct issue_ctx c = {pool, ca, cfg, rq, profile, actor, err, "", NULL};
     enum db_rc rc = db_tx(db, DB_READ_COMMITTED, issue_tx, &c);
     if (rc == DB_OK) {
+        metrics_certificate_issued(profile->name);
         memcpy(serial_out, c.serial, SERIAL_HEX_MAX);
         if (row)
             *row = c.row;
@@ -410,8 +416,11 @@ static enum db_rc revoke_tx(struct db *db, void *arg)
 static int run_revoke(struct db *db, struct revoke_ctx *c)
 {
     enum db_rc rc = db_tx(db, DB_READ_COMMITTED, revoke_tx, c);
-    if (rc == DB_OK)
+    if (rc == DB_OK) {
+        if (!c->unhold)
+            metrics_revoked(c->reason);
         return 0;
+    }
     if (!c->err->code[0])
         pki_err_set(c->err, rc == DB_UNAVAILABLE ? 503 : 500,
                     rc == DB_UNAVAILABLE ? "database_unavailable" : "database_error",

@@ -102,13 +102,14 @@ int cmd_member(int argc, char **argv, const char *config_path)
     for (size_t i = 0; i < nl; i++)
         if ((unsigned char)a.m.name[i] < 0x20 || a.m.name[i] == 0x7f)
             ctl = true;
-    if (nl == 0 || nl > 256 || ctl) {
-        fprintf(stderr, "troth member add: --name must be 1 to 256 bytes "
-                        "without control characters\n");
+    if (nl == 0 || utf8_length(a.m.name) > ORG_NAME_MAX_CHARS || ctl) {
+        fprintf(stderr, "troth member add: --name must be 1 to %d characters (the "
+                        "certificates' organizationName) without control characters\n",
+                ORG_NAME_MAX_CHARS);
         return 2;
     }
-    char why[200];
-    if (uri_check(a.m.organization_id, NULL, why, sizeof why)) {
+    char why[256];
+    if (uri_check_opts(a.m.organization_id, NULL, URI_FRAGMENT_OK, why, sizeof why)) {
         fprintf(stderr, "troth member add: --org-id: %s\n", why);
         return 2;
     }
@@ -118,7 +119,7 @@ int cmd_member(int argc, char **argv, const char *config_path)
         return 2;
     }
     for (size_t i = 0; i < a.n; i++)
-        if (uri_check(a.uris[i], NULL, why, sizeof why)) {
+        if (uri_check_opts(a.uris[i], NULL, uri_kind_flags(a.kinds[i]), why, sizeof why)) {
             fprintf(stderr, "troth member add: %s: %s\n", a.uris[i], why);
             return 2;
         }

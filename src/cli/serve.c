@@ -16,6 +16,7 @@
 #include "db/db.h"
 #include "db/migrate.h"
 #include "http/server.h"
+#include "metrics/metrics.h"
 #include "util/log.h"
 
 /* Waits up to `seconds` for the database, then checks the schema. */
@@ -97,8 +98,9 @@ int cmd_serve(int argc, char **argv, const char *config_path)
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    metrics_init(routes, routes_count);
     struct server *srv = server_start(&cfg, routes, routes_count);
-    if (!srv || ca_service_start_worker(&cfg) != 0) {
+    if (!srv || ca_service_start_worker(&cfg) != 0 || metrics_gauges_start(10) != 0) {
         server_stop(srv);
         ca_service_stop();
         config_free(&cfg);
@@ -114,6 +116,7 @@ int cmd_serve(int argc, char **argv, const char *config_path)
     server_stop(srv);
     atomic_store(&stopping, true);
     pthread_join(upkeep_thread, NULL);
+    metrics_gauges_stop();
     ca_service_stop();
     config_free(&cfg);
     db_configure("");

@@ -18,6 +18,7 @@
 #include "http/json_body.h"
 #include "http/offload.h"
 #include "http/read_deadline.h"
+#include "metrics/metrics.h"
 #include "util/file.h"
 #include "util/log.h"
 
@@ -129,13 +130,15 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
         return;
     deadlines_rearm(c);
     offload_abandon(r);
-    if (lc->srv->cfg->access_log && r->method[0]) {
+    if (r->method[0]) {
         struct timespec end;
         clock_gettime(CLOCK_MONOTONIC, &end);
         long long us = (end.tv_sec - r->start.tv_sec) * 1000000LL +
                        (end.tv_nsec - r->start.tv_nsec) / 1000;
-        log_access(r->id, r->method, r->path ? r->path : "", r->status,
-                   r->resp_bytes, us, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
+        metrics_http_done(r->listener, r->route, r->status, us);
+        if (lc->srv->cfg->access_log)
+            log_access(r->id, r->method, r->path ? r->path : "", r->status,
+                       r->resp_bytes, us, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
     }
     if (r->resp)
         MHD_destroy_response(r->resp);

@@ -109,9 +109,15 @@ json_t *member_uri_json(PGresult *res, int row)
 DB_STMT(q_uri_owner, 1,
         "SELECT m.id::text, m.name FROM member_uris u "
         "JOIN members m ON m.id = u.member_id WHERE u.uri = $1");
-DB_STMT(q_uri_lookalikes, 2,
+/* $1 the key, $3 the key without fragment: a URI with a fragment looks like
+ * the same URI without one ($3) and the other way round (keys "$3#...",
+ * a byte range in the "C" collation: '$' follows '#') */
+DB_STMT(q_uri_lookalikes, 3,
         "SELECT id::text, uri, member_id::text, kind FROM member_uris "
-        "WHERE lookalike_key = $1 AND uri <> $2 ORDER BY id LIMIT 20");
+        "WHERE (lookalike_key = $1 OR lookalike_key = $3 OR "
+        "($1 = $3 AND lookalike_key COLLATE \"C\" > $3 || '#' "
+        "AND lookalike_key COLLATE \"C\" < $3 || '$')) "
+        "AND uri <> $2 ORDER BY id LIMIT 20");
 DB_STMT(q_uri_insert, 6,
         "INSERT INTO member_uris AS u (member_id, uri, lookalike_key, kind, "
         "status, created_by, approved_by, approved_at) "
@@ -144,7 +150,9 @@ enum db_rc member_uri_insert(struct db *db, const struct audit_actor *actor,
     char key[URI_MAX + 1];
     if (uri_lookalike_key(u->uri, key, sizeof key))
         return DB_ERROR; /* longer than URI_MAX: the caller checked */
-    const char *p2[] = {key, u->uri};
+    char base[URI_MAX + 1];
+    snprintf(base, sizeof base, "%.*s", (int)strcspn(key, "#"), key);
+    const char *p2[] = {key, u->uri, base};
     if ((rc = db_exec(db, &q_uri_lookalikes, &res, p2)) != DB_OK)
         return rc;
     json_t *looks = json_array();

@@ -99,9 +99,23 @@ static int check_authority(const char *p, const char *end, bool web,
         host_end = colon ? colon : end;
         for (const char *q = host; q < host_end; q++) {
             unsigned char c = (unsigned char)*q;
-            if (!(is_unreserved(c) || is_sub_delim(c) || c == '%'))
+            if (c == '%')
+                return fail(why, whylen,
+                            "the host holds a percent-escape; Go's crypto/x509 "
+                            "then refuses the whole certificate: write the "
+                            "host in plain ASCII (IDNA A-labels for others)");
+            if (!(is_unreserved(c) || is_sub_delim(c)))
                 return fail(why, whylen, "invalid character '%c' in host", c);
         }
+        /* Go's crypto/x509 refuses a certificate whose SAN URI host has an
+         * empty label: a trailing dot (absolute name), a leading dot, ".." */
+        if (host_end > host &&
+            (host[0] == '.' || host_end[-1] == '.' ||
+             memmem(host, (size_t)(host_end - host), "..", 2)))
+            return fail(why, whylen,
+                        "the host has an empty label (a leading or trailing "
+                        "dot, or \"..\"); Go's crypto/x509 then refuses the "
+                        "whole certificate");
     }
     if (web && host_end == host)
         return fail(why, whylen, "the URI has no host");
@@ -123,8 +137,32 @@ static int check_authority(const char *p, const char *end, bool web,
     return 0;
 }
 
+/* fragment = *( pchar / "/" / "?" ) (RFC 3986 §3.5), percent-escapes
+ * already checked; not empty. */
+static int check_fragment(const char *f, char *why, size_t whylen)
+{
+    if (!*f)
+        return fail(why, whylen, "the fragment after '#' is empty");
+    for (const char *q = f; *q; q++) {
+        unsigned char c = (unsigned char)*q;
+        if (!(is_unreserved(c) || is_sub_delim(c) || c == '%' || c == ':' ||
+              c == '@' || c == '/' || c == '?'))
+            return fail(why, whylen,
+                        "'%c' is not allowed in a fragment (RFC 3986 section "
+                        "3.5); percent-encode it",
+                        c);
+    }
+    return 0;
+}
+
 int uri_check(const char *s, const char *const *schemes, char *why,
               size_t whylen)
+{
+    return uri_check_opts(s, schemes, 0, why, whylen);
+}
+
+int uri_check_opts(const char *s, const char *const *schemes, unsigned flags,
+                   char *why, size_t whylen)
 {
     if (!schemes)
         schemes = uri_default_schemes;
@@ -140,9 +178,14 @@ int uri_check(const char *s, const char *const *schemes, char *why,
                         "the URI contains whitespace or a control character "
                         "at byte %zu",
                         i);
-        if (c == '#')
-            return fail(why, whylen, "the URI has a fragment (\"#…\"), "
-                                     "which is not allowed");
+        if (c == '#' && !(flags & URI_FRAGMENT_OK))
+            return fail(why, whylen, "%s",
+                        flags & URI_FETCHED
+                            ? "a server or idp URI is a base URL that clients "
+                              "fetch, and a fragment (\"#…\") is never sent "
+                              "to a server (RFC 3986 section 3.5): leave it out"
+                            : "the URI has a fragment (\"#…\"), which is not "
+                              "allowed here");
         if (!is_uri_char(c))
             return fail(why, whylen,
                         "the URI contains a character not allowed by RFC "
@@ -152,6 +195,14 @@ int uri_check(const char *s, const char *const *schemes, char *why,
                           isxdigit((unsigned char)s[i + 2])))
             return fail(why, whylen, "malformed percent-escape at byte %zu", i);
     }
+    const char *hash = strchr(s, '#');
+    if (hash && check_fragment(hash + 1, why, whylen))
+        return -1;
+    char body[URI_MAX + 1]; /* the URI before its fragment */
+    size_t blen = hash ? (size_t)(hash - s) : len;
+    memcpy(body, s, blen);
+    body[blen] = 0;
+    s = body;
     /* scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":" */
     size_t n = 0;
     if (!isalpha((unsigned char)s[0]))
@@ -216,6 +267,14 @@ int uri_check(const char *s, const char *const *schemes, char *why,
     return 0;
 }
 
+size_t utf8_length(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xc0) != 0x80;
+    return n;
+}
+
 /* ---- e-mail ---- */
 
 int email_check(const char *s, char *why, size_t whylen)
@@ -271,12 +330,39 @@ int email_check(const char *s, char *why, size_t whylen)
 
 /* ---- look-alikes ---- */
 
+unsigned uri_kind_flags(const char *kind)
+{
+    return kind && !strcmp(kind, "client") ? URI_FRAGMENT_OK : URI_FETCHED;
+}
+
+static void base_key(char *out);
+
 int uri_lookalike_key(const char *uri, char *out, size_t outlen)
 {
     size_t len = strlen(uri);
     if (outlen < len + 1)
         return -1;
     memcpy(out, uri, len + 1);
+    /* the URI before its fragment, then "#" and the fragment in lowercase:
+     * a fragment differing only in case is a look-alike */
+    char *hash = strchr(out, '#');
+    char frag[URI_MAX + 1] = "";
+    if (hash) {
+        snprintf(frag, sizeof frag, "%s", hash);
+        *hash = 0;
+        for (char *p = frag; *p; p++)
+            *p = (char)tolower((unsigned char)*p);
+    }
+    base_key(out);
+    size_t bl = strlen(out);
+    memcpy(out + bl, frag, strlen(frag) + 1); /* never longer than the URI */
+    return 0;
+}
+
+/* The key of a URI without fragment, in place. */
+static void base_key(char *out)
+{
+    size_t len = strlen(out);
     /* uppercase hex digits of percent-escapes everywhere */
     for (size_t i = 0; i + 2 < len + 1; i++)
         if (out[i] == '%' && isxdigit((unsigned char)out[i + 1]) &&
@@ -287,7 +373,7 @@ int uri_lookalike_key(const char *uri, char *out, size_t outlen)
         }
     char *colon = strchr(out, ':');
     if (!colon)
-        return 0;
+        return;
     for (char *p = out; p < colon; p++)
         *p = (char)tolower((unsigned char)*p);
     size_t slen = (size_t)(colon - out);
@@ -331,7 +417,6 @@ int uri_lookalike_key(const char *uri, char *out, size_t outlen)
         p--;
     if (p < qe)
         memmove(p, qe, strlen(qe) + 1);
-    return 0;
 }
 
 bool uri_lookalikes(const char *a, const char *b)
@@ -341,7 +426,11 @@ bool uri_lookalikes(const char *a, const char *b)
     char ka[URI_MAX + 1], kb[URI_MAX + 1];
     if (uri_lookalike_key(a, ka, sizeof ka) || uri_lookalike_key(b, kb, sizeof kb))
         return false;
-    return strcmp(ka, kb) == 0;
+    if (!strcmp(ka, kb))
+        return true;
+    /* the same URI with and without a fragment */
+    size_t la = strcspn(ka, "#"), lb = strcspn(kb, "#");
+    return la == lb && !strncmp(ka, kb, la) && (!ka[la] || !kb[lb]);
 }
 
 bool utf8_valid(const char *s)

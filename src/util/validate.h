@@ -31,6 +31,28 @@ bool utf8_valid(const char *s);
 int uri_check(const char *s, const char *const *schemes, char *why,
               size_t whylen);
 
+/* uri_check with flags: URI_FRAGMENT_OK accepts one fragment ("#" and
+ * RFC 3986 fragment characters, percent-escapes checked, not empty), as
+ * opaque identifiers carry (organization_id, client URIs: "namespace#value",
+ * TEFCA's "#T-TREAT"); URI_FETCHED words the refusal of a fragment for a URL
+ * clients fetch (server, idp). Every form also refuses what makes Go's
+ * crypto/x509 reject the whole certificate: a percent-escape in the host,
+ * an empty host label (trailing or leading dot, ".."). */
+#define URI_FRAGMENT_OK 1u
+#define URI_FETCHED 2u
+int uri_check_opts(const char *s, const char *const *schemes, unsigned flags,
+                   char *why, size_t whylen);
+
+/* The flags for a member URI of this kind ("client" takes a fragment). */
+unsigned uri_kind_flags(const char *kind);
+
+/* A member's legal name goes into the subject's O: X.520
+ * ub-organization-name is 64 characters (RFC 5280 Appendix A). */
+#define ORG_NAME_MAX_CHARS 64
+
+/* The number of characters (UTF-8 code points) in s. */
+size_t utf8_length(const char *s);
+
 /* Checks an e-mail address pragmatically: one "@", a non-empty local part of
  * at most 64 bytes, a domain with a dot made of letters, digits, hyphens and
  * dots (no empty label), no whitespace or controls, at most EMAIL_MAX bytes.
@@ -39,7 +61,9 @@ int email_check(const char *s, char *why, size_t whylen);
 
 /* The look-alike key of a URI: lowercase scheme and host, no default port
  * (:443 for https, :80 for http), no trailing slashes at the end of the
- * path, uppercase percent-escape digits. Two URIs with equal keys that are
+ * path, uppercase percent-escape digits, the fragment (if any) kept after
+ * '#' in lowercase. The same URI with and without a fragment are
+ * look-alikes too (uri_lookalikes; keys "K" and "K#...").  Two URIs with equal keys that are
  * not byte-equal are look-alikes. The URI itself is stored as given, never
  * normalised. out receives at most outlen-1 bytes (outlen >= URI_MAX + 1 is
  * always enough). Returns 0, or -1 if out is too small. */

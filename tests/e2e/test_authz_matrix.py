@@ -72,6 +72,12 @@ EXCEPTIONS = {
     # src/api/tokens.c h_tokens_delete (q_revoke filters by owner unless admin)
     ("DELETE", "/api/v1/tokens/{id}", "auditor"): 404,
     ("DELETE", "/api/v1/tokens/{id}", "operator"): 404,
+    # /metrics is open in the table so that loopback callers may scrape
+    # without a token when [server] metrics_open_on_loopback is on (off
+    # here); the handler admits staff only. src/api/metrics.c h_metrics
+    ("GET", "/metrics", "anonymous"): 401,
+    ("GET", "/metrics", "memberA"): 403,
+    ("GET", "/metrics", "memberB"): 403,
 }
 
 

@@ -144,12 +144,17 @@ BAD_MEMBERS = [
     ({"organization_id": "https://x.example/"}, "name"),
     ({"name": "", "organization_id": "https://x.example/"}, "name"),
     ({"name": "x" * 257, "organization_id": "https://x.example/"}, "name"),
+    # X.520 ub-organization-name: the legal name is the certificates' O
+    ({"name": "\u00e9" * 65, "organization_id": "https://x.example/"}, "name"),
     ({"name": "bad\x01name", "organization_id": "https://x.example/"}, "name"),
     ({"name": "bad\nname", "organization_id": "https://x.example/"}, "name"),
     ({"name": 5, "organization_id": "https://x.example/"}, "name"),
     ({"name": "n"}, "organization_id"),
     ({"name": "n", "organization_id": "x.example/org"}, "organization_id"),
-    ({"name": "n", "organization_id": "https://x.example/#frag"}, "organization_id"),
+    # a fragment is allowed (issue 16: "namespace#value"), an empty or double one not
+    ({"name": "n", "organization_id": "https://x.example/#"}, "organization_id"),
+    ({"name": "n", "organization_id": "https://x.example/#a#b"}, "organization_id"),
+    ({"name": "n", "organization_id": "https://x.example./"}, "organization_id"),
     ({"name": "n", "organization_id": "ftp://x.example/"}, "organization_id"),
     ({"name": "n", "organization_id": "https://x.example/a b"}, "organization_id"),
     ({"name": "n", "organization_id": "https://x.example/" + "a" * 2048}, "organization_id"),
@@ -373,7 +378,12 @@ def test_uris_are_stored_byte_exact_and_lookalikes_warned(op):
 
 @pytest.mark.parametrize("body,field", [
     ({"kind": "client"}, "uri"),
-    ({"uri": "https://a.example/x#frag", "kind": "client"}, "uri"),
+    # a client URI may carry a fragment (issue 16), a FHIR base URL not
+    ({"uri": "https://a.example/x#frag", "kind": "server"}, "uri"),
+    ({"uri": "https://a.example/x#frag", "kind": "idp"}, "uri"),
+    ({"uri": "https://a.example/x#", "kind": "client"}, "uri"),
+    ({"uri": "https://a.example./x", "kind": "client"}, "uri"),
+    ({"uri": "https://a%2Eexample/x", "kind": "client"}, "uri"),
     ({"uri": "not a uri", "kind": "client"}, "uri"),
     ({"uri": "relative/path", "kind": "client"}, "uri"),
     ({"uri": "javascript:alert(1)", "kind": "client"}, "uri"),
@@ -612,7 +622,7 @@ def test_cli_member_add(server, cluster, op):
         r = server.cli("member", "add", "--name", "Dup", "--org-id", org)
         assert r.returncode == 1 and "organization_id" in r.stderr
         r = server.cli("member", "add", "--name", "Bad", "--org-id", "urn:x:y",
-                       "--uri", "https://a.example/#f")
+                       "--server-uri", "https://a.example/#f")
         assert r.returncode == 2 and "fragment" in r.stderr
         r = server.cli("member", "add", "--name", "Bad")
         assert r.returncode == 2

@@ -20,8 +20,6 @@ from harness import Server
 from pki_util import (Community, crl_entry, ec_key, fetch, fetch_crl, parse_time, rsa_key,
                       utc, wait_for)
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-JDK = "/usr/lib/jvm/java-17-openjdk-amd64/bin"   # Debian's openjdk-17-jdk-headless
 BACKDATE = 90                                     # [ca] crl_backdate_seconds default
 
 
@@ -48,24 +46,6 @@ def rp_community(rp_server, rp_admin):
 @pytest.fixture(scope="module")
 def issuing(rp_admin):
     return next(c for c in rp_admin.get("/api/v1/cas").json()["items"] if c["kind"] == "issuing")
-
-
-def tool(name):
-    path = os.path.join(JDK, name)
-    return path if os.path.exists(path) else shutil.which(name)
-
-
-@pytest.fixture(scope="session")
-def pkix_java():
-    """PkixCheck.java compiled once per test session."""
-    out = tempfile.mkdtemp(prefix="troth-java.")
-    javac = tool("javac")
-    assert javac, "javac missing: scripts/deps installs openjdk-17-jdk-headless"
-    subprocess.run([javac, "-d", out, os.path.join(HERE, "relying", "PkixCheck.java")],
-                   check=True, capture_output=True)
-    yield [tool("java"), "-XX:TieredStopAtLevel=1", "-Xshare:auto",
-           "-Dcom.sun.security.enableCRLDP=true", "-cp", out, "PkixCheck"]
-    shutil.rmtree(out, ignore_errors=True)
 
 
 class Jvm:

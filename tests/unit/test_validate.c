@@ -143,6 +143,69 @@ static void test_uri_bad(void **state)
     expect_bad("did:web:", "did:method:id");
 }
 
+static int check_flags(const char *s, unsigned flags, char *why, size_t whylen)
+{
+    return uri_check_opts(s, NULL, flags, why, whylen);
+}
+
+/* UDAP identifiers carry fragments ("namespace#value", TEFCA "#T-TREAT"):
+ * accepted for opaque identifiers, refused with a reason for fetched URLs */
+static void test_uri_fragments(void **state)
+{
+    (void)state;
+    char why[256];
+    const char *good[] = {
+        "urn:oid:2.16.840.1.113883.4.6#1234567893",
+        "https://fhir.example.org/r4#T-TREAT",
+        "https://a.org/app#a/b?c=d:e@f!$&'()*+,;=-._~%41",
+        "did:web:example.com#key-1",
+        "urn:uuid:6e8bc430-9c3a-11d9-9669-0800200c9a66#x",
+        "https://[2001:db8::1]:8443/p%20q#T-PYMNT",
+    };
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        if (check_flags(good[i], URI_FRAGMENT_OK, why, sizeof why))
+            fail_msg("refused %s: %s", good[i], why);
+        assert_int_equal(check_flags(good[i], URI_FETCHED, why, sizeof why), -1);
+        assert_non_null(strstr(why, "fetch"));
+        assert_int_equal(check_flags(good[i], 0, why, sizeof why), -1);
+    }
+    const char *bad[][2] = {
+        {"https://a.org/#", "empty"},
+        {"https://a.org/x#a#b", "fragment"},
+        {"https://a.org/x#a[1]", "fragment"},
+        {"https://a.org/x#%zz", "percent-escape"},
+        {"https://a.org/x#%4", "percent-escape"},
+        {"https://a.org/x#a b", "whitespace"},
+        {"https://a.org/x#caf\xc3\xa9", "percent-encode"},
+        {"https://a.org/x#a\"b", "percent-encode"},
+        {"https://a.org:0/#x", "1 to 65535"},
+        {"urn:oid:#x", "empty NSS"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        why[0] = 0;
+        if (check_flags(bad[i][0], URI_FRAGMENT_OK, why, sizeof why) != -1)
+            fail_msg("accepted %s", bad[i][0]);
+        if (!strstr(why, bad[i][1]))
+            fail_msg("%s: \"%s\" does not say \"%s\"", bad[i][0], why, bad[i][1]);
+    }
+    assert_int_equal(uri_kind_flags("client"), URI_FRAGMENT_OK);
+    assert_int_equal(uri_kind_flags("server"), URI_FETCHED);
+    assert_int_equal(uri_kind_flags("idp"), URI_FETCHED);
+}
+
+/* Go's crypto/x509 refuses the whole certificate for these SAN URI hosts */
+static void test_uri_forms_go_refuses(void **state)
+{
+    (void)state;
+    expect_bad("https://a.org./fhir", "Go");
+    expect_bad("https://a.org.:8443/fhir", "Go");
+    expect_bad("https://.a.org/fhir", "Go");
+    expect_bad("https://a..org/fhir", "Go");
+    expect_bad("https://a%2Eorg/fhir", "Go");
+    expect_bad("https://caf%C3%A9.org/", "Go");
+    assert_int_equal(check("https://a.org/p%2Eq/%C3%A9"), 0); /* in the path: fine */
+}
+
 static void test_uri_scheme_list_is_a_parameter(void **state)
 {
     (void)state;
@@ -217,6 +280,10 @@ static void test_lookalike_pairs(void **state)
         {"https://[2001:DB8::1]/", "https://[2001:db8::1]"},
         {"https://[2001:db8::1]:443/x", "https://[2001:db8::1]/x"},
         {"urn:oid:1.2.3", "URN:oid:1.2.3"},
+        {"https://a.org/r4#T-TREAT", "https://a.org/r4"},        /* without it */
+        {"https://a.org/r4#T-TREAT", "https://a.org/r4#t-treat"}, /* case only */
+        {"https://a.org/r4#T-TREAT", "https://A.org/r4/#T-TREAT"},
+        {"urn:oid:2.16.840.1.113883.4.6#123", "urn:oid:2.16.840.1.113883.4.6"},
     };
     for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
         if (!uri_lookalikes(pairs[i][0], pairs[i][1]))
@@ -243,6 +310,8 @@ static void test_lookalike_non_pairs(void **state)
         {"https://a.org:4431/", "https://a.org/"},
         {"urn:oid:1.2.3", "urn:oid:1.2.4"},
         {"did:web:a.org", "did:web:A.org"},                /* not a host */
+        {"https://a.org/r4#T-TREAT", "https://a.org/r4#T-PYMNT"}, /* other purpose */
+        {"https://a.org/r4#x", "https://a.org/r5#x"},
     };
     for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++)
         if (uri_lookalikes(pairs[i][0], pairs[i][1]))
@@ -255,6 +324,8 @@ static void test_lookalike_key(void **state)
     char k[URI_MAX + 1];
     assert_int_equal(uri_lookalike_key("HTTPS://User@A.Org:443/Fhir/?Q=1", k, sizeof k), 0);
     assert_string_equal(k, "https://User@a.org/Fhir?Q=1");
+    assert_int_equal(uri_lookalike_key("HTTPS://A.org:443/r4/#T-Treat", k, sizeof k), 0);
+    assert_string_equal(k, "https://a.org/r4#t-treat");
     assert_int_equal(uri_lookalike_key("https://a.org:443", k, sizeof k), 0);
     assert_string_equal(k, "https://a.org");
     assert_int_equal(uri_lookalike_key("no-colon/", k, sizeof k), 0);
@@ -284,6 +355,8 @@ int main(void)
         cmocka_unit_test(test_utf8),
         cmocka_unit_test(test_uri_good),
         cmocka_unit_test(test_uri_bad),
+        cmocka_unit_test(test_uri_fragments),
+        cmocka_unit_test(test_uri_forms_go_refuses),
         cmocka_unit_test(test_uri_scheme_list_is_a_parameter),
         cmocka_unit_test(test_email),
         cmocka_unit_test(test_lookalike_pairs),
