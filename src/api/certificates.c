@@ -24,7 +24,6 @@
 #include "pki/keys.h"
 #include "pki/pkcs12.h"
 
-#define MAX_URIS 16
 
 /* Collects the uris array (already type-checked) into a C array. */
 static size_t uris_of(const json_t *arr, const char *out[MAX_URIS])

@@ -9,10 +9,9 @@
 #define ADM LISTENER_ADMIN
 #define ANY (ROLE_ANON | ROLES_USER)
 #define USERS ROLES_USER
-#define STAFF_WRITE (ROLE_OPERATOR | ROLE_ADMIN)
-#define ISSUERS (ROLE_MEMBER | STAFF_WRITE)
+#define OPS (ROLE_OPERATOR | ROLE_ADMIN) /* the staff who may change things */
+#define ISSUERS (ROLE_MEMBER | OPS)
 #define KB 1024
-#define OPS (ROLE_OPERATOR | ROLE_ADMIN)
 
 const struct route routes[] = {
     /* public listener: unauthenticated, served from memory */
@@ -56,7 +55,7 @@ const struct route routes[] = {
     {"GET", "/api/v1/certificates/{serial}", ADM, USERS, 0, h_certificates_get},
     {"POST", "/api/v1/certificates/{serial}/revoke", ADM, ISSUERS, 4 * KB,
      h_certificates_revoke},
-    {"POST", "/api/v1/certificates/{serial}/unhold", ADM, STAFF_WRITE, 0,
+    {"POST", "/api/v1/certificates/{serial}/unhold", ADM, OPS, 0,
      h_certificates_unhold},
     {"POST", "/api/v1/certificates/{serial}/renew", ADM, ISSUERS, 64 * KB,
      h_certificates_renew},

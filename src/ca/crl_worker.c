@@ -17,6 +17,7 @@
 #include "db/db.h"
 #include "metrics/metrics.h"
 #include "util/log.h"
+#include "util/clock.h"
 
 /* A revocation is put in a CRL at once when none was made in the last
  * COALESCE_MS; otherwise COALESCE_MS after the last one, so a burst of
@@ -36,13 +37,6 @@ struct worker {
 };
 
 static struct worker W;
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int ca_index(const char *id)
 {

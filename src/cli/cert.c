@@ -12,6 +12,7 @@
 #include "audit/audit.h"
 #include "ca/cert_view.h"
 #include "ca/issue.h"
+#include "ca/revoke.h"
 #include "ca/registry.h"
 #include "ca/service.h"
 #include "config.h"

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "audit/audit.h"
 #include "http/route.h"
 
 struct MHD_Connection;
@@ -48,6 +49,10 @@ struct req {
     bool head_done;
     struct offload_job *job; /* work running off the listener's threads */
 };
+
+/* The audit actor of a request's caller and client address (pointers into
+ * `who`: valid while it is). */
+struct audit_actor audit_actor_of(const struct principal *who, const char *ip);
 
 /* The value of path parameter `name` ("" if absent). */
 const char *req_param(const struct req *r, const char *name);

@@ -9,22 +9,15 @@
 
 #include "signer/pool_internal.h"
 
-long long pool_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Exchange a request for a RESP frame within timeout_ms. Returns PROTO_RC_* and fills st/data. */
 int pool_round_trip(int fd, unsigned type, const struct proto_field *f, size_t n, int timeout_ms,
                       struct proto_frame *resp, unsigned *status)
 {
-    long long deadline = pool_now_ms() + timeout_ms;
+    long long deadline = now_ms() + timeout_ms;
     int rc = proto_write(fd, type, f, n, timeout_ms);
     if (rc != PROTO_RC_OK)
         return rc;
-    long long left = deadline - pool_now_ms();
+    long long left = deadline - now_ms();
     rc = proto_read(fd, resp, left > 0 ? (int)left : 0);
     if (rc == PROTO_RC_EOF)
         return PROTO_RC_IO;

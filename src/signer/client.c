@@ -116,9 +116,9 @@ static void stop_worker(struct worker *w, int grace_ms)
         close(w->fd);
     w->fd = -1;
     if (w->pid > 0) {
-        long long deadline = pool_now_ms() + grace_ms;
+        long long deadline = now_ms() + grace_ms;
         while (waitpid(w->pid, NULL, WNOHANG) == 0) {
-            if (pool_now_ms() >= deadline) {
+            if (now_ms() >= deadline) {
                 kill(w->pid, SIGKILL);
                 waitpid(w->pid, NULL, 0);
                 break;

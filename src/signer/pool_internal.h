@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include "signer/proto.h"
+#include "util/clock.h"
 
 enum worker_state { W_DEAD, W_STARTING, W_FREE, W_BUSY };
 
@@ -30,8 +31,6 @@ struct signer_pool {
 };
 
 
-/* Milliseconds on the monotonic clock. */
-long long pool_now_ms(void);
 /* Send a request and read its RESP within timeout_ms; fills resp and status. Returns PROTO_RC_*. */
 int pool_round_trip(int fd, unsigned type, const struct proto_field *f, size_t n, int timeout_ms,
                     struct proto_frame *resp, unsigned *status);

@@ -18,8 +18,8 @@
 #include "signer/check.h"
 #include "signer/proto.h"
 #include "signer/sandbox.h"
+#include "util/file.h"
 
-#define PASS_MAX 4096
 
 struct signer_state {
     int fd;
@@ -41,27 +41,13 @@ __attribute__((format(printf, 1, 2))) static void slog(const char *fmt, ...)
         return;
 }
 
-/* First line of the file, newline stripped; malloc'd (OPENSSL_cleanse before free). */
 static char *read_passphrase(const char *path, struct pki_err *err)
 {
-    FILE *f = fopen(path, "re");
-    if (f == NULL) {
-        pki_err_set(err, 500, "passphrase_unreadable", "cannot open passphrase file: %s", strerror(errno));
-        return NULL;
-    }
-    char *buf = calloc(1, PASS_MAX + 2);
-    if (buf != NULL && fgets(buf, PASS_MAX + 2, f) == NULL)
-        buf[0] = '\0';
-    fclose(f);
-    if (buf == NULL)
-        return NULL;
-    buf[strcspn(buf, "\r\n")] = '\0';
-    if (buf[0] == '\0') {
-        free(buf);
-        pki_err_set(err, 500, "passphrase_empty", "the passphrase file is empty");
-        return NULL;
-    }
-    return buf;
+    char why[256];
+    char *pass = passphrase_read(path, why, sizeof why);
+    if (!pass)
+        pki_err_set(err, 500, "passphrase_unreadable", "%s", why);
+    return pass;
 }
 
 static int id_ok(const struct proto_field *f)
@@ -167,10 +153,7 @@ static int start(struct signer_state *st, const char *passphrase_file, const str
     }
     char *pass = read_passphrase(passphrase_file, &err);
     int ok = pass != NULL && load_cas(st, &fr, pass, &err) == 0;
-    if (pass != NULL) {
-        OPENSSL_cleanse(pass, strlen(pass));
-        free(pass);
-    }
+    passphrase_free(pass);
     proto_frame_free(&fr);
     ok = ok && (!o->sandbox || (sandbox_drop_privileges(o->user ? o->user : SIGNER_DEFAULT_USER, &err) == 0 &&
                                 sandbox_enter_signer(&err) == 0));

@@ -433,6 +433,19 @@ bool uri_lookalikes(const char *a, const char *b)
     return la == lb && !strncmp(ka, kb, la) && (!ka[la] || !kb[lb]);
 }
 
+bool digits_valid(const char *s, size_t max)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > max)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+    return true;
+}
+
+bool id_valid(const char *s) { return digits_valid(s, 18); }
+
 bool utf8_valid(const char *s)
 {
     const unsigned char *p = (const unsigned char *)s;

@@ -12,6 +12,12 @@
 /* The schemes member URIs may use unless a caller passes its own list. */
 extern const char *const uri_default_schemes[]; /* https, http, urn, did */
 
+/* True if s is 1 to max decimal digits. */
+bool digits_valid(const char *s, size_t max);
+
+/* True if s is a database id: 1 to 18 decimal digits. */
+bool id_valid(const char *s);
+
 /* True if s is a US National Provider Identifier: 10 digits whose last is
  * the Luhn check digit computed over "80840" + the first 9 (CMS, "NPI
  * check digit"). */

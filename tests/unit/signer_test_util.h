@@ -8,7 +8,7 @@
 #include "signer/client.h"
 #include "pki_test_util.h"
 
-#define ST_PASS "test passphrase\n"
+#define ST_PASS "test passphrase 16+\n"
 
 struct st_fixture {
     struct tu_cas c;          /* root + "issuing" (EC P-256) */
@@ -41,7 +41,7 @@ static inline struct st_fixture *st_setup(void)
     for (int i = 0; i < 3; i++) {
         pki_cert_der(certs[i], &f->der[i], &f->der_len[i], &err);
         /* Few iterations: every worker start decrypts all three keys (ASan slows PBKDF2). */
-        f->pem[i] = pki_key_encrypt_pem_iter(keys[i], "test passphrase", 2048, &err);
+        f->pem[i] = pki_key_encrypt_pem_iter(keys[i], "test passphrase 16+", 2048, &err);
         f->blobs[i] = (struct signer_ca_blob){ids[i], f->der[i], f->der_len[i], f->pem[i], strlen(f->pem[i])};
     }
     return f;

@@ -342,7 +342,7 @@ static void test_bad_passphrase_refuses_start(void **state)
 {
     (void)state;
     char *p = tu_path(F->dir, "wrongpass");
-    tu_write(p, "nope\n", 5);
+    tu_write(p, "a wrong passphrase\n", 19);
     struct signer_pool *pool = NULL;
     struct pki_err err;
     assert_int_equal(signer_pool_start(&pool, 1, F->blobs, 3, p, signer_spawn_fork, &err), -1);

@@ -97,6 +97,54 @@ static void test_log_escapes_control_bytes(void **state)
     free(text);
 }
 
+static void put(const char *text, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(text, 1, n, f), n);
+    fclose(f);
+}
+
+/* One rule for every passphrase reader: the whole first line, 16 to 4096
+ * bytes, never cut (init once encrypted under the first 1,023 bytes of a
+ * line the signer then read whole). */
+static void test_passphrase_first_line_whole(void **state)
+{
+    (void)state;
+    char why[256], line[PASSPHRASE_MAX + 2];
+    memset(line, 'p', sizeof line);
+    line[2000] = '\n';
+    put(line, 2001 + 10); /* a 2000-byte line, then more */
+    char *p = passphrase_read(path, why, sizeof why);
+    assert_non_null(p);
+    assert_int_equal(strlen(p), 2000);
+    passphrase_free(p);
+
+    put("sixteen bytes ok\r\nsecond line\n", 30);
+    assert_non_null(p = passphrase_read(path, why, sizeof why));
+    assert_string_equal(p, "sixteen bytes ok");
+    passphrase_free(p);
+
+    memset(line, 'p', sizeof line);
+    line[PASSPHRASE_MAX] = '\n';
+    put(line, PASSPHRASE_MAX + 1); /* exactly the longest */
+    assert_non_null(p = passphrase_read(path, why, sizeof why));
+    assert_int_equal(strlen(p), PASSPHRASE_MAX);
+    passphrase_free(p);
+
+    line[PASSPHRASE_MAX] = 'p'; /* one byte longer, no newline: refused */
+    put(line, PASSPHRASE_MAX + 1);
+    assert_null(passphrase_read(path, why, sizeof why));
+    assert_non_null(strstr(why, "16 to 4096 bytes"));
+
+    put("fifteen bytes..\n", 16);
+    assert_null(passphrase_read(path, why, sizeof why));
+    assert_null(passphrase_read("/nonexistent/troth", why, sizeof why));
+    assert_non_null(strstr(why, "/nonexistent/troth"));
+    assert_null(passphrase_read(NULL, why, sizeof why));
+    assert_non_null(strstr(why, "key_passphrase_file"));
+}
+
 static void test_hex_round_trip(void **state)
 {
     (void)state;
@@ -116,6 +164,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_file_read_whole_or_nothing, make_file,
+                                        remove_file),
+        cmocka_unit_test_setup_teardown(test_passphrase_first_line_whole, make_file,
                                         remove_file),
         cmocka_unit_test(test_hex_round_trip),
         cmocka_unit_test(test_log_escapes_control_bytes),
