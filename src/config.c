@@ -41,6 +41,7 @@ static const struct key keys[] = {
      100000},
     {"server", "connection_limit", K_UINT, OFF(connection_limit), 1, 1000000},
     {"server", "access_log", K_BOOL, OFF(access_log), 0, 0},
+    {"server", "user", K_STR, OFF(server_user), 0, 0},
     {"server", "metrics_open_on_loopback", K_BOOL, OFF(metrics_open_on_loopback), 0, 0},
     {"database", "url", K_STR, OFF(database_url), 0, 0},
     {"ca", "key_passphrase_file", K_STR, OFF(key_passphrase_file), 0, 0},

@@ -28,6 +28,7 @@ struct config {
     unsigned per_ip_connection_limit;
     unsigned connection_limit;
     bool access_log;
+    char *server_user;        /* the web process's user when started as root (NULL: "troth") */
     bool metrics_open_on_loopback; /* GET /metrics without a token from loopback */
     /* [database] */
     char *database_url;

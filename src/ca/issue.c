@@ -19,7 +19,7 @@
 #include "pki/ext.h"
 #include "pki/keys.h"
 #include "pki/leaf.h"
-#include "signer/client.h"
+#include "ca/signer_pool.h"
 #include "util/hex.h"
 
 #define BACKDATE_SECONDS 300 /* notBefore at most 5 minutes in the past */

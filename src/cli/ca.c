@@ -13,7 +13,7 @@
 #include "ca/service.h"
 #include "config.h"
 #include "db/db.h"
-#include "signer/client.h"
+#include "ca/signer_pool.h"
 #include "util/file.h"
 
 DB_STMT(q_list, 0,

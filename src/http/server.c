@@ -396,6 +396,24 @@ static struct MHD_Daemon *start_one(struct server *s, struct listener_ctx *lc,
     return d;
 }
 
+/* TLS files read before the process drops its privileges (server_preload_tls). */
+static char *g_tls_cert, *g_tls_key;
+
+int server_preload_tls(const struct config *cfg)
+{
+    if (cfg->tls_cert == NULL || cfg->tls_key == NULL)
+        return 0;
+    g_tls_cert = file_read(cfg->tls_cert, 1u << 20, NULL);
+    g_tls_key = file_read(cfg->tls_key, 1u << 20, NULL);
+    if (g_tls_cert && g_tls_key)
+        return 0;
+    log_msg("cannot read %s: %s", !g_tls_cert ? cfg->tls_cert : cfg->tls_key, strerror(errno));
+    free(g_tls_cert);
+    free(g_tls_key);
+    g_tls_cert = g_tls_key = NULL;
+    return -1;
+}
+
 struct server *server_start(const struct config *cfg, const struct route *routes,
                             size_t nroutes)
 {
@@ -428,8 +446,9 @@ struct server *server_start(const struct config *cfg, const struct route *routes
             free(s);
             return NULL;
         }
-        s->tls_cert = file_read(cfg->tls_cert, 1u << 20, NULL);
-        s->tls_key = file_read(cfg->tls_key, 1u << 20, NULL);
+        s->tls_cert = g_tls_cert ? g_tls_cert : file_read(cfg->tls_cert, 1u << 20, NULL);
+        s->tls_key = g_tls_key ? g_tls_key : file_read(cfg->tls_key, 1u << 20, NULL);
+        g_tls_cert = g_tls_key = NULL;
         if (!s->tls_cert || !s->tls_key) {
             log_msg("cannot read %s: %s", !s->tls_cert ? cfg->tls_cert : cfg->tls_key,
                     strerror(errno));

@@ -16,7 +16,7 @@
 #include "config.h"
 #include "db/db.h"
 #include "metrics/internal.h"
-#include "signer/client.h"
+#include "ca/signer_pool.h"
 
 #ifndef TROTH_VERSION
 #define TROTH_VERSION "0.1.0"

@@ -1,13 +1,12 @@
 /* Signer pool calls: borrow a worker, exchange one frame pair under a deadline. */
-#include "signer/client.h"
+#include "ca/signer_pool.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "signer/pool_internal.h"
+#include "ca/signer_pool_internal.h"
 
 /* Exchange a request for a RESP frame within timeout_ms. Returns PROTO_RC_* and fills st/data. */
 int pool_round_trip(int fd, unsigned type, const struct proto_field *f, size_t n, int timeout_ms,
@@ -45,6 +44,7 @@ static struct worker *borrow(struct signer_pool *pool, struct pki_err *err)
     pthread_mutex_lock(&pool->mu);
     for (;;) {
         size_t busy = 0;
+        pool_intake_locked(pool); /* workers the supervisor restarted */
         for (size_t i = 0; i < pool->n; i++) {
             if (pool->w[i].state == W_FREE) {
                 pool->w[i].state = W_BUSY;
@@ -69,9 +69,10 @@ static struct worker *borrow(struct signer_pool *pool, struct pki_err *err)
 static void give_back(struct signer_pool *pool, struct worker *w, int dead)
 {
     pthread_mutex_lock(&pool->mu);
-    if (dead && w->pid > 0)
-        kill(w->pid, SIGKILL); /* hung or confused: make sure it is gone; reaped by check */
-    w->state = dead ? W_DEAD : W_FREE;
+    if (dead)
+        pool_kill_locked(pool, w); /* hung or confused: the supervisor kills it and starts another */
+    else
+        w->state = W_FREE;
     pthread_cond_broadcast(&pool->cv);
     pthread_mutex_unlock(&pool->mu);
 }
