@@ -283,6 +283,11 @@ int offline_root_revoke(struct offline_root *r, const char *serial, const char *
     norm[i] = 0;
     while (strlen(norm) > 2 && !strncmp(norm, "00", 2)) /* as pki_serial_hex writes it */
         memmove(norm, norm + 2, strlen(norm) - 1);
+    size_t nl = strlen(norm);
+    if (nl % 2 && nl < sizeof norm - 1) { /* whole bytes, as pki_serial_hex writes it */
+        memmove(norm + 1, norm, nl + 1);
+        norm[0] = '0';
+    }
     if (serial[i] || hex_decode(norm, buf, sizeof buf) <= 0)
         return pki_err_set(e, 400, "serial_invalid",
                            "the serial must be hexadecimal, at most 20 bytes");

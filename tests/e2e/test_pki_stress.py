@@ -112,9 +112,10 @@ def children(pid):
 
 
 def signer_pids(server):
-    """The signer workers: troth serve's children (forked at start, spawned
-    as `troth signer` on restart)."""
-    return children(server.proc.pid)
+    """The signer workers: the children of the signer supervisor, which is
+    troth serve's child (it forks and restarts them; killing the supervisor
+    itself is a different failure)."""
+    return [w for sup in children(server.proc.pid) for w in children(sup)]
 
 
 def issue(server, timeout=5):
