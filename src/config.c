@@ -30,6 +30,7 @@ static const struct key keys[] = {
     {"server", "public_url", K_URL, OFF(public_url), 0, 0},
     {"server", "tls_cert", K_STR, OFF(tls_cert), 0, 0},
     {"server", "tls_key", K_STR, OFF(tls_key), 0, 0},
+    {"server", "tls_priorities", K_STR, OFF(tls_priorities), 0, 0},
     {"server", "trusted_proxy", K_STR, OFF(trusted_proxy), 0, 0},
     {"server", "threads", K_UINT, OFF(threads), 0, 256},
     {"server", "connection_timeout", K_UINT, OFF(connection_timeout), 1, 3600},
@@ -48,6 +49,7 @@ static const struct key keys[] = {
     {"ca", "crl_refresh_hours", K_UINT, OFF(crl_refresh_hours), 1, 24 * 366},
     {"ca", "crl_backdate_seconds", K_UINT, OFF(crl_backdate_seconds), 0, 600},
     {"ca", "signer_workers", K_UINT, OFF(signer_workers), 0, 64},
+    {"ca", "keygen_concurrency", K_UINT, OFF(keygen_concurrency), 1, 64},
     {"ca", "key_kdf_iterations", K_UINT, OFF(key_kdf_iterations), 1000, 100000000},
     {"ca", "root_crl_warn_days", K_UINT, OFF(root_crl_warn_days), 0, 3650},
     {"pkcs11", "module", K_STR, OFF(pkcs11_module), 0, 0},
@@ -99,6 +101,7 @@ static void defaults(struct config *c)
     set_str(&c->public_listen, "127.0.0.1:8080");
     set_str(&c->admin_listen, "127.0.0.1:8443");
     set_str(&c->public_url, "http://127.0.0.1:8080");
+    set_str(&c->tls_priorities, TLS_PRIORITIES_DEFAULT);
     c->threads = 0;
     c->connection_timeout = 30;
     c->connection_memory_limit = 64 * 1024;
@@ -119,6 +122,7 @@ static void defaults(struct config *c)
     c->crl_refresh_hours = 12;
     c->crl_backdate_seconds = 90;
     c->key_kdf_iterations = 600000;
+    c->keygen_concurrency = 2;
     c->root_crl_warn_days = 7;
     c->client_days = 365;
     c->server_days = 365;
@@ -348,6 +352,8 @@ int config_parse(struct config *c, const char *name, const char *text,
         config_free(c);
         return -1;
     }
+    if (!c->tls_priorities)
+        set_str(&c->tls_priorities, TLS_PRIORITIES_DEFAULT);
     if (!c->tls_cert != !c->tls_key) {
         fail(err, errlen, name, 0,
              "[server] tls_cert and tls_key must be given together");

@@ -6,12 +6,20 @@
 
 #define CONFIG_ERR_MAX 512
 
+/* TLS 1.2 and 1.3, forward-secret (ECDHE) AEAD suites only, in the
+ * server's order of preference. */
+#define TLS_PRIORITIES_DEFAULT                                               \
+    "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-256-GCM:"    \
+    "+AES-128-GCM:+CHACHA20-POLY1305:-MAC-ALL:+AEAD:-KX-ALL:+ECDHE-ECDSA:"    \
+    "+ECDHE-RSA:%SERVER_PRECEDENCE"
+
 struct config {
     /* [server] */
     char *public_listen;      /* host:port of the public (CRL/AIA) listener */
     char *admin_listen;       /* host:port of the admin (API/UI) listener */
     char *public_url;         /* base URL written into certificates */
     char *tls_cert, *tls_key; /* PEM files; both or neither */
+    char *tls_priorities;     /* GnuTLS priority string */
     char *trusted_proxy;      /* address of a TLS-terminating proxy, or NULL */
     unsigned threads;         /* pool threads per listener; 0 = one per core */
     unsigned connection_timeout;   /* seconds */
@@ -30,6 +38,7 @@ struct config {
     unsigned crl_refresh_hours;   /* regenerate after this long, revoked or not */
     unsigned crl_backdate_seconds;/* thisUpdate this far back: relying parties' clock skew */
     unsigned signer_workers;      /* 0 = one per core */
+    unsigned keygen_concurrency;  /* key generations at once (keygen API) */
     unsigned key_kdf_iterations;  /* PBKDF2 rounds for CA keys at rest */
     unsigned root_crl_warn_days;  /* warn this long before a pre-signed CRL's nextUpdate */
     /* [pkcs11] */

@@ -92,14 +92,14 @@ static enum db_rc fail(struct pki_err *err, int status, const char *code,
     return DB_ERROR;
 }
 
-static enum db_rc issue_tx(struct db *db, void *arg)
+/* The member is active and every URI an approved one of a kind the profile
+ * takes; the member row stays locked (FOR SHARE) until commit, so that a
+ * concurrent suspension waits for this certificate and then holds it. */
+static enum db_rc check_member(struct db *db, const struct issue_req *rq,
+                               const struct profile *profile,
+                               char org[MEMBER_NAME_MAX], struct pki_err *err)
 {
-    struct issue_ctx *c = arg;
-    const struct issue_req *rq = c->rq;
-    struct pki_err *err = c->err;
-    /* the member row stays locked (FOR SHARE) until commit: a concurrent
-     * suspension waits for this certificate and then holds it */
-    char status[16], org[MEMBER_NAME_MAX];
+    char status[16];
     enum db_rc rc = member_lock(db, rq->member_id, status, org);
     if (rc == DB_NOTFOUND)
         return fail(err, 404, "member_not_found", "no such member");
@@ -111,17 +111,26 @@ static enum db_rc issue_tx(struct db *db, void *arg)
         return DB_ERROR;
     }
     size_t bad = 0;
-    rc = member_uris_approved(db, rq->member_id, c->profile->uri_kinds, rq->uris,
+    rc = member_uris_approved(db, rq->member_id, profile->uri_kinds, rq->uris,
                               rq->n_uris, &bad);
     if (rc == DB_NOTFOUND) {
         pki_err_set(err, 422, "uri_not_approved",
                     "uris[%zu] (%.300s) is not an approved URI of this member of a kind "
                     "the %s profile takes (%s)",
-                    bad, rq->uris[bad], c->profile->name,
-                    c->profile->uri_kinds == URI_KIND_CLIENT ? "client"
-                                                             : "server or idp");
+                    bad, rq->uris[bad], profile->name,
+                    profile->uri_kinds == URI_KIND_CLIENT ? "client" : "server or idp");
         return DB_ERROR;
     }
+    return rc;
+}
+
+static enum db_rc issue_tx(struct db *db, void *arg)
+{
+    struct issue_ctx *c = arg;
+    const struct issue_req *rq = c->rq;
+    struct pki_err *err = c->err;
+    char org[MEMBER_NAME_MAX];
+    enum db_rc rc = check_member(db, rq, c->profile, org, err);
     if (rc != DB_OK)
         return rc;
 
@@ -200,16 +209,14 @@ static enum db_rc issue_tx(struct db *db, void *arg)
                        "certificate", c->serial, d);
 }
 
-int ca_issue(struct db *db, struct signer_pool *pool, const struct ca_set *set,
-             const struct config *cfg, const struct issue_req *rq,
-             const struct audit_actor *actor, char serial_out[SERIAL_HEX_MAX],
-             PGresult **row, struct pki_err *err)
+/* The checks that need neither the key nor the database. */
+static int check_request(struct signer_pool *pool, const struct ca_set *set,
+                         const struct config *cfg, const struct issue_req *rq,
+                         struct profile *storage, const struct profile **profile_out,
+                         const struct ca_info **ca_out, struct pki_err *err)
 {
-    if (row)
-        *row = NULL;
     pki_err_clear(err);
-    struct profile storage;
-    const struct profile *profile = profile_find(cfg, rq->profile, &storage);
+    const struct profile *profile = profile_find(cfg, rq->profile, storage);
     const struct ca_info *ca = ca_issuing(set);
     if (!profile)
         return pki_err_set(err, 422, "profile_unknown",
@@ -233,6 +240,68 @@ int ca_issue(struct db *db, struct signer_pool *pool, const struct ca_set *set,
     if (rq->common_name && (!*rq->common_name || strlen(rq->common_name) > 64))
         return pki_err_set(err, 400, "common_name_invalid",
                            "common_name must be 1 to 64 characters");
+    *profile_out = profile;
+    *ca_out = ca;
+    return 0;
+}
+
+static void db_fail(struct db *db, enum db_rc rc, struct pki_err *err)
+{
+    if (err->code[0])
+        return;
+    if (rc == DB_UNAVAILABLE)
+        pki_err_set(err, 503, "database_unavailable", "the database is unavailable");
+    else if (rc == DB_CONFLICT)
+        pki_err_set(err, 409, "serial_conflict", "serial collision; try again");
+    else
+        pki_err_set(err, 500, "database_error", "%s", db_last_error(db));
+}
+
+struct precheck_ctx {
+    const struct issue_req *rq;
+    const struct profile *profile;
+    struct pki_err *err;
+};
+
+static enum db_rc precheck_tx(struct db *db, void *arg)
+{
+    struct precheck_ctx *c = arg;
+    char org[MEMBER_NAME_MAX];
+    return check_member(db, c->rq, c->profile, org, c->err);
+}
+
+int ca_issue_precheck(struct db *db, struct signer_pool *pool, const struct ca_set *set,
+                      const struct config *cfg, const struct issue_req *rq,
+                      bool rsa_key, struct pki_err *err)
+{
+    struct profile storage;
+    const struct profile *profile;
+    const struct ca_info *ca;
+    if (check_request(pool, set, cfg, rq, &storage, &profile, &ca, err))
+        return -1;
+    if (profile->rsa_only && !rsa_key)
+        return pki_err_set(err, 422, "rsa_required",
+                           "the %s profile takes RSA keys only", profile->name);
+    struct precheck_ctx c = {rq, profile, err};
+    enum db_rc rc = db_tx(db, DB_READ_COMMITTED, precheck_tx, &c);
+    if (rc == DB_OK)
+        return 0;
+    db_fail(db, rc, err);
+    return -1;
+}
+
+int ca_issue(struct db *db, struct signer_pool *pool, const struct ca_set *set,
+             const struct config *cfg, const struct issue_req *rq,
+             const struct audit_actor *actor, char serial_out[SERIAL_HEX_MAX],
+             PGresult **row, struct pki_err *err)
+{
+    if (row)
+        *row = NULL;
+    struct profile storage;
+    const struct profile *profile;
+    const struct ca_info *ca;
+    if (check_request(pool, set, cfg, rq, &storage, &profile, &ca, err))
+        return -1;
     struct pki_key_policy policy = {profile->rsa_only};
     if (rq->csr ? pki_csr_check(rq->csr, &policy, err) : pki_key_check(rq->pubkey, &policy, err))
         return -1;
@@ -248,13 +317,6 @@ int ca_issue(struct db *db, struct signer_pool *pool, const struct ca_set *set,
         return 0;
     }
     PQclear(c.row);
-    if (!err->code[0]) {
-        if (rc == DB_UNAVAILABLE)
-            pki_err_set(err, 503, "database_unavailable", "the database is unavailable");
-        else if (rc == DB_CONFLICT)
-            pki_err_set(err, 409, "serial_conflict", "serial collision; try again");
-        else
-            pki_err_set(err, 500, "database_error", "%s", db_last_error(db));
-    }
+    db_fail(db, rc, err);
     return -1;
 }

@@ -12,6 +12,7 @@
 struct MHD_Connection;
 struct MHD_Response;
 struct db;
+struct offload_job;
 
 /* Who is calling: resolved from a bearer token or session cookie. */
 struct principal {
@@ -26,6 +27,7 @@ struct principal {
 struct req {
     struct MHD_Connection *conn;
     unsigned listener;
+    bool tls;             /* arrived over native TLS */
     const struct route *route;
     struct route_params params;
     char id[20];          /* request id, echoed as X-Request-Id */
@@ -45,6 +47,7 @@ struct req {
     unsigned status;
     size_t resp_bytes;
     bool head_done;
+    struct offload_job *job; /* work running off the listener's threads */
 };
 
 /* The audit actor of a request's caller and client address (pointers into

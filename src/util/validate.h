@@ -23,6 +23,10 @@ bool id_valid(const char *s);
  * check digit"). */
 bool npi_valid(const char *s);
 
+/* True if s is well-formed UTF-8 (RFC 3629: no overlongs, no surrogates,
+ * nothing above U+10FFFF). */
+bool utf8_valid(const char *s);
+
 /* Checks an absolute URI (RFC 3986 §4.3): a scheme from `schemes` (a NULL-
  * terminated list compared case-insensitively; NULL = uri_default_schemes),
  * only URI characters (no whitespace, controls or non-ASCII), well-formed

@@ -12,6 +12,7 @@
 
 #include "util/file.h"
 #include "util/hex.h"
+#include "util/log.h"
 
 static char path[64];
 
@@ -52,6 +53,48 @@ static void test_file_read_whole_or_nothing(void **state)
     errno = 0;
     assert_null(file_read("/nonexistent/troth", 100, NULL));
     assert_int_equal(errno, ENOENT);
+}
+
+/* What the logger writes to stderr while fn runs. */
+static char *captured_stderr(void (*fn)(void))
+{
+    char tmpl[] = "/tmp/troth-log-test.XXXXXX";
+    int fd = mkstemp(tmpl);
+    assert_true(fd >= 0);
+    int saved = dup(STDERR_FILENO);
+    dup2(fd, STDERR_FILENO);
+    fn();
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+    char *text = file_read(tmpl, 1 << 16, NULL);
+    close(fd);
+    unlink(tmpl);
+    assert_non_null(text);
+    return text;
+}
+
+static void log_hostile(void)
+{
+    /* a database error text: several lines, and bytes a terminal obeys */
+    log_msg("db: %s", "ERROR:  boom\nDETAIL:  2026-01-01T00:00:00.000Z fake event\r\x1b[2J");
+    log_access("id1", "GE\nT", "/p\nq", 200, 1, 2, true);
+}
+
+static void test_log_escapes_control_bytes(void **state)
+{
+    (void)state;
+    char *text = captured_stderr(log_hostile);
+    /* two events, two lines: nothing a caller or the database sends can
+     * start a line of its own */
+    size_t lines = 0;
+    for (char *p = text; *p; p++) {
+        lines += *p == '\n';
+        assert_false(*p == '\r' || *p == 0x1b);
+    }
+    assert_int_equal(lines, 2);
+    assert_non_null(strstr(text, "boom\\x0aDETAIL"));
+    assert_non_null(strstr(text, "GE\\x0aT"));
+    free(text);
 }
 
 static void put(const char *text, size_t n)
@@ -125,6 +168,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_passphrase_first_line_whole, make_file,
                                         remove_file),
         cmocka_unit_test(test_hex_round_trip),
+        cmocka_unit_test(test_log_escapes_control_bytes),
     };
     return cmocka_run_group_tests_name("util", tests, NULL, NULL);
 }
