@@ -13,6 +13,12 @@ DB_STMT(q_cas, 0,
         "subject, fingerprint_sha256, issues_members, key_store, key_uri "
         "FROM cas ORDER BY kind DESC, id");
 
+/* The same without the keys: what `troth serve`'s web process loads. */
+DB_STMT(q_cas_public, 0,
+        "SELECT id, kind, coalesce(parent_id, ''), certificate_der, NULL::text, "
+        "subject, fingerprint_sha256, issues_members, key_store, key_uri "
+        "FROM cas ORDER BY kind DESC, id");
+
 static const struct ca_set *g_current;
 void ca_set_current(const struct ca_set *set) { g_current = set; }
 const struct ca_set *ca_current(void) { return g_current; }
@@ -38,10 +44,15 @@ void ca_name_string(const X509_NAME *name, char *out, size_t len)
 
 int ca_set_load(struct db *db, const char *public_url, struct ca_set *set)
 {
+    return ca_set_load_opts(db, public_url, set, true);
+}
+
+int ca_set_load_opts(struct db *db, const char *public_url, struct ca_set *set, bool with_keys)
+{
     memset(set, 0, sizeof *set);
     PGresult *res;
     /* the DER column comes back in binary form: ask for binary results */
-    enum db_rc rc = db_exec_bin(db, &q_cas, &res, NULL, NULL, NULL, 1);
+    enum db_rc rc = db_exec_bin(db, with_keys ? &q_cas : &q_cas_public, &res, NULL, NULL, NULL, 1);
     if (rc != DB_OK)
         return -1;
     int n = PQntuples(res);

@@ -39,6 +39,9 @@ struct ca_set {
 /* Loads every CA from the database. Returns 0, 1 when there is none yet,
  * -1 on a database error. */
 int ca_set_load(struct db *db, const char *public_url, struct ca_set *set);
+/* The same; without_keys leaves every key_pem NULL (the web process of
+ * `troth serve` never reads an encrypted key: a child of it does). */
+int ca_set_load_opts(struct db *db, const char *public_url, struct ca_set *set, bool with_keys);
 void ca_set_free(struct ca_set *set);
 
 /* True when this system cannot sign with the CA's key (an offline root):

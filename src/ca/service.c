@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -60,9 +61,8 @@ static void forget_keys(struct ca_set *set)
         }
 }
 
-static int hand_cas(struct signer_pool *pool, struct ca_set *set, char *err, size_t errlen)
+static size_t blobs_of(const struct ca_set *set, struct signer_ca_blob *blobs)
 {
-    struct signer_ca_blob blobs[SIGNER_MAX_CAS];
     size_t n = 0;
     for (size_t i = 0; i < set->n && n < SIGNER_MAX_CAS; i++) {
         /* an offline root's key is not here at all; a token key is a URI */
@@ -71,17 +71,52 @@ static int hand_cas(struct signer_pool *pool, struct ca_set *set, char *err, siz
             blobs[n++] = (struct signer_ca_blob){set->cas[i].id, set->cas[i].der, set->cas[i].der_len, ref,
                                                  strlen(ref)};
     }
+    return n;
+}
+
+static int hand_cas(struct signer_pool *pool, struct ca_set *set, char *err, size_t errlen)
+{
+    struct signer_ca_blob blobs[SIGNER_MAX_CAS];
     struct pki_err perr = {0};
-    int rc = signer_pool_start(pool, blobs, n, &perr);
+    int rc = signer_pool_start(pool, blobs, blobs_of(set, blobs), &perr);
     forget_keys(set);
     if (rc != 0)
         snprintf(err, errlen, "cannot start the signer: %s", perr.detail);
     return rc;
 }
 
+/* A short-lived child reads the encrypted keys from the database and sends
+ * the CA set to the supervisor: no key byte ever enters this process, nor
+ * libpq's buffers in it. Before any thread exists (fork). */
+static int hand_cas_from_child(struct signer_pool *pool, const struct config *cfg, char *err, size_t errlen)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        struct db *db = db_open(cfg->database_url);
+        struct ca_set keys;
+        struct pki_err perr = {0};
+        struct signer_ca_blob blobs[SIGNER_MAX_CAS];
+        int rc = db != NULL && ca_set_load(db, cfg->public_url, &keys) == 0 ? 0 : 1;
+        if (rc == 0 && signer_pool_send_cas(pool, blobs, blobs_of(&keys, blobs), &perr) != 0)
+            rc = 1;
+        _exit(rc); /* its memory, keys and libpq buffers, goes with it */
+    }
+    int st = 0;
+    if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+        snprintf(err, errlen, "cannot hand the CA keys to the signer (database unreachable?)");
+        return -1;
+    }
+    struct pki_err perr = {0};
+    if (signer_pool_await(pool, &perr) != 0) {
+        snprintf(err, errlen, "cannot start the signer: %s", perr.detail);
+        return -1;
+    }
+    return 0;
+}
+
 int ca_service_start(struct db *db, const struct config *cfg, char *err, size_t errlen)
 {
-    int rc = ca_set_load(db, cfg->public_url, &g_set);
+    int rc = ca_set_load_opts(db, cfg->public_url, &g_set, false);
     if (rc < 0) {
         snprintf(err, errlen, "cannot load the CAs: %s", db_last_error(db));
         return -1;
@@ -110,7 +145,7 @@ int ca_service_start(struct db *db, const struct config *cfg, char *err, size_t 
         }
     if (g_pool == NULL && ca_service_fork_signer(cfg, -1, err, errlen) != 0)
         return -1;
-    if (hand_cas(g_pool, &g_set, err, errlen) != 0)
+    if (hand_cas_from_child(g_pool, cfg, err, errlen) != 0)
         return -1;
     log_msg("%zu CA(s) loaded, %zu signer worker(s) ready", g_set.n, worker_count(cfg));
     return 0;

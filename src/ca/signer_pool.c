@@ -88,7 +88,8 @@ static void put_u32(unsigned char *p, uint32_t v)
     p[3] = (unsigned char)v;
 }
 
-int signer_pool_start(struct signer_pool *pool, const struct signer_ca_blob *cas, size_t n_cas, struct pki_err *err)
+int signer_pool_send_cas(struct signer_pool *pool, const struct signer_ca_blob *cas, size_t n_cas,
+                         struct pki_err *err)
 {
     if (n_cas == 0 || n_cas > SIGNER_MAX_CAS || 2 + 3 * n_cas > PROTO_MAX_FIELDS)
         return pki_err_set(err, 500, "signer_config", "invalid CA set (1..%d CAs)", SIGNER_MAX_CAS);
@@ -102,12 +103,19 @@ int signer_pool_start(struct signer_pool *pool, const struct signer_ca_blob *cas
         f[4 + 3 * i] = (struct proto_field){(const unsigned char *)cas[i].key_pem, cas[i].key_len};
     }
     int rc = proto_write(pool->boot_fd, PROTO_INIT, f, 2 + 3 * n_cas, INIT_TIMEOUT_MS);
+    /* a supervisor that refused before reading (passphrase file) says why in its answer */
+    return rc == PROTO_RC_OK || rc == PROTO_RC_IO ? 0
+                                                   : pki_err_set(err, 503, "signer_unavailable", "sending the CA set: %s",
+                                                                 proto_rc_str(rc));
+}
+
+int signer_pool_await(struct signer_pool *pool, struct pki_err *err)
+{
     struct proto_frame resp;
-    /* the supervisor may have refused before reading (passphrase file): its answer says why */
     int rrc = proto_read(pool->boot_fd, &resp, INIT_TIMEOUT_MS);
     if (rrc != PROTO_RC_OK)
         return pki_err_set(err, 503, "signer_unavailable", "the signer supervisor did not start: %s",
-                           proto_rc_str(rc != PROTO_RC_OK ? rc : rrc));
+                           proto_rc_str(rrc));
     int ok = resp.type == PROTO_RESP && resp.nfields == 2 && resp.f[0].len == 1 && resp.f[0].p[0] == PROTO_OK;
     if (!ok)
         pki_err_set(err, 503, "signer_unavailable", "signer: %.*s",
@@ -128,6 +136,11 @@ int signer_pool_start(struct signer_pool *pool, const struct signer_ca_blob *cas
         return pki_err_set(err, 503, "signer_unavailable", "the supervisor handed over %zu of %zu workers", alive,
                            pool->n);
     return 0;
+}
+
+int signer_pool_start(struct signer_pool *pool, const struct signer_ca_blob *cas, size_t n_cas, struct pki_err *err)
+{
+    return signer_pool_send_cas(pool, cas, n_cas, err) != 0 ? -1 : signer_pool_await(pool, err);
 }
 
 int signer_pool_open(struct signer_pool **out, const struct signer_pool_opts *o, const struct signer_ca_blob *cas,

@@ -41,6 +41,11 @@ int signer_pool_fork(struct signer_pool **out, const struct signer_pool_opts *o,
  * The caller then cleanses and frees its copy of the key references. */
 int signer_pool_start(struct signer_pool *pool, const struct signer_ca_blob *cas, size_t n_cas,
                       struct pki_err *err);
+/* signer_pool_start in two halves: send the CA set (from any process that
+ * holds the boot socket, e.g. a short-lived child), then await the answer. */
+int signer_pool_send_cas(struct signer_pool *pool, const struct signer_ca_blob *cas, size_t n_cas,
+                         struct pki_err *err);
+int signer_pool_await(struct signer_pool *pool, struct pki_err *err);
 /* signer_pool_fork + signer_pool_start (CLI commands and tests). */
 int signer_pool_open(struct signer_pool **out, const struct signer_pool_opts *o, const struct signer_ca_blob *cas,
                      size_t n_cas, struct pki_err *err);

@@ -163,6 +163,7 @@ int proto_write(int fd, unsigned type, const struct proto_field *f, size_t n, in
         o += 4 + f[i].len;
     }
     rc = io_full(fd, buf, o, deadline, 1, &partial);
+    explicit_bzero(buf, 4 + body); /* it may have carried an encrypted key (INIT) */
     free(buf);
     return rc == PROTO_RC_EOF ? PROTO_RC_IO : rc;
 }

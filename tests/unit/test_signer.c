@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <openssl/x509v3.h>
+
 #include "pki/crl.h"
 #include "pki/ext.h"
 #include "signer/signer.h"
@@ -144,9 +146,16 @@ static void test_chain_and_crl_through_signer(void **state)
 
 /* A TBS under `issuer_name` with AKI from aki_src, made through X509_sign with a throwaway
  * key of type key_spec (which sets the TBS signature algorithm). */
+/* odd_tbs with a subject (and its key) of its own and one more extension (nid, v3 config value). */
+static unsigned char *odd_tbs_ext(const X509 *issuer_name, const X509 *aki_src, bool ca, const char *key_spec,
+                                  const X509 *subject, EVP_PKEY *subject_key, int nid, const char *value,
+                                  size_t *len);
+
 static unsigned char *odd_tbs(const X509 *issuer_name, const X509 *aki_src, bool ca, long not_after_extra,
                               const char *key_spec, size_t *len)
 {
+    if (not_after_extra == 0)
+        return odd_tbs_ext(issuer_name, aki_src, ca, key_spec, NULL, NULL, NID_undef, NULL, len);
     struct pki_err err;
     EVP_PKEY *k = pki_key_generate(key_spec, &err);
     X509 *x = X509_new();
@@ -164,6 +173,51 @@ static unsigned char *odd_tbs(const X509 *issuer_name, const X509 *aki_src, bool
     pki_ext_add_ski(x);
     pki_ext_add_basic_constraints(x, ca, ca ? 0 : -1);
     X509_sign(x, k, EVP_sha256());
+    unsigned char *der = NULL;
+    int n = i2d_re_X509_tbs(x, &der);
+    unsigned char *out = malloc((size_t)n);
+    memcpy(out, der, (size_t)n);
+    *len = (size_t)n;
+    OPENSSL_free(der);
+    X509_free(x);
+    EVP_PKEY_free(k);
+    return out;
+}
+
+static unsigned char *odd_tbs_ext(const X509 *issuer_name, const X509 *aki_src, bool ca, const char *key_spec,
+                                  const X509 *subject, EVP_PKEY *subject_key, int nid, const char *value,
+                                  size_t *len)
+{
+    struct pki_err err;
+    EVP_PKEY *k = pki_key_generate(key_spec, &err);
+    X509 *x = X509_new();
+    unsigned char serial[16];
+    pki_random_serial(serial);
+    time_t na;
+    pki_asn1_time_to_time_t(X509_get0_notAfter(aki_src), &na);
+    X509_set_version(x, X509_VERSION_3);
+    pki_set_serial(x, serial);
+    X509_set_issuer_name(x, X509_get_subject_name(issuer_name));
+    X509_set_subject_name(x, X509_get_subject_name(subject ? subject : issuer_name));
+    pki_set_validity(x, time(NULL), na);
+    X509_set_pubkey(x, subject_key ? subject_key : k);
+    pki_ext_add_aki(x, aki_src);
+    pki_ext_add_ski(x);
+    pki_ext_add_basic_constraints(x, ca, ca ? 0 : -1);
+    if (nid == NID_certificate_policies) { /* one policy OID (X509V3_EXT_conf_nid wants a config for it) */
+        CERTIFICATEPOLICIES *pols = sk_POLICYINFO_new_null();
+        POLICYINFO *pi = POLICYINFO_new();
+        pi->policyid = OBJ_txt2obj("2.16.840.1.101.3.2.1.3.13", 1);
+        sk_POLICYINFO_push(pols, pi);
+        X509_add1_ext_i2d(x, nid, pols, 0, X509V3_ADD_DEFAULT);
+        CERTIFICATEPOLICIES_free(pols);
+    } else if (nid != NID_undef) {
+        X509_EXTENSION *e = X509V3_EXT_conf_nid(NULL, NULL, nid, value);
+        assert_non_null(e);
+        X509_add_ext(x, e, -1);
+        X509_EXTENSION_free(e);
+    }
+    X509_sign(x, k, strstr(key_spec, "384") ? EVP_sha384() : EVP_sha256()); /* as the CA key would */
     unsigned char *der = NULL;
     int n = i2d_re_X509_tbs(x, &der);
     unsigned char *out = malloc((size_t)n);
@@ -241,6 +295,51 @@ static void test_signer_refusals(void **state)
     free(longer);
     t[2 + 2] = 0x00; /* version 1 -> 0 (v1) */
     expect_refused(pool, true, "issuing", t, len, "v2");
+    free(t);
+    /* Role: the root signs no leaf, and no CA certificate but its issuing CAs' own. */
+    assert_int_equal(st_leaf_tbs(F->c.root, &t, &len), 0);
+    expect_refused(pool, false, "root", t, len, "a root CA signs no end-entity certificate");
+    free(t);
+    t = odd_tbs_ext(F->c.root, F->c.root, true, "ec:P-384", F->c.issuing, NULL, NID_undef, NULL, &len);
+    expect_refused(pool, false, "root", t, len, "only the certificate of an issuing CA it serves");
+    free(t);
+    t = odd_tbs_ext(F->c.root, F->c.root, true, "ec:P-384", F->c.issuing, F->c.int_key, NID_undef, NULL, &len);
+    unsigned char *der = NULL;
+    size_t dlen;
+    assert_int_equal(signer_sign_cert(pool, "root", t, len, &der, &dlen, &err), 0); /* a re-issue: same key */
+    free(der);
+    free(t);
+    /* Leaf extensions: an allow-list, and EKU only clientAuth/serverAuth. */
+    t = odd_tbs_ext(F->c.issuing, F->c.issuing, false, "ec:P-256", NULL, NULL, NID_netscape_cert_type,
+                    "client, objsign", &len);
+    expect_refused(pool, false, "issuing", t, len, "extension 2.16.840.1.113730.1.1 is not allowed");
+    free(t);
+    t = odd_tbs_ext(F->c.issuing, F->c.issuing, false, "ec:P-256", NULL, NULL, NID_ext_key_usage,
+                    "serverAuth, codeSigning", &len);
+    expect_refused(pool, false, "issuing", t, len, "extendedKeyUsage 1.3.6.1.5.5.7.3.3 is not allowed");
+    free(t);
+    t = odd_tbs_ext(F->c.issuing, F->c.issuing, false, "ec:P-256", NULL, NULL, NID_certificate_policies,
+                    NULL, &len);
+    assert_int_equal(signer_sign_cert(pool, "issuing", t, len, &der, &dlen, &err), 0); /* certificatePolicies: allowed */
+    free(der);
+    free(t);
+    /* CRLs: nextUpdate within [ca] crl_validity_hours, numbers rising. */
+    spec = (struct pki_crl_spec){.issuer = F->c.issuing, .number = 10, .this_update = now,
+                                 .next_update = now + 9999L * 86400};
+    assert_int_equal(pki_crl_build_tbs_array(&spec, NULL, 0, &t, &len, &err), 0);
+    expect_refused(pool, true, "issuing", t, len, "more than [ca] crl_validity_hours");
+    free(t);
+    spec.this_update = now + 86400;
+    spec.next_update = now + 2 * 86400;
+    assert_int_equal(pki_crl_build_tbs_array(&spec, NULL, 0, &t, &len, &err), 0);
+    expect_refused(pool, true, "issuing", t, len, "thisUpdate is not now");
+    free(t);
+    spec.this_update = now - 300; /* a backdated thisUpdate is fine */
+    spec.next_update = now + 168 * 3600;
+    assert_int_equal(pki_crl_build_tbs_array(&spec, NULL, 0, &t, &len, &err), 0);
+    assert_int_equal(signer_sign_crl(pool, "issuing", t, len, &der, &dlen, &err), 0);
+    free(der);
+    expect_refused(pool, true, "issuing", t, len, "CRL number 10 is not above 10");
     free(t);
     /* Still alive and willing after all that. */
     assert_int_equal(signer_ping(pool, &err), 0);
