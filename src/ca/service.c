@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ca/compromised.h"
 #include "ca/crl_gen.h"
 #include "ca/crl_status.h"
 #include "ca/crl_worker.h"
@@ -49,6 +50,13 @@ int ca_service_start(struct db *db, const struct config *cfg, char *err, size_t 
             snprintf(err, errlen, "cannot load CRLs: %s", db_last_error(db));
             return -1;
         }
+    long marked = ca_compromised_backfill(db);
+    if (marked < 0) {
+        snprintf(err, errlen, "cannot mark compromised keys: %s", db_last_error(db));
+        return -1;
+    }
+    if (marked > 0)
+        log_msg("%ld earlier keyCompromise revocation(s): their keys are now refused", marked);
 
     size_t workers = cfg->signer_workers ? cfg->signer_workers
                                          : (size_t)sysconf(_SC_NPROCESSORS_ONLN);
