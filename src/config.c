@@ -30,6 +30,7 @@ static const struct key keys[] = {
     {"server", "public_url", K_URL, OFF(public_url), 0, 0},
     {"server", "tls_cert", K_STR, OFF(tls_cert), 0, 0},
     {"server", "tls_key", K_STR, OFF(tls_key), 0, 0},
+    {"server", "tls_priorities", K_STR, OFF(tls_priorities), 0, 0},
     {"server", "trusted_proxy", K_STR, OFF(trusted_proxy), 0, 0},
     {"server", "threads", K_UINT, OFF(threads), 0, 256},
     {"server", "connection_timeout", K_UINT, OFF(connection_timeout), 1, 3600},
@@ -40,12 +41,15 @@ static const struct key keys[] = {
      100000},
     {"server", "connection_limit", K_UINT, OFF(connection_limit), 1, 1000000},
     {"server", "access_log", K_BOOL, OFF(access_log), 0, 0},
+    {"server", "user", K_STR, OFF(server_user), 0, 0},
+    {"server", "metrics_open_on_loopback", K_BOOL, OFF(metrics_open_on_loopback), 0, 0},
     {"database", "url", K_STR, OFF(database_url), 0, 0},
     {"ca", "key_passphrase_file", K_STR, OFF(key_passphrase_file), 0, 0},
     {"ca", "crl_validity_hours", K_UINT, OFF(crl_validity_hours), 1, 24 * 366},
     {"ca", "crl_refresh_hours", K_UINT, OFF(crl_refresh_hours), 1, 24 * 366},
     {"ca", "crl_backdate_seconds", K_UINT, OFF(crl_backdate_seconds), 0, 600},
     {"ca", "signer_workers", K_UINT, OFF(signer_workers), 0, 64},
+    {"ca", "keygen_concurrency", K_UINT, OFF(keygen_concurrency), 1, 64},
     {"ca", "key_kdf_iterations", K_UINT, OFF(key_kdf_iterations), 1000, 100000000},
     {"ca", "root_crl_warn_days", K_UINT, OFF(root_crl_warn_days), 0, 3650},
     {"pkcs11", "module", K_STR, OFF(pkcs11_module), 0, 0},
@@ -64,6 +68,17 @@ static const struct key keys[] = {
     {"auth", "login_failures_per_ip", K_UINT, OFF(login_failures_per_ip), 1, 100000},
     {"auth", "login_window_minutes", K_UINT, OFF(login_window_minutes), 1, 24 * 60},
     {"auth", "token_max_days", K_UINT, OFF(token_max_days), 1, 3650},
+    {"notify", "smtp_url", K_STR, OFF(smtp_url), 0, 0},
+    {"notify", "smtp_user", K_STR, OFF(smtp_user), 0, 0},
+    {"notify", "smtp_password_file", K_STR, OFF(smtp_password_file), 0, 0},
+    {"notify", "from", K_STR, OFF(mail_from), 0, 0},
+    {"notify", "operator_email", K_STR, OFF(operator_email), 0, 0},
+    {"notify", "expiry_days", K_STR, OFF(expiry_days), 0, 0},
+    {"notify", "ui_url", K_URL, OFF(ui_url), 0, 0},
+    {"notify", "max_attempts", K_UINT, OFF(max_attempts), 1, 1000},
+    {"notify", "retry_base_ms", K_UINT, OFF(retry_base_ms), 10, 24 * 3600 * 1000},
+    {"notify", "retry_max_seconds", K_UINT, OFF(retry_max_seconds), 1, 7 * 24 * 3600},
+    {"notify", "scan_seconds", K_UINT, OFF(scan_seconds), 1, 24 * 3600},
     {"community", "uri", K_STR, OFF(community_uri), 0, 0},
     {"community", "name", K_STR, OFF(community_name), 0, 0},
 };
@@ -97,6 +112,7 @@ static void defaults(struct config *c)
     set_str(&c->public_listen, "127.0.0.1:8080");
     set_str(&c->admin_listen, "127.0.0.1:8443");
     set_str(&c->public_url, "http://127.0.0.1:8080");
+    set_str(&c->tls_priorities, TLS_PRIORITIES_DEFAULT);
     c->threads = 0;
     c->connection_timeout = 30;
     c->connection_memory_limit = 64 * 1024;
@@ -117,9 +133,15 @@ static void defaults(struct config *c)
     c->crl_refresh_hours = 12;
     c->crl_backdate_seconds = 90;
     c->key_kdf_iterations = 600000;
+    c->keygen_concurrency = 2;
     c->root_crl_warn_days = 7;
     c->client_days = 365;
     c->server_days = 365;
+    set_str(&c->expiry_days, "60,30,14,7,1");
+    c->max_attempts = 12;
+    c->retry_base_ms = 30000;
+    c->retry_max_seconds = 3600;
+    c->scan_seconds = 600;
 }
 
 static const struct config *g_current;
@@ -346,6 +368,16 @@ int config_parse(struct config *c, const char *name, const char *text,
         config_free(c);
         return -1;
     }
+    if (notify_days_parse(c->expiry_days, NULL, 0) < 0) {
+        fail(err, errlen, name, 0,
+             "[notify] expiry_days: expected days before notAfter such as "
+             "\"60,30,14,7,1\" (1 to 3650, at most 16), got \"%s\"",
+             c->expiry_days);
+        config_free(c);
+        return -1;
+    }
+    if (!c->tls_priorities)
+        set_str(&c->tls_priorities, TLS_PRIORITIES_DEFAULT);
     if (!c->tls_cert != !c->tls_key) {
         fail(err, errlen, name, 0,
              "[server] tls_cert and tls_key must be given together");
@@ -392,4 +424,38 @@ void config_free(struct config *c)
     }
     free(c->path);
     c->path = NULL;
+}
+
+int notify_days_parse(const char *text, unsigned *out, size_t max)
+{
+    unsigned days[16];
+    size_t n = 0;
+    const char *p = text ? text : "";
+    while (*p) {
+        while (*p == ' ')
+            p++;
+        if (!isdigit((unsigned char)*p) || n == 16)
+            return -1;
+        char *end;
+        unsigned long v = strtoul(p, &end, 10);
+        if (v < 1 || v > 3650)
+            return -1;
+        days[n++] = (unsigned)v;
+        p = end;
+        while (*p == ' ')
+            p++;
+        if (*p == ',')
+            p++;
+        else if (*p)
+            return -1;
+    }
+    for (size_t i = 1; i < n; i++) /* insertion sort, descending */
+        for (size_t j = i; j > 0 && days[j] > days[j - 1]; j--) {
+            unsigned t = days[j];
+            days[j] = days[j - 1];
+            days[j - 1] = t;
+        }
+    for (size_t i = 0; out && i < n && i < max; i++)
+        out[i] = days[i];
+    return (int)n;
 }

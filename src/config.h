@@ -6,12 +6,20 @@
 
 #define CONFIG_ERR_MAX 512
 
+/* TLS 1.2 and 1.3, forward-secret (ECDHE) AEAD suites only, in the
+ * server's order of preference. */
+#define TLS_PRIORITIES_DEFAULT                                               \
+    "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-256-GCM:"    \
+    "+AES-128-GCM:+CHACHA20-POLY1305:-MAC-ALL:+AEAD:-KX-ALL:+ECDHE-ECDSA:"    \
+    "+ECDHE-RSA:%SERVER_PRECEDENCE"
+
 struct config {
     /* [server] */
     char *public_listen;      /* host:port of the public (CRL/AIA) listener */
     char *admin_listen;       /* host:port of the admin (API/UI) listener */
     char *public_url;         /* base URL written into certificates */
     char *tls_cert, *tls_key; /* PEM files; both or neither */
+    char *tls_priorities;     /* GnuTLS priority string */
     char *trusted_proxy;      /* address of a TLS-terminating proxy, or NULL */
     unsigned threads;         /* pool threads per listener; 0 = one per core */
     unsigned connection_timeout;   /* seconds */
@@ -20,6 +28,8 @@ struct config {
     unsigned per_ip_connection_limit;
     unsigned connection_limit;
     bool access_log;
+    char *server_user;        /* the web process's user when started as root (NULL: "troth") */
+    bool metrics_open_on_loopback; /* GET /metrics without a token from loopback */
     /* [database] */
     char *database_url;
     /* [ca] */
@@ -28,6 +38,7 @@ struct config {
     unsigned crl_refresh_hours;   /* regenerate after this long, revoked or not */
     unsigned crl_backdate_seconds;/* thisUpdate this far back: relying parties' clock skew */
     unsigned signer_workers;      /* 0 = one per core */
+    unsigned keygen_concurrency;  /* key generations at once (keygen API) */
     unsigned key_kdf_iterations;  /* PBKDF2 rounds for CA keys at rest */
     unsigned root_crl_warn_days;  /* warn this long before a pre-signed CRL's nextUpdate */
     /* [pkcs11] */
@@ -42,6 +53,14 @@ struct config {
     unsigned login_failures_per_user, login_failures_per_ip;
     unsigned login_window_minutes;
     unsigned token_max_days;
+    /* [notify] */
+    char *smtp_url, *smtp_user, *smtp_password_file, *mail_from, *operator_email;
+    char *expiry_days;         /* "60,30,14,7,1" */
+    char *ui_url;              /* base of the renew link; NULL = from admin_listen */
+    unsigned max_attempts;     /* a notice is dead after this many failures */
+    unsigned retry_base_ms;    /* first back-off; doubles per failure */
+    unsigned retry_max_seconds;/* back-off cap */
+    unsigned scan_seconds;     /* expiry notices and operator alerts */
     /* [community] */
     char *community_uri;
     char *community_name;
@@ -63,6 +82,10 @@ void config_free(struct config *c);
 /* The configuration `troth serve` runs with (set once at start-up). */
 void config_set_current(const struct config *c);
 const struct config *config_current(void);
+
+/* Parses [notify] expiry_days ("60,30,14,7,1") into out (up to max, sorted
+ * descending); returns the count, or -1 when malformed. out may be NULL. */
+int notify_days_parse(const char *text, unsigned *out, size_t max);
 
 /* Splits "host:port" / "[v6]:port"; returns 0 on success. */
 int config_split_listen(const char *listen, char *host, size_t hostlen,

@@ -3,7 +3,6 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "signer/signer.h"
 
 struct command {
     const char *name;
@@ -37,9 +36,6 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-    /* a signer worker restarted by `troth serve` (posix_spawn of itself) */
-    if (argc > 1 && !strcmp(argv[1], "signer"))
-        return signer_command(argc - 1, argv + 1);
     const char *config_path = "troth.conf";
     /* take -c FILE / --config FILE out of argv, wherever it stands */
     int n = 0;

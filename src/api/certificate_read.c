@@ -14,6 +14,7 @@
 #include "ca/registry.h"
 #include "http/http.h"
 #include "pki/encode.h"
+#include "util/validate.h"
 
 /* The filters shared by both orders: $1 member, $2 status, $3 profile,
  * $4 uri, $5 text; $6/$7 the keyset cursor; $8 limit; $9 days. */
@@ -74,6 +75,10 @@ void h_certificates_list(struct req *r)
         bad = "uri", why = "uri must be 1 to 2048 bytes";
     else if (q && (strlen(q) > 256 || !*q))
         bad = "q", why = "q must be 1 to 256 bytes";
+    else if (uri && !utf8_valid(uri))
+        bad = "uri", why = "uri is not valid UTF-8";
+    else if (q && !utf8_valid(q))
+        bad = "q", why = "q is not valid UTF-8";
     else if (days && (!digits_valid(days, 4) || atoi(days) < 1 || atoi(days) > 3650))
         bad = "expiring_within_days", why = "expiring_within_days must be 1 to 3650";
     else if (limit && (!digits_valid(limit, 3) || atoi(limit) < 1 || atoi(limit) > 200))

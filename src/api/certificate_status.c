@@ -5,7 +5,7 @@
 #include "api/pki_reply.h"
 #include "audit/audit.h"
 #include "ca/cert_view.h"
-#include "ca/issue.h"
+#include "ca/revoke.h"
 #include "http/http.h"
 #include "http/json_body.h"
 

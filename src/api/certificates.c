@@ -18,12 +18,12 @@
 #include "config.h"
 #include "http/http.h"
 #include "http/json_body.h"
+#include "http/offload.h"
 #include "pki/csr.h"
 #include "pki/encode.h"
 #include "pki/keys.h"
 #include "pki/pkcs12.h"
 
-#define MAX_URIS 16
 
 /* Collects the uris array (already type-checked) into a C array. */
 static size_t uris_of(const json_t *arr, const char *out[MAX_URIS])
@@ -139,6 +139,34 @@ static const struct jfield keygen_fields[] = {
     {"common_name", JT_STRING, false, 64, 0, 0},
 };
 
+/* A key being generated off the listener's threads. */
+struct keygen_job {
+    char type[16];
+    EVP_PKEY *key;
+    struct pki_err err;
+};
+
+static void keygen_work(void *arg)
+{
+    struct keygen_job *j = arg;
+    j->key = pki_key_generate(j->type, &j->err);
+}
+
+static void keygen_done(struct req *r, void *arg)
+{
+    struct keygen_job *j = arg;
+    if (r && !j->key)
+        reply_pki_err(r, &j->err);
+    else if (r) {
+        const char *uris[MAX_URIS];
+        struct issue_req rq = {.pubkey = j->key};
+        from_body(r, &rq, uris);
+        issue_and_reply(r, &rq, j->key, json_get_str(r->json, "passphrase"));
+    }
+    EVP_PKEY_free(j->key);
+    free(j);
+}
+
 void h_certificates_keygen(struct req *r)
 {
     if (req_check_body(r, keygen_fields, sizeof keygen_fields / sizeof keygen_fields[0]))
@@ -159,17 +187,34 @@ void h_certificates_keygen(struct req *r)
                       "the PKCS#12 passphrase must be at least 8 characters");
         return;
     }
+    /* everything that can refuse the request is checked before the key is
+     * made: a refused request costs no key generation */
+    const char *uris[MAX_URIS];
+    struct issue_req rq = {0};
+    from_body(r, &rq, uris);
+    rq.only_member = req_only_member(r);
     struct pki_err err = {0};
-    EVP_PKEY *key = pki_key_generate(type, &err);
-    if (!key) {
+    if (!id_valid(rq.member_id)) {
+        reply_problem(r, 404, "member-not-found", "member_id", "no such member");
+        return;
+    }
+    if (ca_issue_precheck(req_db(r), ca_signer(), ca_current(), config_current(), &rq,
+                          !strncmp(type, "RSA-", 4), &err)) {
         reply_pki_err(r, &err);
         return;
     }
-    const char *uris[MAX_URIS];
-    struct issue_req rq = {.pubkey = key};
-    from_body(r, &rq, uris);
-    issue_and_reply(r, &rq, key, pass);
-    EVP_PKEY_free(key);
+    struct keygen_job *j = calloc(1, sizeof *j);
+    if (!j) {
+        reply_problem(r, 500, "internal", NULL, "out of memory");
+        return;
+    }
+    snprintf(j->type, sizeof j->type, "%s", type);
+    if (!req_offload(r, keygen_work, keygen_done, j)) {
+        free(j);
+        reply_problem(r, 503, "busy", NULL,
+                      "all key generation slots are busy; try again shortly");
+        reply_header(r, "Retry-After", "5");
+    }
 }
 
 static const struct jfield renew_fields[] = {

@@ -8,6 +8,16 @@ struct req;
 void h_healthz(struct req *r);
 void h_readyz(struct req *r);
 
+/* webhooks.c */
+void h_webhooks_list(struct req *r);
+void h_webhooks_create(struct req *r);
+void h_webhooks_delete(struct req *r);
+void h_webhooks_deliveries(struct req *r);
+void h_notifications_list(struct req *r);
+
+/* metrics.c */
+void h_metrics(struct req *r);
+
 /* openapi.c */
 void h_openapi(struct req *r);
 

@@ -6,11 +6,11 @@
 #include <string.h>
 
 #include "api/handlers.h"
-#include "api/users.h"
 #include "api/member_access.h"
 #include "audit/audit.h"
 #include "auth/password.h"
 #include "auth/token.h"
+#include "auth/users.h"
 #include "db/db.h"
 #include "http/http.h"
 #include "http/json_body.h"
@@ -143,7 +143,7 @@ void h_invitations_create(struct req *r)
         .email = email, .hash = hash,
         .user_id = r->who.user_id[0] ? r->who.user_id : NULL, .days = days,
     };
-    enum db_rc rc = db_tx(req_db(r), false, create_tx, &c);
+    enum db_rc rc = db_tx(req_db(r), DB_READ_COMMITTED, create_tx, &c);
     if (rc == DB_OK) {
         json_t *body = invitation_json(c.row, 0);
         json_object_set_new(body, "token", json_string(token));
@@ -317,7 +317,7 @@ void h_invitation_accept(struct req *r)
         return;
     }
     struct accept_ctx c = {.hash = hash, .pw_hash = pw_hash, .ip = r->client_ip};
-    rc = db_tx(db, false, accept_tx, &c);
+    rc = db_tx(db, DB_READ_COMMITTED, accept_tx, &c);
     if (rc == DB_OK)
         reply_json(r, 201,
                    json_pack("{s:{s:s, s:s, s:s, s:s}}", "user", "id",

@@ -113,7 +113,7 @@ void h_member_uri_add(struct req *r)
         .u = {.member_id = id, .uri = uri, .kind = kind, .approved = staff,
               .created_by = r->who.user_id[0] ? r->who.user_id : NULL},
     };
-    enum db_rc rc = db_tx(req_db(r), false, add_tx, &c);
+    enum db_rc rc = db_tx(req_db(r), DB_READ_COMMITTED, add_tx, &c);
     if (rc == DB_OK) {
         json_t *body = member_uri_json(c.u.row, 0);
         json_object_set_new(body, "lookalikes", lookalikes_for(r, c.u.lookalikes));
@@ -280,7 +280,7 @@ void h_member_uri_approve(struct req *r)
     struct uri_ctx c;
     if (!uri_params(r, &c))
         return;
-    enum db_rc rc = db_tx(req_db(r), false, approve_tx, &c);
+    enum db_rc rc = db_tx(req_db(r), DB_READ_COMMITTED, approve_tx, &c);
     if (rc == DB_OK)
         reply_json(r, 200, member_uri_json(c.row, 0));
     else
@@ -293,7 +293,7 @@ void h_member_uri_delete(struct req *r)
     struct uri_ctx c;
     if (!uri_params(r, &c))
         return;
-    enum db_rc rc = db_tx(req_db(r), false, delete_tx, &c);
+    enum db_rc rc = db_tx(req_db(r), DB_READ_COMMITTED, delete_tx, &c);
     if (rc == DB_OK)
         reply_empty(r, 204);
     else

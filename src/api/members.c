@@ -7,6 +7,7 @@
 #include "api/handlers.h"
 #include "api/member_access.h"
 #include "api/paging.h"
+#include "ca/revoke.h"
 #include "audit/audit.h"
 #include "db/db.h"
 #include "http/http.h"
@@ -179,7 +180,7 @@ void h_member_create(struct req *r)
         .m = {json_get_str(b, "name"), json_get_str(b, "organization_id"),
               json_get_str(b, "npi"), contacts, json_get_str(b, "notes")},
     };
-    enum db_rc rc = db_tx(req_db(r), false, create_tx, &c);
+    enum db_rc rc = db_tx(req_db(r), DB_READ_COMMITTED, create_tx, &c);
     free(contacts);
     if (rc == DB_OK)
         reply_json(r, 201, member_json(c.row, 0));
@@ -350,7 +351,7 @@ void h_member_update(struct req *r)
     json_t *v;
     json_object_foreach((json_t *)b, key, v)
         json_array_append_new(c.fields, json_string(key));
-    enum db_rc rc = db_tx(req_db(r), false, patch_tx, &c);
+    enum db_rc rc = db_tx(req_db(r), DB_READ_COMMITTED, patch_tx, &c);
     free(contacts);
     json_decref(c.fields);
     if (rc == DB_OK)
@@ -400,7 +401,7 @@ static enum db_rc status_tx(struct db *db, void *arg)
     const char *p2[] = {c->id, next};
     if ((rc = db_exec(db, &q_set_status, &c->row, p2)) != DB_OK)
         return rc;
-    if ((rc = member_status_changed(db, &c->actor, c->id, c->old, next)) != DB_OK)
+    if ((rc = ca_member_status_changed(db, c->id, c->old, next, &c->actor)) != DB_OK)
         return rc;
     char action[32];
     snprintf(action, sizeof action, "member.%s", c->action);
@@ -415,7 +416,7 @@ static void status_action(struct req *r, const char *action)
         return;
     struct status_ctx c = {.actor = audit_actor_of(&r->who, r->client_ip),
                            .id = id, .action = action};
-    enum db_rc rc = db_tx(req_db(r), false, status_tx, &c);
+    enum db_rc rc = db_tx(req_db(r), DB_READ_COMMITTED, status_tx, &c);
     if (rc == DB_OK)
         reply_json(r, 200, member_json(c.row, 0));
     else if (rc == DB_NOTFOUND && !c.old[0])

@@ -5,19 +5,7 @@
 #include <string.h>
 
 #include "http/http.h"
-
-bool digits_valid(const char *s, size_t max)
-{
-    size_t n = strlen(s);
-    if (n == 0 || n > max)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-    return true;
-}
-
-bool id_valid(const char *s) { return digits_valid(s, 18); }
+#include "util/validate.h"
 
 int page_parse(struct req *r, struct page *pg, bool desc)
 {

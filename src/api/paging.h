@@ -7,6 +7,8 @@
 #include <libpq-fe.h>
 #include <stdbool.h>
 
+#include "util/validate.h" /* id_valid() */
+
 struct req;
 
 struct page {
@@ -14,12 +16,6 @@ struct page {
     char limit_plus_one[24]; /* the query's LIMIT parameter */
     char after[24];          /* the query's keyset parameter */
 };
-
-/* True if s is 1 to max decimal digits. */
-bool digits_valid(const char *s, size_t max);
-
-/* True if s is a database id: 1 to 18 decimal digits. */
-bool id_valid(const char *s);
 
 /* Reads limit (1..200, default 50) and cursor; `desc` lists newest first.
  * Replies 400 naming the field and returns -1 on bad input. */

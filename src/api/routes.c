@@ -9,10 +9,9 @@
 #define ADM LISTENER_ADMIN
 #define ANY (ROLE_ANON | ROLES_USER)
 #define USERS ROLES_USER
-#define STAFF_WRITE (ROLE_OPERATOR | ROLE_ADMIN)
-#define ISSUERS (ROLE_MEMBER | STAFF_WRITE)
+#define OPS (ROLE_OPERATOR | ROLE_ADMIN) /* the staff who may change things */
+#define ISSUERS (ROLE_MEMBER | OPS)
 #define KB 1024
-#define OPS (ROLE_OPERATOR | ROLE_ADMIN)
 
 const struct route routes[] = {
     /* public listener: unauthenticated, served from memory */
@@ -28,6 +27,14 @@ const struct route routes[] = {
     {"GET", "/accept-invitation", ADM, ANY, 0, h_ui_index},
     /* admin listener: the API */
     {"GET", "/api/v1/openapi.json", ADM, ANY, 0, h_openapi},
+    /* Prometheus: staff, or loopback when metrics_open_on_loopback (handler) */
+    {"GET", "/metrics", ADM, ANY, 0, h_metrics},
+    /* webhooks and the outbox (admin) */
+    {"GET", "/api/v1/webhooks", ADM, ROLE_ADMIN, 0, h_webhooks_list},
+    {"POST", "/api/v1/webhooks", ADM, ROLE_ADMIN, 8 * KB, h_webhooks_create},
+    {"DELETE", "/api/v1/webhooks/{id}", ADM, ROLE_ADMIN, 0, h_webhooks_delete},
+    {"GET", "/api/v1/webhooks/{id}/deliveries", ADM, ROLE_ADMIN, 0, h_webhooks_deliveries},
+    {"GET", "/api/v1/notifications", ADM, ROLE_ADMIN, 0, h_notifications_list},
     /* sessions and the caller */
     {"POST", "/api/v1/session", ADM, ANY, 4 * KB, h_session_create},
     {"DELETE", "/api/v1/session", ADM, ANY, 0, h_session_delete},
@@ -54,7 +61,7 @@ const struct route routes[] = {
     {"GET", "/api/v1/certificates/{serial}", ADM, USERS, 0, h_certificates_get},
     {"POST", "/api/v1/certificates/{serial}/revoke", ADM, ISSUERS, 4 * KB,
      h_certificates_revoke},
-    {"POST", "/api/v1/certificates/{serial}/unhold", ADM, STAFF_WRITE, 0,
+    {"POST", "/api/v1/certificates/{serial}/unhold", ADM, OPS, 0,
      h_certificates_unhold},
     {"POST", "/api/v1/certificates/{serial}/renew", ADM, ISSUERS, 64 * KB,
      h_certificates_renew},

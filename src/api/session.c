@@ -6,10 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/users.h"
 #include "audit/audit.h"
 #include "auth/password.h"
+#include "auth/roles.h"
+#include "auth/sessions.h"
 #include "auth/token.h"
+#include "auth/users.h"
 #include "config.h"
 #include "db/db.h"
 #include "http/auth.h"
@@ -29,12 +31,6 @@ DB_STMT(q_failures_ip, 2,
         "make_interval(mins => $2::int) - now())), 0) FROM audit_events "
         "WHERE action = 'session.login_failed' AND source_ip = $1 "
         "AND at > now() - make_interval(mins => $2::int)");
-DB_STMT(q_session_insert, 5,
-        "INSERT INTO sessions (user_id, token_hash, csrf_token, source_ip, expires_at) "
-        "VALUES ($1, $2::bytea, $3, $4, now() + make_interval(hours => $5::int)) "
-        "RETURNING id");
-DB_STMT(q_session_end, 1,
-        "UPDATE sessions SET ended_at = now() WHERE id = $1 AND ended_at IS NULL");
 
 static const struct jfield login_fields[] = {
     {"username", JT_STRING, true, 128, 0, 0},
@@ -79,15 +75,8 @@ struct login_arg {
 static enum db_rc create_session(struct db *db, void *arg)
 {
     struct login_arg *a = arg;
-    const char *p[] = {a->user_id, a->hash, a->csrf, a->ip, a->hours};
-    PGresult *res;
-    enum db_rc rc = db_exec(db, &q_session_insert, &res, p);
-    if (rc != DB_OK)
-        return rc;
-    snprintf(a->session_id, sizeof a->session_id, "%s", PQgetvalue(res, 0, 0));
-    PQclear(res);
-    return audit_write(db, &a->actor, "session.login", "session", a->session_id,
-                       NULL);
+    return sessions_insert(db, &a->actor, a->user_id, a->hash, a->csrf, a->ip,
+                           a->hours, a->session_id);
 }
 
 void h_session_create(struct req *r)
@@ -178,12 +167,7 @@ struct logout_arg {
 static enum db_rc end_session(struct db *db, void *arg)
 {
     struct logout_arg *a = arg;
-    const char *p[] = {a->session_id};
-    enum db_rc rc = db_exec(db, &q_session_end, NULL, p);
-    if (rc != DB_OK)
-        return rc;
-    return audit_write(db, &a->actor, "session.logout", "session", a->session_id,
-                       NULL);
+    return sessions_end(db, &a->actor, a->session_id);
 }
 
 void h_session_delete(struct req *r)

@@ -8,9 +8,9 @@
 #include <string.h>
 
 #include "api/paging.h"
-#include "api/tokens.h"
 #include "audit/audit.h"
 #include "auth/token.h"
+#include "auth/tokens.h"
 #include "config.h"
 #include "http/http.h"
 #include "http/json_body.h"
@@ -30,38 +30,6 @@ static json_t *token_json(PGresult *res, int i)
                      "expires_at", PQgetvalue(res, i, 5), "last_used_at",
                      *used ? json_string(used) : json_null(), "revoked_at",
                      *revoked ? json_string(revoked) : json_null());
-}
-
-DB_STMT(q_insert, 4,
-        "INSERT INTO api_tokens (user_id, name, token_hash, expires_at) "
-        "SELECT id, $2, $3::bytea, now() + make_interval(days => $4::int) "
-        "FROM users WHERE id = $1::bigint AND NOT disabled "
-        "RETURNING id, " SQL_TIME("expires_at") ", " SQL_TIME("created_at"));
-
-enum db_rc tokens_insert(struct db *db, const struct audit_actor *actor,
-                         const char *user_id, const char *name, int days,
-                         char *token, size_t token_len, char id[24],
-                         char expires[32])
-{
-    char hash[TOKEN_HASH_PARAM], d[16];
-    token_new("troth_", token, token_len);
-    token_hash_param(token, hash);
-    snprintf(d, sizeof d, "%d", days);
-    const char *p[] = {user_id, name, hash, d};
-    PGresult *res;
-    enum db_rc rc = db_exec(db, &q_insert, &res, p);
-    if (rc != DB_OK)
-        return rc;
-    if (PQntuples(res) != 1) {
-        PQclear(res);
-        return DB_NOTFOUND;
-    }
-    snprintf(id, 24, "%s", PQgetvalue(res, 0, 0));
-    snprintf(expires, 32, "%s", PQgetvalue(res, 0, 1));
-    PQclear(res);
-    return audit_write(db, actor, "token.create", "token", id,
-                       json_pack("{s:s, s:s, s:i}", "name", name, "user_id",
-                                 user_id, "days", days));
 }
 
 static const struct jfield create_fields[] = {

@@ -4,20 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "http/http.h"
-
 #define SEAL_LOCK_KEY "7206414868"
-
-struct audit_actor audit_actor_of(const struct principal *who, const char *ip)
-{
-    struct audit_actor a = {
-        .user_id = who->user_id[0] ? who->user_id : NULL,
-        .token_id = who->token_id[0] ? who->token_id : NULL,
-        .name = who->username[0] ? who->username : "anonymous",
-        .ip = ip ? ip : "",
-    };
-    return a;
-}
 
 DB_STMT(q_insert, 8,
         "INSERT INTO audit_events (actor_user_id, actor_token_id, actor, "

@@ -7,18 +7,13 @@
 
 #include "db/db.h"
 
-struct principal;
-
-/* Who did it, for events that do not come from an HTTP request. */
+/* Who did it (for an HTTP request: audit_actor_of() in http/http.h). */
 struct audit_actor {
     const char *user_id;  /* NULL or a users.id */
     const char *token_id; /* NULL or an api_tokens.id */
     const char *name;     /* username, "system", "cli:<os user>" */
     const char *ip;       /* "" when not from the network */
 };
-
-/* The actor of an HTTP request's principal and client address. */
-struct audit_actor audit_actor_of(const struct principal *who, const char *ip);
 
 /* Writes one event inside the caller's transaction. `details` (may be NULL)
  * is taken; it must never hold a secret. Returns the db result. */

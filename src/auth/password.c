@@ -1,19 +1,26 @@
 #include "auth/password.h"
 
 #include <argon2.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/random.h>
 
 static unsigned g_t = 3, g_m = 65536, g_p = 1;
-/* Hash of a random password, made on first use, for dummy verifications. */
+/* Hash of a random password, for dummy verifications (an unknown user costs
+ * what a known one does). Made by password_configure, before any thread,
+ * or once (pthread_once) with the default costs if it was never called:
+ * never filled lazily by whichever pool thread first meets an unknown user. */
 static char g_dummy[PASSWORD_HASH_MAX];
+static pthread_once_t g_dummy_once = PTHREAD_ONCE_INIT;
+
+static void make_dummy(void);
 
 void password_configure(unsigned t_cost, unsigned m_cost_kib, unsigned lanes)
 {
     g_t = t_cost;
     g_m = m_cost_kib;
     g_p = lanes;
-    g_dummy[0] = 0;
+    make_dummy();
 }
 
 static void random_bytes(void *buf, size_t len)
@@ -37,14 +44,23 @@ int password_hash(const char *pw, char *out, size_t outlen)
     return rc == ARGON2_OK ? 0 : -1;
 }
 
+static void make_dummy(void)
+{
+    char pwd[25];
+    password_generate(pwd);
+    password_hash(pwd, g_dummy, sizeof g_dummy);
+}
+
+static void dummy_once(void)
+{
+    if (!g_dummy[0])
+        make_dummy();
+}
+
 bool password_verify(const char *encoded, const char *pw)
 {
     if (!encoded || !*encoded) {
-        if (!g_dummy[0]) {
-            char pwd[25];
-            password_generate(pwd);
-            password_hash(pwd, g_dummy, sizeof g_dummy);
-        }
+        pthread_once(&g_dummy_once, dummy_once);
         argon2id_verify(g_dummy, pw, strlen(pw));
         return false;
     }

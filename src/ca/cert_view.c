@@ -6,6 +6,17 @@
 #include "ca/registry.h"
 #include "pki/encode.h"
 
+bool ca_serial_valid(const char *s)
+{
+    size_t n = strlen(s);
+    if (n < 2 || n > 40)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+            return false;
+    return true;
+}
+
 char *cert_pem_of_b64(const char *b64)
 {
     size_t n = strlen(b64);

@@ -32,4 +32,7 @@ enum db_rc cert_fetch(struct db *db, const char *serial, const char *only_member
 /* PEM of a base64 DER body (64-column lines). Caller frees. */
 char *cert_pem_of_b64(const char *b64);
 
+/* True if s is a serial as Troth writes them: 2..40 lowercase hex digits. */
+bool ca_serial_valid(const char *s);
+
 #endif

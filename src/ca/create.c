@@ -23,40 +23,6 @@
 #include "pki/sign.h"
 #include "util/file.h"
 
-char *ca_passphrase_read(const char *path, char *err, size_t errlen)
-{
-    FILE *f = path ? fopen(path, "r") : NULL;
-    if (!f) {
-        snprintf(err, errlen,
-                 "cannot read the CA passphrase file %s ([ca] key_passphrase_file); "
-                 "create it with a long random first line",
-                 path ? path : "(unset)");
-        return NULL;
-    }
-    char buf[1024];
-    char *line = fgets(buf, sizeof buf, f);
-    fclose(f);
-    if (line)
-        buf[strcspn(buf, "\r\n")] = 0;
-    if (!line || strlen(buf) < 16) {
-        OPENSSL_cleanse(buf, sizeof buf);
-        snprintf(err, errlen, "the CA passphrase in %s must be at least 16 characters",
-                 path);
-        return NULL;
-    }
-    char *p = strdup(buf);
-    OPENSSL_cleanse(buf, sizeof buf);
-    return p;
-}
-
-void ca_passphrase_free(char *pass)
-{
-    if (pass) {
-        OPENSSL_cleanse(pass, strlen(pass));
-        free(pass);
-    }
-}
-
 /* One new CA: key, certificate, encrypted key. */
 struct new_ca {
     const char *id, *kind, *parent;
@@ -172,7 +138,7 @@ int ca_create_hierarchy(struct db *db, const struct config *cfg, const char *nam
     PQclear(res);
     if (have)
         return 1;
-    char *pass = ca_passphrase_read(cfg->key_passphrase_file, err, errlen);
+    char *pass = passphrase_read(cfg->key_passphrase_file, err, errlen);
     if (!pass)
         return -1;
     struct new_ca cas[2] = {{.id = "root", .kind = "root"},
@@ -263,7 +229,7 @@ out:
     new_ca_free(&cas[1]);
     offline_root_close(&root);
     free(crl);
-    ca_passphrase_free(pass);
+    passphrase_free(pass);
     return rc;
 }
 
@@ -309,7 +275,7 @@ int ca_import(struct db *db, const struct config *cfg, const char *id,
         snprintf(err, errlen, "there is a CA with the id %s already", id);
         goto out;
     }
-    if (!(pass = ca_passphrase_read(cfg->key_passphrase_file, err, errlen)))
+    if (!(pass = passphrase_read(cfg->key_passphrase_file, err, errlen)))
         goto out;
     if (finish(&c, pass, cfg->key_kdf_iterations, &e))
         goto out;
@@ -341,7 +307,7 @@ out:
     free(cert_pem);
     free(key_pem);
     new_ca_free(&c);
-    ca_passphrase_free(pass);
+    passphrase_free(pass);
     ca_set_free(&set);
     return rc;
 }

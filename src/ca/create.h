@@ -12,11 +12,6 @@ struct audit_actor;
 #define CA_ROOT_DAYS 7305    /* 20 years */
 #define CA_ISSUING_DAYS 3652 /* 10 years */
 
-/* Reads the passphrase (first line of the file). Returns a malloc'd string
- * (free with ca_passphrase_free) or NULL with err filled. */
-char *ca_passphrase_read(const char *path, char *err, size_t errlen);
-void ca_passphrase_free(char *pass);
-
 /* An offline root (`troth init --offline-root DIR`): its key is made in
  * dir, encrypted under pass, signs the issuing CA and the first root CRL
  * (valid crl_days) there; only its certificate and CRL reach the database. */

@@ -15,7 +15,9 @@
 #include "ca/service.h"
 #include "config.h"
 #include "db/db.h"
+#include "metrics/metrics.h"
 #include "util/log.h"
+#include "util/clock.h"
 
 /* A revocation is put in a CRL at once when none was made in the last
  * COALESCE_MS; otherwise COALESCE_MS after the last one, so a burst of
@@ -36,13 +38,6 @@ struct worker {
 
 static struct worker W;
 
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int ca_index(const char *id)
 {
     for (size_t i = 0; i < W.set->n && i < 64; i++)
@@ -56,8 +51,13 @@ static void generate(struct db *db, size_t i, const char *why)
     struct audit_actor system = {NULL, NULL, "system", ""};
     struct crl_result out;
     struct pki_err err;
+    long long t0 = now_ms();
     int rc = crl_generate(db, &W.set->cas[i], W.cfg->crl_validity_hours,
                           ca_sign_crl_by_signer, W.pool, &system, &out, &err);
+    if (rc == 0) {
+        metrics_crl_generated((double)(now_ms() - t0) / 1000);
+        metrics_crl_served(i);
+    }
     if (rc == 0)
         log_msg("CRL %llu of CA %s: %ld entries, %zu bytes (%s)",
                 (unsigned long long)out.number, W.set->cas[i].id, out.entries,
@@ -115,6 +115,8 @@ static void on_notify(struct db *db, PGnotify *n)
 {
     if (!strcmp(n->relname, "troth_revoked")) {
         int i = ca_index(n->extra);
+        if (i >= 0)
+            metrics_revocation_seen((size_t)i);
         if (i >= 0 && W.due_ms[i] == 0 && !ca_is_offline(&W.set->cas[i])) {
             long long t = now_ms(), spaced = W.last_ms[i] + COALESCE_MS;
             W.due_ms[i] = t > spaced ? t : spaced;
@@ -127,8 +129,9 @@ static void on_notify(struct db *db, PGnotify *n)
         time_t tu, nu;
         publish_crl_info(id, &have, &tu, &nu);
         const char *colon = strchr(n->extra, ':');
-        if (ca && colon && strtoull(colon + 1, NULL, 10) > have)
-            crl_load_latest(db, ca);
+        if (ca && colon && strtoull(colon + 1, NULL, 10) > have &&
+            crl_load_latest(db, ca) == 0)
+            metrics_crl_served((size_t)ca_index(id)); /* built by another node */
     }
 }
 

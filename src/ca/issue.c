@@ -8,11 +8,11 @@
 #include "audit/audit.h"
 #include "ca/cert_view.h"
 #include "ca/compromised.h"
-#include "ca/crl_gen.h"
 #include "ca/profiles.h"
 #include "ca/registry.h"
 #include "config.h"
 #include "member/member.h"
+#include "metrics/metrics.h"
 #include "pki/ca.h"
 #include "pki/crl.h"
 #include "pki/csr.h"
@@ -20,22 +20,10 @@
 #include "pki/ext.h"
 #include "pki/keys.h"
 #include "pki/leaf.h"
-#include "signer/client.h"
+#include "ca/signer_pool.h"
 #include "util/hex.h"
 
 #define BACKDATE_SECONDS 300 /* notBefore at most 5 minutes in the past */
-#define MAX_URIS 16
-
-bool ca_serial_valid(const char *s)
-{
-    size_t n = strlen(s);
-    if (n < 2 || n > 40)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-            return false;
-    return true;
-}
 
 const char *ca_err_field(const char *code)
 {
@@ -105,14 +93,14 @@ static enum db_rc fail(struct pki_err *err, int status, const char *code,
     return DB_ERROR;
 }
 
-static enum db_rc issue_tx(struct db *db, void *arg)
+/* The member is active and every URI an approved one of a kind the profile
+ * takes; the member row stays locked (FOR SHARE) until commit, so that a
+ * concurrent suspension waits for this certificate and then holds it. */
+static enum db_rc check_member(struct db *db, const struct issue_req *rq,
+                               const struct profile *profile,
+                               char org[MEMBER_NAME_MAX], struct pki_err *err)
 {
-    struct issue_ctx *c = arg;
-    const struct issue_req *rq = c->rq;
-    struct pki_err *err = c->err;
-    /* the member row stays locked (FOR SHARE) until commit: a concurrent
-     * suspension waits for this certificate and then holds it */
-    char status[16], org[MEMBER_NAME_MAX];
+    char status[16];
     enum db_rc rc = member_lock(db, rq->member_id, status, org);
     if (rc == DB_NOTFOUND)
         return fail(err, 404, "member_not_found", "no such member");
@@ -131,17 +119,26 @@ static enum db_rc issue_tx(struct db *db, void *arg)
                     "this public key belongs to a certificate revoked for keyCompromise; "
                     "a compromised key is never certified again: make a new key pair");
     size_t bad = 0;
-    rc = member_uris_approved(db, rq->member_id, c->profile->uri_kinds, rq->uris,
+    rc = member_uris_approved(db, rq->member_id, profile->uri_kinds, rq->uris,
                               rq->n_uris, &bad);
     if (rc == DB_NOTFOUND) {
         pki_err_set(err, 422, "uri_not_approved",
                     "uris[%zu] (%.300s) is not an approved URI of this member of a kind "
                     "the %s profile takes (%s)",
-                    bad, rq->uris[bad], c->profile->name,
-                    c->profile->uri_kinds == URI_KIND_CLIENT ? "client"
-                                                             : "server or idp");
+                    bad, rq->uris[bad], profile->name,
+                    profile->uri_kinds == URI_KIND_CLIENT ? "client" : "server or idp");
         return DB_ERROR;
     }
+    return rc;
+}
+
+static enum db_rc issue_tx(struct db *db, void *arg)
+{
+    struct issue_ctx *c = arg;
+    const struct issue_req *rq = c->rq;
+    struct pki_err *err = c->err;
+    char org[MEMBER_NAME_MAX];
+    enum db_rc rc = check_member(db, rq, c->profile, org, err);
     if (rc != DB_OK)
         return rc;
 
@@ -220,16 +217,14 @@ static enum db_rc issue_tx(struct db *db, void *arg)
                        "certificate", c->serial, d);
 }
 
-int ca_issue(struct db *db, struct signer_pool *pool, const struct ca_set *set,
-             const struct config *cfg, const struct issue_req *rq,
-             const struct audit_actor *actor, char serial_out[SERIAL_HEX_MAX],
-             PGresult **row, struct pki_err *err)
+/* The checks that need neither the key nor the database. */
+static int check_request(struct signer_pool *pool, const struct ca_set *set,
+                         const struct config *cfg, const struct issue_req *rq,
+                         struct profile *storage, const struct profile **profile_out,
+                         const struct ca_info **ca_out, struct pki_err *err)
 {
-    if (row)
-        *row = NULL;
     pki_err_clear(err);
-    struct profile storage;
-    const struct profile *profile = profile_find(cfg, rq->profile, &storage);
+    const struct profile *profile = profile_find(cfg, rq->profile, storage);
     const struct ca_info *ca = ca_issuing(set);
     if (!profile)
         return pki_err_set(err, 422, "profile_unknown",
@@ -253,12 +248,75 @@ int ca_issue(struct db *db, struct signer_pool *pool, const struct ca_set *set,
     if (rq->common_name && (!*rq->common_name || strlen(rq->common_name) > 64))
         return pki_err_set(err, 400, "common_name_invalid",
                            "common_name must be 1 to 64 characters");
+    *profile_out = profile;
+    *ca_out = ca;
+    return 0;
+}
+
+static void db_fail(struct db *db, enum db_rc rc, struct pki_err *err)
+{
+    if (err->code[0])
+        return;
+    if (rc == DB_UNAVAILABLE)
+        pki_err_set(err, 503, "database_unavailable", "the database is unavailable");
+    else if (rc == DB_CONFLICT)
+        pki_err_set(err, 409, "serial_conflict", "serial collision; try again");
+    else
+        pki_err_set(err, 500, "database_error", "%s", db_last_error(db));
+}
+
+struct precheck_ctx {
+    const struct issue_req *rq;
+    const struct profile *profile;
+    struct pki_err *err;
+};
+
+static enum db_rc precheck_tx(struct db *db, void *arg)
+{
+    struct precheck_ctx *c = arg;
+    char org[MEMBER_NAME_MAX];
+    return check_member(db, c->rq, c->profile, org, c->err);
+}
+
+int ca_issue_precheck(struct db *db, struct signer_pool *pool, const struct ca_set *set,
+                      const struct config *cfg, const struct issue_req *rq,
+                      bool rsa_key, struct pki_err *err)
+{
+    struct profile storage;
+    const struct profile *profile;
+    const struct ca_info *ca;
+    if (check_request(pool, set, cfg, rq, &storage, &profile, &ca, err))
+        return -1;
+    if (profile->rsa_only && !rsa_key)
+        return pki_err_set(err, 422, "rsa_required",
+                           "the %s profile takes RSA keys only", profile->name);
+    struct precheck_ctx c = {rq, profile, err};
+    enum db_rc rc = db_tx(db, DB_READ_COMMITTED, precheck_tx, &c);
+    if (rc == DB_OK)
+        return 0;
+    db_fail(db, rc, err);
+    return -1;
+}
+
+int ca_issue(struct db *db, struct signer_pool *pool, const struct ca_set *set,
+             const struct config *cfg, const struct issue_req *rq,
+             const struct audit_actor *actor, char serial_out[SERIAL_HEX_MAX],
+             PGresult **row, struct pki_err *err)
+{
+    if (row)
+        *row = NULL;
+    struct profile storage;
+    const struct profile *profile;
+    const struct ca_info *ca;
+    if (check_request(pool, set, cfg, rq, &storage, &profile, &ca, err))
+        return -1;
     struct pki_key_policy policy = {profile->rsa_only};
     if (rq->csr ? pki_csr_check(rq->csr, &policy, err) : pki_key_check(rq->pubkey, &policy, err))
         return -1;
     struct issue_ctx c = {pool, ca, cfg, rq, profile, actor, err, "", NULL};
     enum db_rc rc = db_tx(db, DB_READ_COMMITTED, issue_tx, &c);
     if (rc == DB_OK) {
+        metrics_certificate_issued(profile->name);
         memcpy(serial_out, c.serial, SERIAL_HEX_MAX);
         if (row)
             *row = c.row;
@@ -267,205 +325,6 @@ int ca_issue(struct db *db, struct signer_pool *pool, const struct ca_set *set,
         return 0;
     }
     PQclear(c.row);
-    if (!err->code[0]) {
-        if (rc == DB_UNAVAILABLE)
-            pki_err_set(err, 503, "database_unavailable", "the database is unavailable");
-        else if (rc == DB_CONFLICT)
-            pki_err_set(err, 409, "serial_conflict", "serial collision; try again");
-        else
-            pki_err_set(err, 500, "database_error", "%s", db_last_error(db));
-    }
+    db_fail(db, rc, err);
     return -1;
-}
-
-/* ---- revocation ---- */
-
-DB_STMT(q_lock_cert, 2,
-        "SELECT status, ca_id, member_id::text FROM certificates WHERE serial = $1 "
-        "AND ($2::bigint IS NULL OR member_id = $2::bigint) FOR UPDATE");
-/* A revocation is dated by one reading of the database clock (the CRL's
- * clock), truncated to the second and set back by crl_backdate_seconds ($4),
- * so it is never later than the thisUpdate of the first CRL that lists it;
- * the API shows the same time as the CRL. */
-#define REVOKED_NOW "date_trunc('second', now()) - make_interval(secs => $4::int)"
-DB_STMT(q_set_status, 4,
-        "UPDATE certificates SET status = $2, revocation_reason = $3, "
-        "revoked_at = CASE WHEN $2 = 'valid' THEN NULL "
-        "                  ELSE coalesce(revoked_at, " REVOKED_NOW ") END, "
-        "held_for_suspension = false WHERE serial = $1");
-/* a certificate revoked while on hold keeps the time of the hold as its
- * revocation date: it has been unusable since then */
-DB_STMT(q_bump, 1,
-        "UPDATE cas SET crl_generation = crl_generation + 1 WHERE id = $1");
-DB_STMT(q_notify_revoked, 1, "SELECT pg_notify('troth_revoked', $1)");
-
-struct revoke_ctx {
-    const char *serial, *reason, *only_member;
-    bool unhold;
-    const struct audit_actor *actor;
-    struct pki_err *err;
-};
-
-static enum db_rc status_change(struct db *db, const char *serial, const char *ca_id,
-                                const char *status, const char *reason)
-{
-    enum db_rc rc;
-    char backdate[16];
-    snprintf(backdate, sizeof backdate, "%u", crl_backdate_seconds());
-    const char *p[] = {serial, status, reason, backdate};
-    if ((rc = db_exec(db, &q_set_status, NULL, p)) != DB_OK)
-        return rc;
-    if ((rc = db_exec(db, &q_bump, NULL, (const char *[]){ca_id})) != DB_OK)
-        return rc;
-    return db_exec(db, &q_notify_revoked, NULL, (const char *[]){ca_id});
-}
-
-static enum db_rc revoke_tx(struct db *db, void *arg)
-{
-    struct revoke_ctx *c = arg;
-    PGresult *res;
-    enum db_rc rc = db_exec(db, &q_lock_cert, &res,
-                            (const char *[]){c->serial, c->only_member});
-    if (rc != DB_OK)
-        return rc;
-    if (PQntuples(res) != 1) {
-        PQclear(res);
-        return fail(c->err, 404, "certificate_not_found", "no such certificate");
-    }
-    char status[16], ca_id[CA_ID_MAX];
-    snprintf(status, sizeof status, "%s", PQgetvalue(res, 0, 0));
-    snprintf(ca_id, sizeof ca_id, "%s", PQgetvalue(res, 0, 1));
-    PQclear(res);
-    const char *new_status, *reason, *action;
-    if (c->unhold) {
-        if (strcmp(status, "on_hold"))
-            return fail(c->err, 409, "not_on_hold", "the certificate is not on hold");
-        new_status = "valid", reason = NULL, action = "certificate.unhold";
-    } else {
-        bool hold = !strcmp(c->reason, "certificateHold");
-        if (!strcmp(status, "revoked"))
-            return fail(c->err, 409, "already_revoked", "the certificate is already revoked");
-        if (hold && !strcmp(status, "on_hold"))
-            return fail(c->err, 409, "already_on_hold", "the certificate is already on hold");
-        new_status = hold ? "on_hold" : "revoked";
-        reason = c->reason;
-        action = hold ? "certificate.hold" : "certificate.revoke";
-    }
-    if ((rc = status_change(db, c->serial, ca_id, new_status, reason)) != DB_OK)
-        return rc;
-    if (reason && !strcmp(reason, "keyCompromise") && /* its key stays dead at once */
-        (rc = ca_mark_compromised(db, c->serial)) != DB_OK)
-        return rc;
-    return audit_write(db, c->actor, action, "certificate", c->serial,
-                       reason ? json_pack("{s:s}", "reason", reason) : NULL);
-}
-
-static int run_revoke(struct db *db, struct revoke_ctx *c)
-{
-    enum db_rc rc = db_tx(db, DB_READ_COMMITTED, revoke_tx, c);
-    if (rc == DB_OK)
-        return 0;
-    if (!c->err->code[0])
-        pki_err_set(c->err, rc == DB_UNAVAILABLE ? 503 : 500,
-                    rc == DB_UNAVAILABLE ? "database_unavailable" : "database_error",
-                    "%s", db_last_error(db));
-    return -1;
-}
-
-int ca_revoke(struct db *db, const char *serial, const char *reason,
-              const char *only_member, const struct audit_actor *actor,
-              struct pki_err *err)
-{
-    pki_err_clear(err);
-    int code = pki_crl_reason_from_name(reason);
-    if (code < 0 || code == 2 /* cACompromise */ || code == 10 /* aACompromise */)
-        return pki_err_set(err, 400, "reason_invalid",
-                           "reason must be one of unspecified, keyCompromise, "
-                           "affiliationChanged, superseded, cessationOfOperation, "
-                           "certificateHold, privilegeWithdrawn");
-    if (only_member && !strcmp(reason, "certificateHold"))
-        return pki_err_set(err, 403, "hold_not_allowed",
-                           "members may revoke their certificates but not hold them: "
-                           "a hold is the community's decision (an operator's)");
-    if (only_member && !strcmp(reason, "privilegeWithdrawn"))
-        return pki_err_set(err, 403, "reason_not_allowed",
-                           "privilegeWithdrawn is the community's decision (an "
-                           "operator's), not a member's: choose another reason");
-    if (!ca_serial_valid(serial))
-        return pki_err_set(err, 404, "certificate_not_found", "no such certificate");
-    struct revoke_ctx c = {serial, reason, only_member, false, actor, err};
-    return run_revoke(db, &c);
-}
-
-int ca_unhold(struct db *db, const char *serial, const struct audit_actor *actor,
-              struct pki_err *err)
-{
-    pki_err_clear(err);
-    if (!ca_serial_valid(serial))
-        return pki_err_set(err, 404, "certificate_not_found", "no such certificate");
-    struct revoke_ctx c = {serial, NULL, NULL, true, actor, err};
-    return run_revoke(db, &c);
-}
-
-/* ---- a member's status ---- */
-
-/* suspension holds the valid ones (marked as held for it); reinstatement
- * lifts only those; termination revokes everything not yet revoked */
-DB_STMT(q_member_certs, 3,
-        "UPDATE certificates SET status = $2, "
-        "revocation_reason = CASE $2 WHEN 'valid' THEN NULL WHEN 'on_hold' "
-        "  THEN 'certificateHold' ELSE 'privilegeWithdrawn' END, "
-        "revoked_at = CASE $2 WHEN 'valid' THEN NULL ELSE coalesce(revoked_at, "
-        "  date_trunc('second', now()) - make_interval(secs => $3::int)) END, "
-        "held_for_suspension = ($2 = 'on_hold') "
-        "WHERE member_id = $1::bigint AND not_after > now() AND ("
-        "  ($2 = 'on_hold' AND status = 'valid') OR "
-        "  ($2 = 'valid' AND status = 'on_hold' AND held_for_suspension) OR "
-        "  ($2 = 'revoked' AND status <> 'revoked')) "
-        "RETURNING ca_id, serial");
-
-enum db_rc ca_member_status_changed(struct db *db, const char *member_id,
-                                    const char *old_status, const char *new_status,
-                                    const struct audit_actor *actor)
-{
-    const char *to = !strcmp(new_status, "suspended")    ? "on_hold"
-                     : !strcmp(new_status, "terminated") ? "revoked"
-                     : (!strcmp(new_status, "active") && !strcmp(old_status, "suspended"))
-                         ? "valid"
-                         : NULL;
-    if (!to)
-        return DB_OK;
-    PGresult *res;
-    char backdate[16];
-    snprintf(backdate, sizeof backdate, "%u", crl_backdate_seconds());
-    enum db_rc rc = db_exec(db, &q_member_certs, &res,
-                            (const char *[]){member_id, to, backdate});
-    if (rc != DB_OK)
-        return rc;
-    int n = PQntuples(res);
-    json_t *serials = json_array();
-    char bumped[8][CA_ID_MAX];
-    int nb = 0;
-    for (int i = 0; i < n && rc == DB_OK; i++) {
-        const char *ca = PQgetvalue(res, i, 0);
-        json_array_append_new(serials, json_string(PQgetvalue(res, i, 1)));
-        bool seen = false;
-        for (int k = 0; k < nb; k++)
-            seen |= !strcmp(bumped[k], ca);
-        if (!seen && nb < 8) {
-            snprintf(bumped[nb++], CA_ID_MAX, "%s", ca);
-            if ((rc = db_exec(db, &q_bump, NULL, (const char *[]){ca})) == DB_OK)
-                rc = db_exec(db, &q_notify_revoked, NULL, (const char *[]){ca});
-        }
-    }
-    PQclear(res);
-    if (rc != DB_OK || n == 0) {
-        json_decref(serials);
-        return rc;
-    }
-    const char *action = !strcmp(to, "on_hold") ? "certificate.hold"
-                         : !strcmp(to, "valid") ? "certificate.unhold"
-                                                : "certificate.revoke";
-    return audit_write(db, actor, action, "member", member_id,
-                       json_pack("{s:s, s:o}", "because", new_status, "serials", serials));
 }

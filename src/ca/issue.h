@@ -1,11 +1,12 @@
-/* Issuing, revoking and holding member certificates: the rules of the
- * community CA, shared by the REST API and the command line. Failures come
+/* Issuing member certificates: the rules of the community CA, shared by the
+ * REST API and the command line (revocation and holds: ca/revoke.h). Failures come
  * back as pki_err {status, code, detail}; field_of() names the input. */
 #ifndef TROTH_CA_ISSUE_H
 #define TROTH_CA_ISSUE_H
 #include <libpq-fe.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "db/db.h"
@@ -17,6 +18,7 @@ struct ca_set;
 struct config;
 
 #define SERIAL_HEX_MAX 41
+#define MAX_URIS 16 /* SAN URIs in one certificate */
 
 struct issue_req {
     const char *member_id;
@@ -38,28 +40,14 @@ int ca_issue(struct db *db, struct signer_pool *pool, const struct ca_set *set,
              const struct audit_actor *actor, char serial_out[SERIAL_HEX_MAX],
              PGresult **row, struct pki_err *err);
 
-/* Revokes (or, with certificateHold, holds) a certificate. `only_member`
- * limits it to one member's certificates (others are 404); members may not
- * hold. Returns 0, or -1 with err. */
-int ca_revoke(struct db *db, const char *serial, const char *reason,
-              const char *only_member, const struct audit_actor *actor,
-              struct pki_err *err);
-
-/* Lifts a hold. Returns 0, or -1 with err. */
-int ca_unhold(struct db *db, const char *serial, const struct audit_actor *actor,
-              struct pki_err *err);
-
-/* A member's status changed (inside the caller's transaction): suspended
- * puts its valid certificates on hold, active again lifts those holds,
- * terminated revokes everything with privilegeWithdrawn. */
-enum db_rc ca_member_status_changed(struct db *db, const char *member_id,
-                                    const char *old_status, const char *new_status,
-                                    const struct audit_actor *actor);
+/* Every check ca_issue makes that needs no key (profile, member active,
+ * URIs approved; rsa_key: whether the key to come is RSA), for work that is
+ * costly before the key exists (key generation). 0, or -1 with err. */
+int ca_issue_precheck(struct db *db, struct signer_pool *pool, const struct ca_set *set,
+                      const struct config *cfg, const struct issue_req *rq,
+                      bool rsa_key, struct pki_err *err);
 
 /* The request field an error code is about ("csr", "uris", ...), or NULL. */
 const char *ca_err_field(const char *code);
-
-/* True if s is a serial as Troth writes them: 2..40 lowercase hex digits. */
-bool ca_serial_valid(const char *s);
 
 #endif

@@ -30,17 +30,20 @@
 char *offline_passphrase(const char *file, int confirm, char *err, size_t errlen)
 {
     if (file)
-        return ca_passphrase_read(file, err, errlen);
-    char buf[1024];
+        return passphrase_read(file, err, errlen);
+    /* from the terminal: the rule of passphrase_read (util/file.h) */
+    char buf[PASSPHRASE_MAX + 2];
     if (EVP_read_pw_string(buf, sizeof buf, "Offline root passphrase: ", confirm) != 0) {
         OPENSSL_cleanse(buf, sizeof buf);
         snprintf(err, errlen, "no root passphrase (no terminal, or the two entries "
                               "differ): use --root-passphrase-file");
         return NULL;
     }
-    if (strlen(buf) < 16) {
+    size_t n = strlen(buf);
+    if (n < PASSPHRASE_MIN || n > PASSPHRASE_MAX) {
         OPENSSL_cleanse(buf, sizeof buf);
-        snprintf(err, errlen, "the root passphrase must be at least 16 characters");
+        snprintf(err, errlen, "the root passphrase must be %d to %d bytes",
+                 PASSPHRASE_MIN, PASSPHRASE_MAX);
         return NULL;
     }
     char *p = strdup(buf);

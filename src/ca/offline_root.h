@@ -24,7 +24,8 @@ struct offline_root {
 };
 
 /* Reads the root passphrase from file, or from the terminal (twice when
- * confirm). At least 16 characters. malloc'd (ca_passphrase_free) or NULL. */
+ * confirm), by the rule of passphrase_read (util/file.h). malloc'd
+ * (passphrase_free) or NULL. */
 char *offline_passphrase(const char *file, int confirm, char *err, size_t errlen);
 
 /* Makes a new root in dir (created 0700 if missing; refused if it holds a

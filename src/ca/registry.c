@@ -63,6 +63,9 @@ int ca_set_load(struct db *db, const char *public_url, struct ca_set *set)
         c->der = malloc(c->der_len);
         c->key_pem = PQgetisnull(res, i, 4) ? NULL : strdup(PQgetvalue(res, i, 4));
         c->key_uri = PQgetisnull(res, i, 9) ? NULL : strdup(PQgetvalue(res, i, 9));
+        /* the result's copy goes now: the key reaches only the signer supervisor */
+        if (!PQgetisnull(res, i, 4))
+            memset(PQgetvalue(res, i, 4), 0, (size_t)PQgetlength(res, i, 4));
         snprintf(c->key_store, sizeof c->key_store, "%s", PQgetvalue(res, i, 8));
         if (!c->der || (!c->key_pem && !PQgetisnull(res, i, 4)) ||
             (!c->key_uri && !PQgetisnull(res, i, 9)))

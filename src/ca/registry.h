@@ -1,6 +1,6 @@
 /* The community's CAs as the web process knows them: certificates and
- * URLs, loaded from the database at start-up. The private keys stay
- * encrypted here; only signer workers decrypt them. */
+ * URLs, loaded from the database at start-up. The encrypted private keys
+ * are handed to the signer supervisor once and then cleansed and freed. */
 #ifndef TROTH_CA_REGISTRY_H
 #define TROTH_CA_REGISTRY_H
 #include <openssl/x509.h>

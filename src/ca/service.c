@@ -6,6 +6,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "ca/compromised.h"
 #include "ca/crl_gen.h"
 #include "ca/crl_status.h"
@@ -14,7 +16,7 @@
 #include "ca/registry.h"
 #include "config.h"
 #include "db/db.h"
-#include "signer/client.h"
+#include "ca/signer_pool.h"
 #include "signer/signer.h"
 #include "util/log.h"
 
@@ -22,6 +24,61 @@ static struct ca_set g_set;
 static struct signer_pool *g_pool;
 
 DB_STMT(q_community, 0, "SELECT uri, name FROM community");
+
+static size_t worker_count(const struct config *cfg)
+{
+    size_t n = cfg->signer_workers ? cfg->signer_workers : (size_t)sysconf(_SC_NPROCESSORS_ONLN);
+    return n ? n : 1;
+}
+
+static struct signer_pool_opts pool_opts(const struct config *cfg, size_t workers, long web_uid, bool serve)
+{
+    return (struct signer_pool_opts){.workers = workers, .passphrase_file = cfg->key_passphrase_file,
+                                     .crl_validity_hours = cfg->crl_validity_hours, .web_uid = web_uid,
+                                     .warn_same_uid = serve && web_uid < 0,
+                                     .scrub = &cfg->database_url, .n_scrub = 1};
+}
+
+int ca_service_fork_signer(const struct config *cfg, long web_uid, char *err, size_t errlen)
+{
+    struct pki_err perr = {0};
+    struct signer_pool_opts o = pool_opts(cfg, worker_count(cfg), web_uid, true);
+    if (signer_pool_fork(&g_pool, &o, &perr) != 0) {
+        snprintf(err, errlen, "cannot start the signer supervisor: %s", perr.detail);
+        return -1;
+    }
+    return 0;
+}
+
+/* The web process keeps no key material: not even the encrypted PEM. */
+static void forget_keys(struct ca_set *set)
+{
+    for (size_t i = 0; i < set->n; i++)
+        if (set->cas[i].key_pem) {
+            OPENSSL_cleanse(set->cas[i].key_pem, strlen(set->cas[i].key_pem));
+            free(set->cas[i].key_pem);
+            set->cas[i].key_pem = NULL;
+        }
+}
+
+static int hand_cas(struct signer_pool *pool, struct ca_set *set, char *err, size_t errlen)
+{
+    struct signer_ca_blob blobs[SIGNER_MAX_CAS];
+    size_t n = 0;
+    for (size_t i = 0; i < set->n && n < SIGNER_MAX_CAS; i++) {
+        /* an offline root's key is not here at all; a token key is a URI */
+        const char *ref = set->cas[i].key_pem ? set->cas[i].key_pem : set->cas[i].key_uri;
+        if (ref)
+            blobs[n++] = (struct signer_ca_blob){set->cas[i].id, set->cas[i].der, set->cas[i].der_len, ref,
+                                                 strlen(ref)};
+    }
+    struct pki_err perr = {0};
+    int rc = signer_pool_start(pool, blobs, n, &perr);
+    forget_keys(set);
+    if (rc != 0)
+        snprintf(err, errlen, "cannot start the signer: %s", perr.detail);
+    return rc;
+}
 
 int ca_service_start(struct db *db, const struct config *cfg, char *err, size_t errlen)
 {
@@ -32,6 +89,8 @@ int ca_service_start(struct db *db, const struct config *cfg, char *err, size_t 
     }
     if (rc == 1) {
         log_msg("no CA yet: run `troth init`; serving without one");
+        signer_pool_free(g_pool); /* the supervisor leaves without a CA set */
+        g_pool = NULL;
         return 0;
     }
     ca_set_current(&g_set);
@@ -57,34 +116,26 @@ int ca_service_start(struct db *db, const struct config *cfg, char *err, size_t 
     }
     if (marked > 0)
         log_msg("%ld earlier keyCompromise revocation(s): their keys are now refused", marked);
-
-    size_t workers = cfg->signer_workers ? cfg->signer_workers
-                                         : (size_t)sysconf(_SC_NPROCESSORS_ONLN);
-    if (ca_signer_start(&g_set, cfg, workers ? workers : 1, &g_pool, err, errlen))
+    if (g_pool == NULL && ca_service_fork_signer(cfg, -1, err, errlen) != 0)
         return -1;
-    log_msg("%zu CA(s) loaded, %zu signer worker(s) ready", g_set.n, workers ? workers : 1);
+    if (hand_cas(g_pool, &g_set, err, errlen) != 0)
+        return -1;
+    log_msg("%zu CA(s) loaded, %zu signer worker(s) ready", g_set.n, worker_count(cfg));
     return 0;
 }
 
-int ca_signer_start(const struct ca_set *set, const struct config *cfg, size_t workers,
+int ca_signer_start(struct ca_set *set, const struct config *cfg, size_t workers,
                     struct signer_pool **pool, char *err, size_t errlen)
 {
-    struct signer_ca_blob blobs[SIGNER_MAX_CAS];
-    size_t n = 0;
-    for (size_t i = 0; i < set->n && n < SIGNER_MAX_CAS; i++)
-        if (set->cas[i].key_pem) /* an offline root's key is not here at all */
-            blobs[n++] = (struct signer_ca_blob){set->cas[i].id, set->cas[i].der,
-                                                 set->cas[i].der_len, set->cas[i].key_pem,
-                                                 strlen(set->cas[i].key_pem)};
-    if (!cfg->key_passphrase_file || access(cfg->key_passphrase_file, R_OK) != 0) {
-        snprintf(err, errlen, "[ca] key_passphrase_file %s is not readable",
-                 cfg->key_passphrase_file ? cfg->key_passphrase_file : "(unset)");
+    struct pki_err perr = {0};
+    struct signer_pool_opts o = pool_opts(cfg, workers, -1, false);
+    if (signer_pool_fork(pool, &o, &perr) != 0) {
+        snprintf(err, errlen, "cannot start the signer: %s", perr.detail);
         return -1;
     }
-    struct pki_err perr = {0};
-    if (signer_pool_start(pool, workers, blobs, n, cfg->key_passphrase_file,
-                          signer_spawn_fork, &perr) != 0) {
-        snprintf(err, errlen, "cannot start the signer: %s", perr.detail);
+    if (hand_cas(*pool, set, err, errlen) != 0) {
+        signer_pool_free(*pool);
+        *pool = NULL;
         return -1;
     }
     return 0;
@@ -118,7 +169,7 @@ int ca_sign_crl_by_signer(void *ctx, const struct ca_info *ca,
 void ca_service_check_signer(void)
 {
     if (g_pool && signer_pool_check(g_pool) > 0)
-        log_msg("signer worker(s) restarted");
+        log_msg("signer worker(s) restarted by the supervisor");
 }
 
 void ca_service_health(char *why, size_t len)

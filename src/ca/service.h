@@ -13,14 +13,21 @@ struct ca_info;
 struct signer_pool;
 struct ca_set;
 
-/* Loads the CAs, starts the signer workers (fork: call before any thread
- * exists), publishes CA certificates and the newest stored CRLs. With no CA
- * yet (before `troth init`), starts without one and says so. */
+/* Forks the signer supervisor (src/signer/supervisor.h): first, before any
+ * thread, database connection or listener. web_uid: the uid this process
+ * is about to switch to (-1: none). */
+int ca_service_fork_signer(const struct config *cfg, long web_uid, char *err, size_t errlen);
+
+/* Loads the CAs, hands them to the signer supervisor (forking it if
+ * ca_service_fork_signer was not called) and forgets the keys, publishes CA
+ * certificates and the newest stored CRLs. With no CA yet (before `troth
+ * init`), starts without one and says so. */
 int ca_service_start(struct db *db, const struct config *cfg, char *err, size_t errlen);
 
-/* Starts `workers` signer workers (forked: call before threads exist) for
- * every CA of the set. Returns 0, or -1 with err. */
-int ca_signer_start(const struct ca_set *set, const struct config *cfg, size_t workers,
+/* Starts a supervisor with `workers` signer workers for every CA of the set
+ * (CLI commands that sign); the set's encrypted keys are cleansed and freed.
+ * Returns 0, or -1 with err. */
+int ca_signer_start(struct ca_set *set, const struct config *cfg, size_t workers,
                     struct signer_pool **pool, char *err, size_t errlen);
 
 /* Starts the CRL worker thread (after ca_service_start). */

@@ -6,14 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/tokens.h"
-#include "api/users.h"
 #include "audit/audit.h"
 #include "auth/password.h"
+#include "auth/roles.h"
 #include "auth/token.h"
+#include "auth/tokens.h"
+#include "auth/users.h"
 #include "config.h"
 #include "db/db.h"
-#include "http/auth.h"
 
 struct user_add {
     struct audit_actor actor;
@@ -129,23 +129,13 @@ struct token_add {
     char token[TOKEN_MAX + 1], id[24], expires[32];
 };
 
-DB_STMT(q_user_id, 1, "SELECT id FROM users WHERE username = $1 AND NOT disabled");
-
 static enum db_rc token_add_tx(struct db *db, void *arg)
 {
     struct token_add *a = arg;
-    const char *p[] = {a->username};
-    PGresult *res;
-    enum db_rc rc = db_exec(db, &q_user_id, &res, p);
+    char uid[24];
+    enum db_rc rc = users_id_by_name(db, a->username, uid);
     if (rc != DB_OK)
         return rc;
-    if (PQntuples(res) != 1) {
-        PQclear(res);
-        return DB_NOTFOUND;
-    }
-    char uid[24];
-    snprintf(uid, sizeof uid, "%s", PQgetvalue(res, 0, 0));
-    PQclear(res);
     return tokens_insert(db, &a->actor, uid, a->label, a->days, a->token,
                          sizeof a->token, a->id, a->expires);
 }

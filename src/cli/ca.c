@@ -13,7 +13,8 @@
 #include "ca/service.h"
 #include "config.h"
 #include "db/db.h"
-#include "signer/client.h"
+#include "ca/signer_pool.h"
+#include "util/file.h"
 
 DB_STMT(q_list, 0,
         "SELECT c.id, c.kind, c.subject, c.fingerprint_sha256, " SQL_TIME("c.not_after")
@@ -91,7 +92,7 @@ int cmd_ca(int argc, char **argv, const char *config_path)
         rc = ca_list(db);
     } else if (db) {
         char err[512] = "", *key_pass = NULL;
-        if (key_pass_file && !(key_pass = ca_passphrase_read(key_pass_file, err, sizeof err)))
+        if (key_pass_file && !(key_pass = passphrase_read(key_pass_file, err, sizeof err)))
             fprintf(stderr, "troth ca import: %s\n", err);
         else {
             struct audit_actor actor = cli_actor();
@@ -103,7 +104,7 @@ int cmd_ca(int argc, char **argv, const char *config_path)
                 rc = 0;
             }
         }
-        ca_passphrase_free(key_pass);
+        passphrase_free(key_pass);
     }
     db_close(db);
     config_free(&cfg);

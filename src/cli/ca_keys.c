@@ -108,7 +108,7 @@ int cli_crl_sign_root(int argc, char **argv)
 done:
     free(der);
     offline_root_close(&r);
-    ca_passphrase_free(pass);
+    passphrase_free(pass);
     return rc;
 }
 

@@ -12,12 +12,13 @@
 #include "audit/audit.h"
 #include "ca/cert_view.h"
 #include "ca/issue.h"
+#include "ca/revoke.h"
 #include "ca/registry.h"
 #include "ca/service.h"
 #include "config.h"
 #include "db/db.h"
 #include "pki/csr.h"
-#include "signer/client.h"
+#include "ca/signer_pool.h"
 #include "util/file.h"
 
 static const char usage[] =
@@ -42,7 +43,7 @@ static void print_cert(struct db *db, const char *serial)
 }
 
 static int issue(int argc, char **argv, struct db *db, const struct config *cfg,
-                 const struct ca_set *set)
+                 struct ca_set *set)
 {
     const char *member = NULL, *profile = NULL, *csr_path = NULL, *cn = NULL;
     const char *uris[16];

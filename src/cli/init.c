@@ -6,14 +6,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/users.h"
 #include "audit/audit.h"
 #include "auth/password.h"
+#include "auth/users.h"
 #include "ca/create.h"
 #include "ca/offline_root.h"
 #include "pki/keys.h"
 #include "config.h"
 #include "db/db.h"
+#include "util/file.h"
 
 DB_STMT(q_community, 0, "SELECT uri, name FROM community");
 DB_STMT(q_community_insert, 2, "INSERT INTO community (uri, name) VALUES ($1, $2)");
@@ -182,7 +183,7 @@ int cmd_init(int argc, char **argv, const char *config_path)
     cli_wipe(pw);
     db_close(db);
 out:
-    ca_passphrase_free(root_pass);
+    passphrase_free(root_pass);
     config_free(&cfg);
     return rc;
 }

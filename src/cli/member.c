@@ -130,7 +130,7 @@ int cmd_member(int argc, char **argv, const char *config_path)
     config_free(&cfg);
     if (!db)
         return 1;
-    enum db_rc rc = db_tx(db, false, member_add_tx, &a);
+    enum db_rc rc = db_tx(db, DB_READ_COMMITTED, member_add_tx, &a);
     int status = 0;
     if (rc == DB_OK) {
         printf("%s\n", a.id);

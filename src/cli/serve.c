@@ -13,9 +13,12 @@
 #include "auth/password.h"
 #include "ca/service.h"
 #include "config.h"
+#include "confine/web.h"
 #include "db/db.h"
 #include "db/migrate.h"
 #include "http/server.h"
+#include "metrics/metrics.h"
+#include "notify/outbox.h"
 #include "util/log.h"
 
 /* Waits up to `seconds` for the database, then checks the schema. */
@@ -40,16 +43,14 @@ static int check_schema(const struct config *cfg, int seconds)
 
 static atomic_bool stopping;
 
-/* Background upkeep: seals audit events into the hash chain, restarts
- * signer workers that died. */
+/* Background upkeep: seals audit events into the hash chain, takes the
+ * signer workers the supervisor restarted. */
 static void *upkeep(void *arg)
 {
     (void)arg;
-    unsigned ticks = 0;
     while (!atomic_load(&stopping)) {
         long n = audit_seal(db_thread(), 1000);
-        if (++ticks % 5 == 0)
-            ca_service_check_signer();
+        ca_service_check_signer(); /* cheap: takes workers the supervisor restarted */
         if (n < 1000)
             usleep(200000);
     }
@@ -70,15 +71,29 @@ int cmd_serve(int argc, char **argv, const char *config_path)
     struct config cfg;
     if (cli_load_config(&cfg, config_path))
         return 1;
+    char err[512];
+    long uid, gid;
+    /* 1. the signer supervisor, before anything else (no thread, socket or
+     *    database connection yet); 2. the TLS files, still as root; 3. this
+     *    process drops to [server] user */
+    snprintf(err, sizeof err, "cannot read the TLS files");
+    if (confine_web_user(cfg.server_user, &uid, &gid, err, sizeof err) != 0 ||
+        ca_service_fork_signer(&cfg, uid, err, sizeof err) != 0 || server_preload_tls(&cfg) != 0 ||
+        confine_web_drop(uid, gid, cfg.key_passphrase_file, err, sizeof err) != 0) {
+        log_msg("troth serve: refusing to start: %s", err);
+        ca_service_stop();
+        config_free(&cfg);
+        return 1;
+    }
     if (check_schema(&cfg, 30) != 0) {
+        ca_service_stop();
         config_free(&cfg);
         return 1;
     }
     db_configure(cfg.database_url);
     config_set_current(&cfg);
-    /* the signer workers fork now, before any thread exists */
+    /* 4. the CA set goes to the supervisor, which answers once its workers are up */
     struct db *boot = db_open(cfg.database_url);
-    char err[512];
     int ca_rc = boot ? ca_service_start(boot, &cfg, err, sizeof err) : -1;
     db_close(boot);
     if (ca_rc != 0) {
@@ -97,8 +112,22 @@ int cmd_serve(int argc, char **argv, const char *config_path)
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    /* 5. this process's own seccomp filter, before any request is read */
+    if (confine_web_seccomp(err, sizeof err) != 0) {
+        log_msg("troth serve: refusing to start: %s", err);
+        ca_service_stop();
+        config_free(&cfg);
+        return 1;
+    }
+    metrics_init(routes, routes_count);
+    if (outbox_start(&cfg) != 0) {
+        ca_service_stop();
+        config_free(&cfg);
+        return 1;
+    }
     struct server *srv = server_start(&cfg, routes, routes_count);
-    if (!srv || ca_service_start_worker(&cfg) != 0) {
+    if (!srv || ca_service_start_worker(&cfg) != 0 || metrics_gauges_start(10) != 0) {
+        outbox_stop();
         server_stop(srv);
         ca_service_stop();
         config_free(&cfg);
@@ -114,6 +143,8 @@ int cmd_serve(int argc, char **argv, const char *config_path)
     server_stop(srv);
     atomic_store(&stopping, true);
     pthread_join(upkeep_thread, NULL);
+    metrics_gauges_stop();
+    outbox_stop();
     ca_service_stop();
     config_free(&cfg);
     db_configure("");

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "util/clock.h"
+
 #define MAX_STMTS 512
 #define RECONNECT_BACKOFF_MS 500
 
@@ -24,13 +26,6 @@ static _Thread_local struct db *t_db;
 static atomic_int next_slot;
 static pthread_key_t g_key;
 static pthread_once_t g_key_once = PTHREAD_ONCE_INIT;
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void thread_exit(void *p) { db_close(p); }
 static void make_key(void) { pthread_key_create(&g_key, thread_exit); }
@@ -167,10 +162,26 @@ static int stmt_slot(struct db_stmt *st)
     return fresh;
 }
 
+#define STMT_NAME_MAX 64 /* PostgreSQL cuts identifiers at 63 bytes */
+
+/* "api/members.q_list": the source file under src/ without ".c", and the
+ * variable, so PostgreSQL's logs name the query. Unique, as a static
+ * variable name is unique in its file. */
+static void stmt_name(const struct db_stmt *st, char out[STMT_NAME_MAX])
+{
+    const char *f = st->file;
+    if (!strncmp(f, "src/", 4))
+        f += 4;
+    size_t n = strlen(f);
+    if (n > 2 && !strcmp(f + n - 2, ".c"))
+        n -= 2;
+    snprintf(out, STMT_NAME_MAX, "%.*s.%s", (int)n, f, st->var);
+}
+
 static enum db_rc prepare(struct db *db, struct db_stmt *st, int slot)
 {
-    char name[16];
-    snprintf(name, sizeof name, "s%d", slot);
+    char name[STMT_NAME_MAX];
+    stmt_name(st, name);
     PGresult *r = PQprepare(db->conn, name, st->sql, st->nparams, NULL);
     if (PQresultStatus(r) != PGRES_COMMAND_OK) {
         enum db_rc rc = classify(db, r);
@@ -210,8 +221,8 @@ enum db_rc db_exec_bin(struct db *db, struct db_stmt *st, PGresult **res,
             }
             return rc;
         }
-        char name[16];
-        snprintf(name, sizeof name, "s%d", slot);
+        char name[STMT_NAME_MAX];
+        stmt_name(st, name);
         PGresult *r = PQexecPrepared(db->conn, name, st->nparams, params,
                                      lengths, formats, result_binary);
         ExecStatusType s = PQresultStatus(r);

@@ -20,9 +20,10 @@ struct db_stmt {
     const char *sql;
     int nparams;
     int slot; /* assigned on first use; index into the per-connection set */
+    const char *file, *var; /* its name on the server: "api/members.q_list" */
 };
 #define DB_STMT(var, nparams_, sql_) \
-    static struct db_stmt var = {sql_, nparams_, -1}
+    static struct db_stmt var = {sql_, nparams_, -1, __FILE__, #var}
 
 struct db;
 

@@ -10,10 +10,4 @@ struct req;
  * (an invalid or expired token, a missing CSRF token, database down). */
 int auth_resolve(struct req *r);
 
-/* The ROLE_* bit of a role name, or 0. */
-unsigned auth_role_bit(const char *role);
-
-/* The name of one ROLE_* bit ("admin", ...), or "anonymous". */
-const char *auth_role_name(unsigned role);
-
 #endif

@@ -6,11 +6,13 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "audit/audit.h"
 #include "http/route.h"
 
 struct MHD_Connection;
 struct MHD_Response;
 struct db;
+struct offload_job;
 
 /* Who is calling: resolved from a bearer token or session cookie. */
 struct principal {
@@ -25,6 +27,7 @@ struct principal {
 struct req {
     struct MHD_Connection *conn;
     unsigned listener;
+    bool tls;             /* arrived over native TLS */
     const struct route *route;
     struct route_params params;
     char id[20];          /* request id, echoed as X-Request-Id */
@@ -44,7 +47,12 @@ struct req {
     unsigned status;
     size_t resp_bytes;
     bool head_done;
+    struct offload_job *job; /* work running off the listener's threads */
 };
+
+/* The audit actor of a request's caller and client address (pointers into
+ * `who`: valid while it is). */
+struct audit_actor audit_actor_of(const struct principal *who, const char *ip);
 
 /* The value of path parameter `name` ("" if absent). */
 const char *req_param(const struct req *r, const char *name);

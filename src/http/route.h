@@ -3,20 +3,11 @@
 #define TROTH_ROUTE_H
 #include <stddef.h>
 
+#include "auth/roles.h"
+
 struct req;
 
 enum listener { LISTENER_PUBLIC = 1, LISTENER_ADMIN = 2 };
-
-/* Who may call a route; a bit set. ROLE_ANON: no credentials needed. */
-enum role_bit {
-    ROLE_ANON = 1u << 0,
-    ROLE_MEMBER = 1u << 1,
-    ROLE_AUDITOR = 1u << 2,
-    ROLE_OPERATOR = 1u << 3,
-    ROLE_ADMIN = 1u << 4,
-};
-#define ROLES_STAFF (ROLE_AUDITOR | ROLE_OPERATOR | ROLE_ADMIN)
-#define ROLES_USER (ROLE_MEMBER | ROLES_STAFF)
 
 typedef void (*handler_fn)(struct req *r);
 
@@ -24,7 +15,7 @@ struct route {
     const char *method;  /* "GET", "POST", ... (GET also answers HEAD) */
     const char *pattern; /* "/api/v1/members/{id}", "/crl/{ca}.crl" */
     unsigned listener;   /* LISTENER_* bits */
-    unsigned roles;      /* ROLE_* bits allowed */
+    unsigned roles;      /* ROLE_* bits allowed (auth/roles.h) */
     size_t body_limit;   /* max request body bytes; 0 = no body accepted */
     handler_fn handler;
 };

@@ -16,7 +16,9 @@
 #include "http/auth.h"
 #include "http/http.h"
 #include "http/json_body.h"
+#include "http/offload.h"
 #include "http/read_deadline.h"
+#include "metrics/metrics.h"
 #include "util/file.h"
 #include "util/log.h"
 
@@ -32,6 +34,7 @@ struct server {
     size_t nroutes;
     struct MHD_Daemon *pub, *admin;
     struct listener_ctx pub_ctx, admin_ctx;
+    struct offload *offload; /* key generation, off the admin threads */
     char *tls_cert, *tls_key;
     unsigned connection_limit; /* per listener, within the file limit */
 };
@@ -85,6 +88,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
     clock_gettime(CLOCK_MONOTONIC, &r->start);
     r->conn = c;
     r->listener = lc->kind;
+    r->tls = lc->kind == LISTENER_ADMIN && lc->srv->tls_cert != NULL;
     snprintf(r->id, sizeof r->id, "%08x%08llx", boot_id,
              (unsigned long long)atomic_fetch_add(&req_counter, 1));
     size_t plen = strcspn(uri, "?");
@@ -125,13 +129,16 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
     if (!r)
         return;
     deadlines_rearm(c);
-    if (lc->srv->cfg->access_log && r->method[0]) {
+    offload_abandon(r);
+    if (r->method[0]) {
         struct timespec end;
         clock_gettime(CLOCK_MONOTONIC, &end);
         long long us = (end.tv_sec - r->start.tv_sec) * 1000000LL +
                        (end.tv_nsec - r->start.tv_nsec) / 1000;
-        log_access(r->id, r->method, r->path ? r->path : "", r->status,
-                   r->resp_bytes, us, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
+        metrics_http_done(r->listener, r->route, r->status, us);
+        if (lc->srv->cfg->access_log)
+            log_access(r->id, r->method, r->path ? r->path : "", r->status,
+                       r->resp_bytes, us, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
     }
     if (r->resp)
         MHD_destroy_response(r->resp);
@@ -163,6 +170,8 @@ static enum MHD_Result send_reply(struct req *r)
                      "object-src 'none'; base-uri 'none'; frame-ancestors 'none'");
         if (!MHD_get_response_header(r->resp, "Cache-Control"))
             reply_header(r, "Cache-Control", "no-store");
+        if (r->tls) /* a year; browsers then refuse plain HTTP to this host */
+            reply_header(r, "Strict-Transport-Security", "max-age=31536000");
     }
     return MHD_queue_response(r->conn, r->status, r->resp);
 }
@@ -241,6 +250,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
     struct req *r = *req_cls;
     if (!r || !r->path)
         return MHD_NO;
+    if (r->job) /* suspended for a job: reply once it is done */
+        return offload_continue(r) ? send_reply(r) : MHD_YES;
     if (!r->body_started) {
         r->body_started = true;
         if (begin(lc->srv, r, method))
@@ -289,6 +300,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         }
     }
     r->route->handler(r);
+    if (r->job)
+        return MHD_YES; /* answered when the job is done */
     return send_reply(r);
 }
 
@@ -348,6 +361,8 @@ static struct MHD_Daemon *start_one(struct server *s, struct listener_ctx *lc,
         flags |= MHD_USE_IPv6;
     if (tls)
         flags |= MHD_USE_TLS;
+    if (lc->kind == LISTENER_ADMIN)
+        flags |= MHD_ALLOW_SUSPEND_RESUME;
     lc->deadlines = deadlines_start(cfg->request_read_timeout);
     struct MHD_OptionItem opts[16];
     size_t n = 0;
@@ -366,6 +381,7 @@ static struct MHD_Daemon *start_one(struct server *s, struct listener_ctx *lc,
     if (tls) {
         OPT(MHD_OPTION_HTTPS_MEM_KEY, 0, s->tls_key);
         OPT(MHD_OPTION_HTTPS_MEM_CERT, 0, s->tls_cert);
+        OPT(MHD_OPTION_HTTPS_PRIORITIES, 0, cfg->tls_priorities);
     }
     OPT(MHD_OPTION_END, 0, NULL);
 #undef OPT
@@ -378,6 +394,24 @@ static struct MHD_Daemon *start_one(struct server *s, struct listener_ctx *lc,
         log_msg("cannot listen on %s: %s", listen,
                 errno ? strerror(errno) : "libmicrohttpd refused");
     return d;
+}
+
+/* TLS files read before the process drops its privileges (server_preload_tls). */
+static char *g_tls_cert, *g_tls_key;
+
+int server_preload_tls(const struct config *cfg)
+{
+    if (cfg->tls_cert == NULL || cfg->tls_key == NULL)
+        return 0;
+    g_tls_cert = file_read(cfg->tls_cert, 1u << 20, NULL);
+    g_tls_key = file_read(cfg->tls_key, 1u << 20, NULL);
+    if (g_tls_cert && g_tls_key)
+        return 0;
+    log_msg("cannot read %s: %s", !g_tls_cert ? cfg->tls_cert : cfg->tls_key, strerror(errno));
+    free(g_tls_cert);
+    free(g_tls_key);
+    g_tls_cert = g_tls_key = NULL;
+    return -1;
 }
 
 struct server *server_start(const struct config *cfg, const struct route *routes,
@@ -412,8 +446,9 @@ struct server *server_start(const struct config *cfg, const struct route *routes
             free(s);
             return NULL;
         }
-        s->tls_cert = file_read(cfg->tls_cert, 1u << 20, NULL);
-        s->tls_key = file_read(cfg->tls_key, 1u << 20, NULL);
+        s->tls_cert = g_tls_cert ? g_tls_cert : file_read(cfg->tls_cert, 1u << 20, NULL);
+        s->tls_key = g_tls_key ? g_tls_key : file_read(cfg->tls_key, 1u << 20, NULL);
+        g_tls_cert = g_tls_key = NULL;
         if (!s->tls_cert || !s->tls_key) {
             log_msg("cannot read %s: %s", !s->tls_cert ? cfg->tls_cert : cfg->tls_key,
                     strerror(errno));
@@ -422,7 +457,8 @@ struct server *server_start(const struct config *cfg, const struct route *routes
         }
     }
     s->pub = start_one(s, &s->pub_ctx, cfg->public_listen, false);
-    if (s->pub)
+    s->offload = offload_start(cfg->keygen_concurrency);
+    if (s->pub && s->offload)
         s->admin = start_one(s, &s->admin_ctx, cfg->admin_listen, tls);
     if (!s->pub || !s->admin) {
         server_stop(s);
@@ -435,6 +471,7 @@ void server_stop(struct server *s)
 {
     if (!s)
         return;
+    offload_stop(s->offload); /* resumes what waits for a job */
     if (s->pub)
         MHD_stop_daemon(s->pub);
     if (s->admin)

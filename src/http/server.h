@@ -9,6 +9,9 @@ struct config;
 struct server;
 
 /* Starts both listeners. Returns NULL and prints why on failure. */
+/* Reads [server] tls_cert/tls_key now (before the process drops its
+ * privileges), for server_start to use. 0, or -1 (logged). */
+int server_preload_tls(const struct config *cfg);
 struct server *server_start(const struct config *cfg, const struct route *routes,
                             size_t nroutes);
 

@@ -1,6 +1,5 @@
 #include "member/member.h"
 
-#include "ca/issue.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -68,15 +67,6 @@ const char *member_next_status(const char *action, const char *current)
     if (!strcmp(action, "terminate"))
         return "terminated";
     return NULL;
-}
-
-enum db_rc member_status_changed(struct db *db, const struct audit_actor *actor,
-                                 const char *member_id, const char *old_status,
-                                 const char *new_status)
-{
-    /* certificates of the member are held on suspend, released on
-     * reinstate and revoked on terminate, in the same transaction */
-    return ca_member_status_changed(db, member_id, old_status, new_status, actor);
 }
 
 /* ---- URIs ---- */

@@ -2,11 +2,11 @@
  * handlers (src/api/members.c, member_uris.c, invitations.c), the CLI
  * (src/cli/member.c) and the PKI code.
  *
- * For the PKI code:
- *   - member_uris_approved() says whether URIs may go into a certificate of
- *     a member (approved, owned by that member, of an allowed kind);
- *   - member_status_changed() is the hook called inside the transaction of
- *     every member status change (hold / revoke certificates there). */
+ * For the PKI code, member_uris_approved() says whether URIs may go into a
+ * certificate of a member (approved, owned by that member, of an allowed
+ * kind). What a status change does to certificates is the CA's rule
+ * (ca_member_status_changed in ca/revoke.h), called by the status
+ * transaction itself. */
 #ifndef TROTH_MEMBER_H
 #define TROTH_MEMBER_H
 #include <jansson.h>
@@ -17,21 +17,6 @@
 #include "db/db.h"
 
 struct audit_actor;
-
-#ifndef SQL_TIME /* in db/db.h on main; kept here until that lands */
-#define SQL_TIME(col) \
-    "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-#define MEMBER_NAME_MAX 257
-
-/* As member_status(), locking the row FOR SHARE until the transaction ends
- * (a concurrent status change waits); also its legal name into `name`
- * (MEMBER_NAME_MAX bytes) unless NULL. */
-enum db_rc member_lock(struct db *db, const char *member_id, char out[16], char *name);
-
-/* The text of a column as a JSON string, or null when SQL NULL. */
-json_t *json_col_or_null(PGresult *res, int row, int col);
-
-#endif
 
 /* ---- members ---- */
 
@@ -64,16 +49,6 @@ enum db_rc member_insert(struct db *db, const struct audit_actor *actor,
  * machine forbids it: activate pending→active, suspend active→suspended,
  * reinstate suspended→active, terminate any but terminated→terminated. */
 const char *member_next_status(const char *action, const char *current);
-
-/* THE HOOK: called inside the transaction of every member status change,
- * after the members row is updated and before the audit event is written.
- * It does nothing yet; the PKI code will put certificates on hold when a
- * member is suspended, release them on reinstate, and revoke them
- * (privilegeWithdrawn) on terminate. A result other than DB_OK rolls the
- * whole status change back. */
-enum db_rc member_status_changed(struct db *db, const struct audit_actor *actor,
-                                 const char *member_id, const char *old_status,
-                                 const char *new_status);
 
 /* ---- member URIs ---- */
 

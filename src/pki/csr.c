@@ -82,7 +82,18 @@ int pki_key_check(const EVP_PKEY *key, const struct pki_key_policy *policy, stru
         int nid = NID_undef;
         if (EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, &glen))
             nid = OBJ_txt2nid(group);
+        char enc[32] = "";
+        size_t elen = 0;
+        int named = EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_EC_ENCODING, enc,
+                                                   sizeof enc, &elen) &&
+                    !strcmp(enc, OSSL_PKEY_EC_ENCODING_GROUP);
         ERR_clear_error();
+        /* RFC 5480 section 2.1.1: namedCurve only; explicit parameters would
+         * be copied into the certificate and are a known source of bugs */
+        if (!named)
+            return pki_err_set(err, 422, "key_type_not_allowed",
+                               "EC keys must name their curve (named curve OID), not "
+                               "give explicit parameters");
         if (nid == NID_X9_62_prime256v1 || nid == NID_secp384r1)
             return 0;
         return pki_err_set(err, 422, "key_type_not_allowed",

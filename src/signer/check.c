@@ -1,10 +1,12 @@
-/* Signer-side policy: never sign a CA certificate, another issuer's object,
- * or anything outside the CA's validity (RFC 5280 §4.1, §5.1). */
+/* Signer-side policy: each CA signs only what its role allows, leaves carry
+ * only allow-listed extensions, CRLs stay inside the configured validity and
+ * count upwards (RFC 5280 §4.1, §4.2, §5.1, §5.2). Rules: src/signer/README.md. */
 #include "signer/check.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
@@ -27,6 +29,11 @@ int signer_ca_key_prepare(struct signer_ca_key *ca)
     ca->subject_len = (size_t)n;
     OPENSSL_free(der);
     ca->alg = pki_sigalg_der(ca->key, &ca->alg_len);
+    /* the role comes from the certificate, not from what the web process says */
+    ca->role = X509_check_issued(ca->cert, ca->cert) == X509_V_OK && X509_verify(ca->cert, ca->key) == 1
+                   ? SIGNER_ROLE_ROOT
+                   : SIGNER_ROLE_ISSUING;
+    ERR_clear_error();
     return ca->alg != NULL && X509_get0_subject_key_id(ca->cert) != NULL ? 0 : -1;
 }
 
@@ -40,9 +47,88 @@ void signer_ca_key_clear(struct signer_ca_key *ca)
 
 #define REFUSE(...) do { snprintf(why, why_size, __VA_ARGS__); goto refuse; } while (0)
 
-int signer_check_cert_tbs(const struct signer_ca_key *ca, const unsigned char *tbs, size_t len,
-                          char *why, size_t why_size)
+/* Extensions an end-entity certificate may carry (§4.2): anything else,
+ * Netscape cert type included, is refused. Data, not code: a profile's new
+ * extension is one line here. */
+struct ext_rule {
+    int nid;
+    const char *name;
+};
+static const struct ext_rule LEAF_EXTENSIONS[] = {
+    {NID_subject_key_identifier, "subjectKeyIdentifier (§4.2.1.2)"},
+    {NID_authority_key_identifier, "authorityKeyIdentifier (§4.2.1.1)"},
+    {NID_key_usage, "keyUsage (§4.2.1.3)"},
+    {NID_basic_constraints, "basicConstraints (§4.2.1.9)"},
+    {NID_subject_alt_name, "subjectAltName (§4.2.1.6)"},
+    {NID_ext_key_usage, "extendedKeyUsage (§4.2.1.12)"},
+    {NID_crl_distribution_points, "cRLDistributionPoints (§4.2.1.13)"},
+    {NID_info_access, "authorityInfoAccess (§4.2.2.1)"},
+    {NID_certificate_policies, "certificatePolicies (§4.2.1.4)"},
+};
+/* extendedKeyUsage purposes a UDAP profile may set (§4.2.1.12). */
+static const int LEAF_EKUS[] = {NID_client_auth, NID_server_auth};
+/* keyUsage bits an end-entity key may have (§4.2.1.3): no keyCertSign, cRLSign. */
+#define LEAF_KU_ALLOWED (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION | KU_KEY_ENCIPHERMENT | KU_KEY_AGREEMENT)
+
+/* NULL when every extension of x is allowed in a leaf, else what is wrong. */
+static const char *leaf_extensions_refusal(X509 *x, char *buf, size_t len)
 {
+    for (int i = 0; i < X509_get_ext_count(x); i++) {
+        int nid = OBJ_obj2nid(X509_EXTENSION_get_object(X509_get_ext(x, i)));
+        size_t k = 0;
+        while (k < sizeof LEAF_EXTENSIONS / sizeof LEAF_EXTENSIONS[0] && LEAF_EXTENSIONS[k].nid != nid)
+            k++;
+        if (k == sizeof LEAF_EXTENSIONS / sizeof LEAF_EXTENSIONS[0]) {
+            char oid[80];
+            OBJ_obj2txt(oid, sizeof oid, X509_EXTENSION_get_object(X509_get_ext(x, i)), 1);
+            snprintf(buf, len, "extension %s is not allowed in an end-entity certificate (§4.2)", oid);
+            return buf;
+        }
+    }
+    EXTENDED_KEY_USAGE *eku = X509_get_ext_d2i(x, NID_ext_key_usage, NULL, NULL);
+    const char *bad = NULL;
+    for (int i = 0; eku != NULL && bad == NULL && i < sk_ASN1_OBJECT_num(eku); i++) {
+        int nid = OBJ_obj2nid(sk_ASN1_OBJECT_value(eku, i));
+        size_t k = 0;
+        while (k < sizeof LEAF_EKUS / sizeof LEAF_EKUS[0] && LEAF_EKUS[k] != nid)
+            k++;
+        if (k == sizeof LEAF_EKUS / sizeof LEAF_EKUS[0]) {
+            char oid[80];
+            OBJ_obj2txt(oid, sizeof oid, sk_ASN1_OBJECT_value(eku, i), 1);
+            snprintf(buf, len, "extendedKeyUsage %s is not allowed: only clientAuth, serverAuth (§4.2.1.12)", oid);
+            bad = buf;
+        }
+    }
+    sk_ASN1_OBJECT_pop_free(eku, ASN1_OBJECT_free);
+    if (bad == NULL && (X509_get_extension_flags(x) & EXFLAG_KUSAGE) && (X509_get_key_usage(x) & ~LEAF_KU_ALLOWED)) {
+        snprintf(buf, len, "refusing keyCertSign/cRLSign in an end-entity certificate (§4.2.1.3)");
+        bad = buf;
+    }
+    return bad;
+}
+
+/* NULL when x is the certificate of one of the set's issuing CAs (same
+ * subject, same key, CA:TRUE): the only certificate a root signs. */
+static const char *root_cert_refusal(X509 *x, const struct signer_ca_key *set, size_t n, char *buf, size_t len)
+{
+    if (!(X509_get_extension_flags(x) & EXFLAG_CA)) {
+        snprintf(buf, len, "a root CA signs no end-entity certificate (§4.2.1.9): only its issuing CAs");
+        return buf;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (set[i].role == SIGNER_ROLE_ISSUING &&
+            X509_NAME_cmp(X509_get_subject_name(x), X509_get_subject_name(set[i].cert)) == 0 &&
+            EVP_PKEY_eq(X509_get0_pubkey(x), X509_get0_pubkey(set[i].cert)) == 1)
+            return NULL;
+    snprintf(buf, len, "a root CA signs only the certificate of an issuing CA it serves (same subject and key)");
+    return buf;
+}
+
+int signer_check_cert_tbs(const struct signer_ca_key *ca, const struct signer_ca_key *set, size_t n,
+                          const unsigned char *tbs, size_t len, char *why, size_t why_size)
+{
+    char rule[200];
+    const char *bad;
     /* Wrap into a Certificate with an empty signature so OpenSSL parses the TBS. */
     static const unsigned char empty_sig[] = {0x00};
     unsigned char *wrapped = NULL, *name = NULL;
@@ -76,10 +162,15 @@ int signer_check_cert_tbs(const struct signer_ca_key *ca, const unsigned char *t
     const ASN1_OCTET_STRING *aki = X509_get0_authority_key_id(x);
     if (aki == NULL || ASN1_OCTET_STRING_cmp(aki, X509_get0_subject_key_id(ca->cert)) != 0)
         REFUSE("authorityKeyIdentifier is not CA %s's key identifier (§4.2.1.1)", ca->id);
-    if ((fl & EXFLAG_CA) || X509_get_ext_by_NID(x, NID_name_constraints, -1) >= 0)
-        REFUSE("refusing to sign a CA certificate (basicConstraints CA:TRUE)");
-    if ((fl & EXFLAG_KUSAGE) && (X509_get_key_usage(x) & (KU_KEY_CERT_SIGN | KU_CRL_SIGN)))
-        REFUSE("refusing keyCertSign/cRLSign in an end-entity certificate (§4.2.1.3)");
+    if (ca->role == SIGNER_ROLE_ROOT) {
+        if ((bad = root_cert_refusal(x, set, n, rule, sizeof rule)) != NULL)
+            REFUSE("%s", bad);
+    } else {
+        if ((fl & EXFLAG_CA) || X509_get_ext_by_NID(x, NID_name_constraints, -1) >= 0)
+            REFUSE("refusing to sign a CA certificate (basicConstraints CA:TRUE, §4.2.1.9)");
+        if ((bad = leaf_extensions_refusal(x, rule, sizeof rule)) != NULL)
+            REFUSE("%s", bad);
+    }
     if (X509_get0_pubkey(x) == NULL)
         REFUSE("subject public key unreadable");
     if (ASN1_TIME_compare(X509_get0_notBefore(x), X509_get0_notAfter(x)) >= 0)
@@ -105,9 +196,91 @@ static int is_time(unsigned tag)
     return tag == DER_UTCTIME || tag == DER_GENTIME;
 }
 
-int signer_check_crl_tbs(const struct signer_ca_key *ca, const unsigned char *tbs, size_t len,
-                         char *why, size_t why_size)
+/* Extensions a CRL may carry (§5.2): authorityKeyIdentifier, cRLNumber,
+ * issuingDistributionPoint; entries only reasonCode and invalidityDate (§5.3). */
+static const int CRL_EXTENSIONS[] = {NID_authority_key_identifier, NID_crl_number, NID_issuing_distribution_point};
+static const int CRL_ENTRY_EXTENSIONS[] = {NID_crl_reason, NID_invalidity_date};
+
+static int nid_in(int nid, const int *list, size_t n)
 {
+    for (size_t i = 0; i < n; i++)
+        if (list[i] == nid)
+            return 1;
+    return 0;
+}
+
+/* The times, number and extensions of a TBSCertList whose shape is checked. */
+static int crl_policy(const struct signer_ca_key *ca, const struct signer_policy *pol, const unsigned char *tbs,
+                      size_t len, uint64_t *number, char *why, size_t why_size)
+{
+    static const unsigned char empty_sig[] = {0x00};
+    unsigned char *wrapped = NULL;
+    size_t wlen;
+    X509_CRL *crl = NULL;
+    ASN1_INTEGER *num = NULL;
+    if (pki_assemble_signed(tbs, len, ca->alg, ca->alg_len, empty_sig, 0, &wrapped, &wlen, NULL) != 0)
+        REFUSE("out of memory");
+    const unsigned char *p = wrapped;
+    crl = d2i_X509_CRL(NULL, &p, (long)wlen);
+    if (crl == NULL || p != wrapped + wlen)
+        REFUSE("TBSCertList does not parse");
+    time_t now = time(NULL);
+    int days, secs;
+    const ASN1_TIME *tu = X509_CRL_get0_lastUpdate(crl), *nu = X509_CRL_get0_nextUpdate(crl);
+    if (tu == NULL || nu == NULL)
+        REFUSE("CRL thisUpdate/nextUpdate missing (§5.1.2.4-5)");
+    if (X509_cmp_time(tu, &(time_t){now + SIGNER_CRL_MARGIN_S}) > 0 ||
+        X509_cmp_time(tu, &(time_t){now - SIGNER_CRL_BACKDATE_S}) < 0)
+        REFUSE("CRL thisUpdate is not now (within %ld s ahead, %ld s back) (§5.1.2.4)", SIGNER_CRL_MARGIN_S,
+               SIGNER_CRL_BACKDATE_S);
+    if (!ASN1_TIME_diff(&days, &secs, tu, nu) || days < 0 || (days == 0 && secs <= 0))
+        REFUSE("CRL nextUpdate is not after thisUpdate (§5.1.2.5)");
+    if (X509_cmp_time(nu, &(time_t){now + pol->crl_validity_seconds + SIGNER_CRL_MARGIN_S}) > 0)
+        REFUSE("CRL nextUpdate is more than [ca] crl_validity_hours (%ld h) from now (§5.1.2.5)",
+               pol->crl_validity_seconds / 3600);
+    for (int i = 0; i < X509_CRL_get_ext_count(crl); i++) {
+        const ASN1_OBJECT *o = X509_EXTENSION_get_object(X509_CRL_get_ext(crl, i));
+        if (!nid_in(OBJ_obj2nid(o), CRL_EXTENSIONS, sizeof CRL_EXTENSIONS / sizeof CRL_EXTENSIONS[0])) {
+            char oid[80];
+            OBJ_obj2txt(oid, sizeof oid, o, 1);
+            REFUSE("CRL extension %s is not allowed (§5.2)", oid);
+        }
+    }
+    STACK_OF(X509_REVOKED) *rev = X509_CRL_get_REVOKED(crl);
+    for (int i = 0; i < sk_X509_REVOKED_num(rev); i++) {
+        const STACK_OF(X509_EXTENSION) *ex = X509_REVOKED_get0_extensions(sk_X509_REVOKED_value(rev, i));
+        for (int k = 0; k < sk_X509_EXTENSION_num(ex); k++)
+            if (!nid_in(OBJ_obj2nid(X509_EXTENSION_get_object(sk_X509_EXTENSION_value(ex, k))),
+                        CRL_ENTRY_EXTENSIONS, sizeof CRL_ENTRY_EXTENSIONS / sizeof CRL_ENTRY_EXTENSIONS[0]))
+                REFUSE("CRL entry extension not allowed: only reasonCode, invalidityDate (§5.3)");
+    }
+    int crit;
+    num = X509_CRL_get_ext_d2i(crl, NID_crl_number, &crit, NULL);
+    uint64_t n = 0;
+    if (num == NULL || ASN1_INTEGER_get_uint64(&n, num) != 1)
+        REFUSE("CRL has no cRLNumber, or one too large (§5.2.3)");
+    if (n <= ca->last_crl_number)
+        REFUSE("CRL number %llu is not above %llu, the last this signer signed for CA %s (§5.2.3)",
+               (unsigned long long)n, (unsigned long long)ca->last_crl_number, ca->id);
+    *number = n;
+    ASN1_INTEGER_free(num);
+    X509_CRL_free(crl);
+    free(wrapped);
+    ERR_clear_error();
+    return 0;
+refuse:
+    ASN1_INTEGER_free(num);
+    X509_CRL_free(crl);
+    free(wrapped);
+    ERR_clear_error();
+    return -1;
+}
+
+int signer_check_crl_tbs(const struct signer_ca_key *ca, const struct signer_policy *pol,
+                         const unsigned char *tbs, size_t len, uint64_t *number, char *why, size_t why_size)
+{
+    const unsigned char *tbs0 = tbs;
+    size_t len0 = len;
     const unsigned char *p = tbs, *end = tbs + len, *v, *start;
     size_t vlen;
     unsigned tag;
@@ -153,7 +326,7 @@ int signer_check_crl_tbs(const struct signer_ca_key *ca, const unsigned char *tb
     /* §5.1.2.7 crlExtensions [0] */
     if (p < end && (der_expect(&p, end, DER_CTX0, &v, &vlen) != 0 || p != end))
         REFUSE("malformed crlExtensions or trailing data in TBSCertList");
-    return 0;
+    return crl_policy(ca, pol, tbs0, len0, number, why, why_size);
 refuse:
     return -1;
 }

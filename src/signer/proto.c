@@ -9,12 +9,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+#include "util/clock.h"
 
 /* Frames up to this size are copied into one buffer and sent in one call;
  * larger ones (CRLs) are sent field by field from where they are. */

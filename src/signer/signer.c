@@ -1,4 +1,4 @@
-/* Signer worker: startup (CA set, passphrase, confinement) and the request loop. */
+/* Signer worker: startup (keys, confinement) and the request loop. */
 #include "signer/signer.h"
 
 #include <errno.h>
@@ -6,25 +6,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 
 #include "pki/ca.h"
-#include "pki/encode.h"
-#include "pki/keys.h"
 #include "pki/sign.h"
 #include "signer/check.h"
 #include "signer/proto.h"
 #include "signer/sandbox.h"
 
-#define PASS_MAX 4096
-
 struct signer_state {
     int fd;
     struct signer_ca_key cas[SIGNER_MAX_CAS];
     size_t n_cas;
+    struct signer_policy policy;
 };
 
 __attribute__((format(printf, 1, 2))) static void slog(const char *fmt, ...)
@@ -41,56 +39,18 @@ __attribute__((format(printf, 1, 2))) static void slog(const char *fmt, ...)
         return;
 }
 
-/* First line of the file, newline stripped; malloc'd (OPENSSL_cleanse before free). */
-static char *read_passphrase(const char *path, struct pki_err *err)
+/* Open every CA's key through its key source (the PKCS#11 seam) and get it ready. */
+static int load_cas(struct signer_state *st, const struct signer_worker_cfg *cfg, struct pki_err *err)
 {
-    FILE *f = fopen(path, "re");
-    if (f == NULL) {
-        pki_err_set(err, 500, "passphrase_unreadable", "cannot open passphrase file: %s", strerror(errno));
-        return NULL;
-    }
-    char *buf = calloc(1, PASS_MAX + 2);
-    if (buf != NULL && fgets(buf, PASS_MAX + 2, f) == NULL)
-        buf[0] = '\0';
-    fclose(f);
-    if (buf == NULL)
-        return NULL;
-    buf[strcspn(buf, "\r\n")] = '\0';
-    if (buf[0] == '\0') {
-        free(buf);
-        pki_err_set(err, 500, "passphrase_empty", "the passphrase file is empty");
-        return NULL;
-    }
-    return buf;
-}
-
-static int id_ok(const struct proto_field *f)
-{
-    if (f->len == 0 || f->len > SIGNER_CA_ID_MAX)
-        return 0;
-    for (size_t i = 0; i < f->len; i++)
-        if (f->p[i] <= 0x20 || f->p[i] >= 0x7f)
-            return 0;
-    return 1;
-}
-
-/* Load the CA set from an INIT frame, decrypting each key with pass. */
-static int load_cas(struct signer_state *st, const struct proto_frame *fr, const char *pass, struct pki_err *err)
-{
-    if (fr->type != PROTO_INIT || fr->nfields == 0 || fr->nfields % 3 != 0 || fr->nfields / 3 > SIGNER_MAX_CAS)
-        return pki_err_set(err, 400, "signer_init_malformed", "expected INIT with {id, cert, key} triples");
-    for (size_t i = 0; i < fr->nfields / 3; i++) {
-        const struct proto_field *f = &fr->f[3 * i];
+    if (cfg->n_cas == 0 || cfg->n_cas > SIGNER_MAX_CAS)
+        return pki_err_set(err, 400, "signer_init_malformed", "1..%d CAs expected", SIGNER_MAX_CAS);
+    for (size_t i = 0; i < cfg->n_cas; i++) {
         struct signer_ca_key *ca = &st->cas[st->n_cas];
-        if (!id_ok(&f[0]))
-            return pki_err_set(err, 400, "signer_init_malformed", "CA id %zu is invalid", i);
-        memcpy(ca->id, f[0].p, f[0].len);
-        ca->id[f[0].len] = '\0';
+        memcpy(ca->id, cfg->cas[i].id, sizeof ca->id);
         st->n_cas++;
-        ca->cert = pki_cert_from_der(f[1].p, f[1].len);
-        if (ca->cert == NULL)
-            return pki_err_set(err, 400, "signer_init_malformed", "CA %s: certificate does not parse", ca->id);
-        ca->key = pki_key_decrypt_pem((const char *)f[2].p, f[2].len, pass, err);
+        if ((ca->cert = X509_dup(cfg->cas[i].cert)) == NULL)
+            return pki_err_set(err, 500, "signer_init_failed", "out of memory");
+        ca->key = signer_key_open(&cfg->cas[i].src, err);
         if (ca->key == NULL || pki_ca_check_pair(ca->cert, ca->key, err) != 0)
             return -1;
         if (signer_ca_key_prepare(ca) != 0)
@@ -129,11 +89,12 @@ static int handle(struct signer_state *st, const struct proto_frame *fr)
         slog("refused %s: %s", kind, "unknown CA id");
         return proto_write_resp(st->fd, PROTO_REFUSED, "unknown CA id", 13, -1) == PROTO_RC_OK ? 0 : -1;
     }
+    uint64_t crl_number = 0;
     int ok = fr->type == PROTO_SIGN_CERT
-                 ? signer_check_cert_tbs(ca, fr->f[1].p, fr->f[1].len, why, sizeof why)
-                 : signer_check_crl_tbs(ca, fr->f[1].p, fr->f[1].len, why, sizeof why);
+                 ? signer_check_cert_tbs(ca, st->cas, st->n_cas, fr->f[1].p, fr->f[1].len, why, sizeof why)
+                 : signer_check_crl_tbs(ca, &st->policy, fr->f[1].p, fr->f[1].len, &crl_number, why, sizeof why);
     if (ok != 0) {
-        slog("refused %s: %s", kind, why);
+        slog("refused %s for CA %s: %s", kind, ca->id, why);
         return proto_write_resp(st->fd, PROTO_REFUSED, why, strlen(why), -1) == PROTO_RC_OK ? 0 : -1;
     }
     unsigned char *der = NULL;
@@ -142,8 +103,11 @@ static int handle(struct signer_state *st, const struct proto_frame *fr)
     int rc;
     if (pki_sign_tbs(ca->key, fr->f[1].p, fr->f[1].len, &der, &len, &err) != 0)
         rc = proto_write_resp(st->fd, PROTO_ERROR, err.detail, strlen(err.detail), -1);
-    else
+    else {
+        if (fr->type == PROTO_SIGN_CRL)
+            ca->last_crl_number = crl_number;
         rc = proto_write_resp(st->fd, PROTO_OK, der, len, -1);
+    }
     free(der);
     return rc == PROTO_RC_OK ? 0 : -1;
 }
@@ -155,25 +119,18 @@ static void clear_state(struct signer_state *st)
     st->n_cas = 0;
 }
 
-/* Startup: passphrase, CA set, confinement. Answers INIT with ok or the error. */
-static int start(struct signer_state *st, const char *passphrase_file, const struct signer_opts *o)
+/* Startup: not dumpable, CA keys, confinement. Answers ok "ready" or the error. */
+static int start(struct signer_state *st, const struct signer_worker_cfg *cfg)
 {
     struct pki_err err = {0};
-    struct proto_frame fr;
-    int rc = proto_read(st->fd, &fr, -1);
-    if (rc != PROTO_RC_OK) {
-        slog("no CA set received: %s", proto_rc_str(rc));
-        return 2;
-    }
-    char *pass = read_passphrase(passphrase_file, &err);
-    int ok = pass != NULL && load_cas(st, &fr, pass, &err) == 0;
-    if (pass != NULL) {
-        OPENSSL_cleanse(pass, strlen(pass));
-        free(pass);
-    }
-    proto_frame_free(&fr);
-    ok = ok && (!o->sandbox || (sandbox_drop_privileges(o->user ? o->user : SIGNER_DEFAULT_USER, &err) == 0 &&
-                                sandbox_enter_signer(&err) == 0));
+    /* Not dumpable: a same-uid process can neither ptrace this one nor read
+     * /proc/<pid>/mem; nor does a crash leave a core with the keys. */
+    int ok = prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0;
+    if (!ok)
+        pki_err_set(&err, 500, "signer_init_failed", "prctl(PR_SET_DUMPABLE): %s", strerror(errno));
+    ok = ok && load_cas(st, cfg, &err) == 0;
+    ok = ok && (!cfg->sandbox || (sandbox_drop_privileges(cfg->user ? cfg->user : SIGNER_DEFAULT_USER, &err) == 0 &&
+                                  sandbox_enter_signer(&err) == 0));
     if (!ok) {
         slog("startup failed: %s: %s", err.code, err.detail);
         proto_write_resp(st->fd, PROTO_ERROR, err.detail, strlen(err.detail), 5000);
@@ -182,10 +139,10 @@ static int start(struct signer_state *st, const char *passphrase_file, const str
     return proto_write_resp(st->fd, PROTO_OK, "ready", 5, -1) == PROTO_RC_OK ? 0 : 2;
 }
 
-int signer_main_opts(int fd, const char *passphrase_file, const struct signer_opts *opts)
+int signer_worker_main(int fd, const struct signer_worker_cfg *cfg)
 {
-    struct signer_state st = {.fd = fd};
-    int status = start(&st, passphrase_file, opts);
+    struct signer_state st = {.fd = fd, .policy = cfg->policy};
+    int status = start(&st, cfg);
     while (status == 0) {
         struct proto_frame fr;
         int rc = proto_read(fd, &fr, -1);
@@ -202,40 +159,7 @@ int signer_main_opts(int fd, const char *passphrase_file, const struct signer_op
     }
     clear_state(&st);
     close(fd);
-    if (opts->sandbox)
+    if (cfg->sandbox)
         _exit(status);
     return status;
-}
-
-int signer_main(int fd, const char *passphrase_file)
-{
-    struct signer_opts o = {.user = SIGNER_DEFAULT_USER, .sandbox = true};
-    return signer_main_opts(fd, passphrase_file, &o);
-}
-
-int signer_command(int argc, char **argv)
-{
-    struct signer_opts o = {.user = SIGNER_DEFAULT_USER, .sandbox = true};
-    const char *pass = NULL;
-    int fd = -1;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--fd") == 0 && i + 1 < argc) {
-            char *end;
-            long v = strtol(argv[++i], &end, 10);
-            if (*end == '\0' && v >= 0 && v < 65536)
-                fd = (int)v;
-        } else if (strcmp(argv[i], "--passphrase-file") == 0 && i + 1 < argc) {
-            pass = argv[++i];
-        } else if (strcmp(argv[i], "--user") == 0 && i + 1 < argc) {
-            o.user = argv[++i];
-        } else {
-            fprintf(stderr, "usage: troth signer --fd N --passphrase-file PATH [--user USER]\n");
-            return 64;
-        }
-    }
-    if (fd < 0 || pass == NULL) {
-        fprintf(stderr, "usage: troth signer --fd N --passphrase-file PATH [--user USER]\n");
-        return 64;
-    }
-    return signer_main_opts(fd, pass, &o);
 }

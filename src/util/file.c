@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 char *file_read(const char *path, size_t max, size_t *len)
 {
@@ -22,4 +23,38 @@ char *file_read(const char *path, size_t max, size_t *len)
     if (len)
         *len = n;
     return buf;
+}
+
+char *passphrase_read(const char *path, char *why, size_t whylen)
+{
+    /* the whole file, so that a long first line is seen, not cut */
+    size_t n = 0;
+    char *buf = path ? file_read(path, PASSPHRASE_MAX + 2 + 64 * 1024, &n) : NULL;
+    if (!buf) {
+        if (path)
+            snprintf(why, whylen, "cannot read the passphrase file %s: %s", path,
+                     strerror(errno));
+        else
+            snprintf(why, whylen, "no passphrase file is set ([ca] key_passphrase_file)");
+        return NULL;
+    }
+    size_t line = strcspn(buf, "\r\n");
+    char *pass = NULL;
+    if (line < PASSPHRASE_MIN || line > PASSPHRASE_MAX)
+        snprintf(why, whylen,
+                 "the first line of the passphrase file %s must be %d to %d bytes "
+                 "(it is %zu)", path, PASSPHRASE_MIN, PASSPHRASE_MAX, line);
+    else if (!(pass = strndup(buf, line)))
+        snprintf(why, whylen, "out of memory");
+    explicit_bzero(buf, n);
+    free(buf);
+    return pass;
+}
+
+void passphrase_free(char *pass)
+{
+    if (pass) {
+        explicit_bzero(pass, strlen(pass));
+        free(pass);
+    }
 }

@@ -1,4 +1,5 @@
-/* Reading a whole small file (configuration, PEM, CSR). */
+/* Reading a whole small file (configuration, PEM, CSR), and the one reader
+ * of passphrase files. */
 #ifndef TROTH_FILE_H
 #define TROTH_FILE_H
 #include <stddef.h>
@@ -8,5 +9,18 @@
  * with errno EFBIG when it is larger than max bytes: never a truncated
  * copy. */
 char *file_read(const char *path, size_t max, size_t *len);
+
+#define PASSPHRASE_MIN 16
+#define PASSPHRASE_MAX 4096
+
+/* A passphrase file's first line, without its line end: the one rule for
+ * every reader (`troth init`, `ca import`, the signer). It must be
+ * PASSPHRASE_MIN to PASSPHRASE_MAX bytes; a longer line is refused, never
+ * cut. Returns a malloc'd string (free with passphrase_free) or NULL with
+ * the reason in why. */
+char *passphrase_read(const char *path, char *why, size_t whylen);
+
+/* Wipes and frees a passphrase (NULL is fine). */
+void passphrase_free(char *pass);
 
 #endif

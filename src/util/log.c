@@ -26,15 +26,31 @@ static void emit(char *buf, size_t n, size_t cap)
     (void)w;
 }
 
+/* Copies s into out with control bytes and DEL (in a quoted field also
+ * quote and backslash) written as \xNN: whatever a client or the database
+ * put in a text stays on its event's line and cannot pose as another. */
+static size_t escape(const char *s, char *out, size_t cap, bool quoted)
+{
+    size_t o = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p && o + 5 < cap; p++) {
+        if (*p < 0x20 || *p == 0x7f || (quoted && (*p == '"' || *p == '\\')))
+            o += (size_t)snprintf(out + o, cap - o, "\\x%02x", *p);
+        else
+            out[o++] = (char)*p;
+    }
+    out[o] = 0;
+    return o;
+}
+
 void log_msg(const char *fmt, ...)
 {
-    char buf[1024];
-    size_t n = stamp(buf, sizeof buf);
+    char raw[1024], buf[1024];
     va_list ap;
     va_start(ap, fmt);
-    int m = vsnprintf(buf + n, sizeof buf - n, fmt, ap);
+    vsnprintf(raw, sizeof raw, fmt, ap);
     va_end(ap);
-    n += m > 0 ? (size_t)m : 0;
+    size_t n = stamp(buf, sizeof buf);
+    n += escape(raw, buf + n, sizeof buf - n, false);
     emit(buf, n, sizeof buf);
 }
 
@@ -43,19 +59,12 @@ void log_access(const char *id, const char *method, const char *path,
 {
     char buf[768];
     size_t n = stamp(buf, sizeof buf);
-    /* the path is client input: print it with control bytes escaped */
-    char safe[300];
-    size_t o = 0;
-    for (const unsigned char *p = (const unsigned char *)path;
-         *p && o + 5 < sizeof safe; p++) {
-        if (*p < 0x20 || *p == 0x7f || *p == '"' || *p == '\\')
-            o += (size_t)snprintf(safe + o, sizeof safe - o, "\\x%02x", *p);
-        else
-            safe[o++] = (char)*p;
-    }
-    safe[o] = 0;
+    /* the method and path are client input */
+    char safe[300], meth[64];
+    escape(path, safe, sizeof safe, true);
+    escape(method, meth, sizeof meth, false);
     int m = snprintf(buf + n, sizeof buf - n, "%s %s \"%s\" %u %zu %lldus%s", id,
-                     method, safe, status, bytes, us,
+                     meth, safe, status, bytes, us,
                      complete ? "" : " aborted");
     n += m > 0 ? (size_t)m : 0;
     emit(buf, n, sizeof buf);

@@ -12,10 +12,20 @@
 /* The schemes member URIs may use unless a caller passes its own list. */
 extern const char *const uri_default_schemes[]; /* https, http, urn, did */
 
+/* True if s is 1 to max decimal digits. */
+bool digits_valid(const char *s, size_t max);
+
+/* True if s is a database id: 1 to 18 decimal digits. */
+bool id_valid(const char *s);
+
 /* True if s is a US National Provider Identifier: 10 digits whose last is
  * the Luhn check digit computed over "80840" + the first 9 (CMS, "NPI
  * check digit"). */
 bool npi_valid(const char *s);
+
+/* True if s is well-formed UTF-8 (RFC 3629: no overlongs, no surrogates,
+ * nothing above U+10FFFF). */
+bool utf8_valid(const char *s);
 
 /* Checks an absolute URI (RFC 3986 §4.3): a scheme from `schemes` (a NULL-
  * terminated list compared case-insensitively; NULL = uri_default_schemes),

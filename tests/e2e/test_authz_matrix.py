@@ -72,6 +72,12 @@ EXCEPTIONS = {
     # src/api/tokens.c h_tokens_delete (q_revoke filters by owner unless admin)
     ("DELETE", "/api/v1/tokens/{id}", "auditor"): 404,
     ("DELETE", "/api/v1/tokens/{id}", "operator"): 404,
+    # /metrics is open in the table so that loopback callers may scrape
+    # without a token when [server] metrics_open_on_loopback is on (off
+    # here); the handler admits staff only. src/api/metrics.c h_metrics
+    ("GET", "/metrics", "anonymous"): 401,
+    ("GET", "/metrics", "memberA"): 403,
+    ("GET", "/metrics", "memberB"): 403,
 }
 
 
@@ -144,6 +150,13 @@ class World:
                                 json={"reason": "certificateHold"})
             assert r.status_code == 200 and r.json()["status"] == "on_hold", r.text
         return c
+
+    def new_webhook(self):
+        """An endpoint nobody listens on (loopback, port 9: discard)."""
+        r = self.admin.post("/api/v1/webhooks", json={
+            "url": f"http://127.0.0.1:9/{uniq('hook')}", "events": ["crl.published"]})
+        assert r.status_code == 201, r.text
+        return r.json()
 
     def cert_status(self, serial):
         return self.admin.get(f"/api/v1/certificates/{serial}").json()["status"]
@@ -220,6 +233,8 @@ def plan(route, caller, w):
         if p == "/api/v1/cas/{id}/crl":
             # no object to create: regenerating the CRL changes no decision
             return Call(fill(p, {"id": "issuing"}))
+        if p == "/api/v1/webhooks/{id}":
+            return Call(fill(p, {"id": w.new_webhook()["id"]}))
         if p == "/api/v1/session":
             # the matrix's callers use API tokens: there is no session to end
             return Call(p)
@@ -254,6 +269,8 @@ def plan(route, caller, w):
         return Call(fill(p, {"ca": "issuing"}))
     if p == "/app/{file}":
         return Call(fill(p, {"file": "main.js"}))
+    if p == "/api/v1/webhooks/{id}/deliveries":
+        return Call(fill(p, {"id": w.new_webhook()["id"]}))
     if p == "/api/v1/certificates" or p == "/api/v1/certificates/keygen":
         return Call(p, body, a_owned=False)  # {}: stops at validation for all
     assert "{" not in p, (f"no value for the parameters of {m} {p}: "

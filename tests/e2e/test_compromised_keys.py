@@ -111,7 +111,7 @@ def test_earlier_revocations_marked_at_start(cluster):
                           json={"reason": "keyCompromise"}).status_code == 200
     finally:
         s.stop()
-    cluster.psql("DELETE FROM compromised_keys", db=s.db)      # as before migration 0010
+    cluster.psql("DELETE FROM compromised_keys", db=s.db)      # as before migration 0011
     s.start()
     try:
         problem(c.issue(admin, m["id"], "udap-client", key, u["client"]), 422, "key-compromised")

@@ -118,6 +118,29 @@ static void test_dsa_refused(void **state)
     tu_rmdir(dir);
 }
 
+/* A P-256 key written with explicit curve parameters (not the named-curve
+ * OID): refused, as RFC 5480 section 2.1.1 requires named curves. */
+static void test_ec_explicit_parameters_refused(void **state)
+{
+    (void)state;
+    char *dir = tu_mkdtemp(), *out = NULL;
+    assert_int_equal(tu_run(NULL, "cd %s && openssl ecparam -name prime256v1 -param_enc "
+                                  "explicit -genkey -noout -out k.pem && openssl req -new "
+                                  "-key k.pem -subj /CN=x -out r.pem", dir), 0);
+    char *p = tu_path(dir, "r.pem");
+    assert_int_equal(tu_run(&out, "cat %s", p), 0);
+    struct pki_err err = {0};
+    X509_REQ *req = pki_csr_parse(out, strlen(out), &err);
+    assert_non_null(req);
+    assert_int_equal(pki_csr_check(req, NULL, &err), -1);
+    assert_string_equal(err.code, "key_type_not_allowed");
+    assert_non_null(strstr(err.detail, "named curve"));
+    X509_REQ_free(req);
+    free(out);
+    free(p);
+    tu_rmdir(dir);
+}
+
 static void test_tampered_and_garbage(void **state)
 {
     (void)state;
@@ -179,6 +202,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_key_policy),
         cmocka_unit_test(test_dsa_refused),
+        cmocka_unit_test(test_ec_explicit_parameters_refused),
         cmocka_unit_test(test_tampered_and_garbage),
         cmocka_unit_test(test_summary),
     };

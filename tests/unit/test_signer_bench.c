@@ -42,7 +42,8 @@ static double bench(size_t workers, const char *ca, const X509 *issuer)
 {
     struct signer_pool *pool;
     struct pki_err err;
-    assert_int_equal(signer_pool_start(&pool, workers, F->blobs, 3, F->pass_file, signer_spawn_fork, &err), 0);
+    struct signer_pool_opts o = st_pool_opts(F, workers);
+    assert_int_equal(signer_pool_open(&pool, &o, F->blobs, 3, &err), 0);
     unsigned char *tbs;
     size_t len;
     assert_int_equal(st_leaf_tbs(issuer, &tbs, &len), 0);

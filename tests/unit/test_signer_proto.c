@@ -31,15 +31,9 @@ static int group_teardown(void **state)
     return 0;
 }
 
-static void send_init(int fd)
+/* The worker's first frame: ok "ready" once it is confined. */
+static void await_ready(int fd)
 {
-    struct proto_field f[9];
-    for (int i = 0; i < 3; i++) {
-        f[3 * i] = (struct proto_field){(const unsigned char *)F->blobs[i].id, strlen(F->blobs[i].id)};
-        f[3 * i + 1] = (struct proto_field){F->blobs[i].cert_der, F->blobs[i].cert_len};
-        f[3 * i + 2] = (struct proto_field){(const unsigned char *)F->blobs[i].key_pem, F->blobs[i].key_len};
-    }
-    assert_int_equal(proto_write(fd, PROTO_INIT, f, 9, 5000), PROTO_RC_OK);
     struct proto_frame r;
     assert_int_equal(proto_read(fd, &r, 10000), PROTO_RC_OK);
     assert_int_equal(r.type, PROTO_RESP);
@@ -47,7 +41,7 @@ static void send_init(int fd)
     proto_frame_free(&r);
 }
 
-/* Fork a sandboxed signer on a socketpair and initialise it; returns our end. */
+/* Fork a sandboxed signer worker on a socketpair; returns our end once it is ready. */
 static int raw_signer(pid_t *pid)
 {
     int sv[2];
@@ -56,10 +50,11 @@ static int raw_signer(pid_t *pid)
     assert_true(*pid >= 0);
     if (*pid == 0) {
         close(sv[0]);
-        _exit(signer_main(sv[1], F->pass_file));
+        struct signer_worker_cfg cfg = st_worker_cfg(F, true);
+        _exit(signer_worker_main(sv[1], &cfg));
     }
     close(sv[1]);
-    send_init(sv[0]);
+    await_ready(sv[0]);
     return sv[0];
 }
 
@@ -118,16 +113,19 @@ static void test_malformed_frames(void **state)
 /* Fake workers for the client: answer INIT, then misbehave according to MODE. */
 static int liar_mode;
 
-static int spawn_liar(struct signer_pool *pool, int child_fd, pid_t *pid)
+/* A fake worker on fd: says ready, then misbehaves according to liar_mode. */
+static pid_t spawn_liar(int *web_fd)
 {
-    (void)pool;
-    *pid = fork();
-    if (*pid != 0)
-        return *pid > 0 ? 0 : -1;
+    int sv[2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    pid_t pid = fork();
+    if (pid != 0) {
+        close(sv[1]);
+        *web_fd = sv[0];
+        return pid;
+    }
+    int child_fd = sv[1];
     struct proto_frame fr;
-    if (proto_read(child_fd, &fr, 5000) != PROTO_RC_OK)
-        _exit(1);
-    proto_frame_free(&fr);
     proto_write_resp(child_fd, PROTO_OK, "ready", 5, 5000);
     while (proto_read(child_fd, &fr, -1) == PROTO_RC_OK) {
         proto_frame_free(&fr);
@@ -152,7 +150,10 @@ static void test_lying_and_hung_workers(void **state)
     for (liar_mode = 0; liar_mode <= 4; liar_mode++) {
         struct signer_pool *pool;
         struct pki_err err;
-        assert_int_equal(signer_pool_start(&pool, 1, F->blobs, 3, F->pass_file, spawn_liar, &err), 0);
+        int fd;
+        pid_t liar = spawn_liar(&fd);
+        await_ready(fd);
+        assert_int_equal(signer_pool_adopt(&pool, &fd, &liar, 1), 0);
         signer_pool_set_timeout(pool, 300);
         unsigned char *der = NULL;
         size_t len;
@@ -170,6 +171,8 @@ static void test_lying_and_hung_workers(void **state)
         assert_int_equal(signer_pool_alive(pool), 0);
         assert_int_equal(signer_ping(pool, &err), -1); /* fails fast, no live worker */
         signer_pool_free(pool);
+        kill(liar, SIGKILL); /* no supervisor here to do it */
+        waitpid(liar, NULL, 0);
     }
 }
 
@@ -181,8 +184,9 @@ struct inproc {
 static void *inproc_main(void *arg)
 {
     struct inproc *ip = arg;
-    struct signer_opts o = {.user = "nobody", .sandbox = false};
-    ip->rc = signer_main_opts(ip->fd, F->pass_file, &o);
+    struct signer_worker_cfg cfg = st_worker_cfg(F, false);
+    ip->rc = signer_worker_main(ip->fd, &cfg);
+    st_worker_cfg_free(&cfg);
     return NULL;
 }
 
@@ -194,7 +198,7 @@ static void test_in_process_signer_no_leaks(void **state)
     struct inproc ip = {.fd = sv[1], .rc = -1};
     pthread_t th;
     assert_int_equal(pthread_create(&th, NULL, inproc_main, &ip), 0);
-    send_init(sv[0]);
+    await_ready(sv[0]);
     unsigned char *tbs;
     size_t len;
     assert_int_equal(st_leaf_tbs(F->c.issuing, &tbs, &len), 0);

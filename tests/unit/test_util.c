@@ -12,6 +12,7 @@
 
 #include "util/file.h"
 #include "util/hex.h"
+#include "util/log.h"
 
 static char path[64];
 
@@ -54,6 +55,96 @@ static void test_file_read_whole_or_nothing(void **state)
     assert_int_equal(errno, ENOENT);
 }
 
+/* What the logger writes to stderr while fn runs. */
+static char *captured_stderr(void (*fn)(void))
+{
+    char tmpl[] = "/tmp/troth-log-test.XXXXXX";
+    int fd = mkstemp(tmpl);
+    assert_true(fd >= 0);
+    int saved = dup(STDERR_FILENO);
+    dup2(fd, STDERR_FILENO);
+    fn();
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+    char *text = file_read(tmpl, 1 << 16, NULL);
+    close(fd);
+    unlink(tmpl);
+    assert_non_null(text);
+    return text;
+}
+
+static void log_hostile(void)
+{
+    /* a database error text: several lines, and bytes a terminal obeys */
+    log_msg("db: %s", "ERROR:  boom\nDETAIL:  2026-01-01T00:00:00.000Z fake event\r\x1b[2J");
+    log_access("id1", "GE\nT", "/p\nq", 200, 1, 2, true);
+}
+
+static void test_log_escapes_control_bytes(void **state)
+{
+    (void)state;
+    char *text = captured_stderr(log_hostile);
+    /* two events, two lines: nothing a caller or the database sends can
+     * start a line of its own */
+    size_t lines = 0;
+    for (char *p = text; *p; p++) {
+        lines += *p == '\n';
+        assert_false(*p == '\r' || *p == 0x1b);
+    }
+    assert_int_equal(lines, 2);
+    assert_non_null(strstr(text, "boom\\x0aDETAIL"));
+    assert_non_null(strstr(text, "GE\\x0aT"));
+    free(text);
+}
+
+static void put(const char *text, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(text, 1, n, f), n);
+    fclose(f);
+}
+
+/* One rule for every passphrase reader: the whole first line, 16 to 4096
+ * bytes, never cut (init once encrypted under the first 1,023 bytes of a
+ * line the signer then read whole). */
+static void test_passphrase_first_line_whole(void **state)
+{
+    (void)state;
+    char why[256], line[PASSPHRASE_MAX + 2];
+    memset(line, 'p', sizeof line);
+    line[2000] = '\n';
+    put(line, 2001 + 10); /* a 2000-byte line, then more */
+    char *p = passphrase_read(path, why, sizeof why);
+    assert_non_null(p);
+    assert_int_equal(strlen(p), 2000);
+    passphrase_free(p);
+
+    put("sixteen bytes ok\r\nsecond line\n", 30);
+    assert_non_null(p = passphrase_read(path, why, sizeof why));
+    assert_string_equal(p, "sixteen bytes ok");
+    passphrase_free(p);
+
+    memset(line, 'p', sizeof line);
+    line[PASSPHRASE_MAX] = '\n';
+    put(line, PASSPHRASE_MAX + 1); /* exactly the longest */
+    assert_non_null(p = passphrase_read(path, why, sizeof why));
+    assert_int_equal(strlen(p), PASSPHRASE_MAX);
+    passphrase_free(p);
+
+    line[PASSPHRASE_MAX] = 'p'; /* one byte longer, no newline: refused */
+    put(line, PASSPHRASE_MAX + 1);
+    assert_null(passphrase_read(path, why, sizeof why));
+    assert_non_null(strstr(why, "16 to 4096 bytes"));
+
+    put("fifteen bytes..\n", 16);
+    assert_null(passphrase_read(path, why, sizeof why));
+    assert_null(passphrase_read("/nonexistent/troth", why, sizeof why));
+    assert_non_null(strstr(why, "/nonexistent/troth"));
+    assert_null(passphrase_read(NULL, why, sizeof why));
+    assert_non_null(strstr(why, "key_passphrase_file"));
+}
+
 static void test_hex_round_trip(void **state)
 {
     (void)state;
@@ -74,7 +165,10 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_file_read_whole_or_nothing, make_file,
                                         remove_file),
+        cmocka_unit_test_setup_teardown(test_passphrase_first_line_whole, make_file,
+                                        remove_file),
         cmocka_unit_test(test_hex_round_trip),
+        cmocka_unit_test(test_log_escapes_control_bytes),
     };
     return cmocka_run_group_tests_name("util", tests, NULL, NULL);
 }

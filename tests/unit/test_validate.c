@@ -334,10 +334,25 @@ static void test_lookalike_key(void **state)
     assert_int_equal(uri_lookalike_key("https://a.org/", small, sizeof small), -1);
 }
 
+static void test_utf8(void **state)
+{
+    (void)state;
+    assert_true(utf8_valid(""));
+    assert_true(utf8_valid("plain"));
+    assert_true(utf8_valid("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"));
+    assert_false(utf8_valid("\xff"));
+    assert_false(utf8_valid("\xc3"));             /* truncated */
+    assert_false(utf8_valid("\xc0\xaf"));         /* overlong '/' */
+    assert_false(utf8_valid("\xe0\x80\xaf"));     /* overlong */
+    assert_false(utf8_valid("\xed\xa0\x80"));     /* surrogate */
+    assert_false(utf8_valid("\xf4\x90\x80\x80")); /* above U+10FFFF */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_npi),
+        cmocka_unit_test(test_utf8),
         cmocka_unit_test(test_uri_good),
         cmocka_unit_test(test_uri_bad),
         cmocka_unit_test(test_uri_fragments),

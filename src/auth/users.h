@@ -1,6 +1,7 @@
-/* Users: the columns every user query returns, and creating one. */
-#ifndef TROTH_USERS_H
-#define TROTH_USERS_H
+/* User accounts: the columns every user query returns, and creating one
+ * (the API and `troth user add`). */
+#ifndef TROTH_AUTH_USERS_H
+#define TROTH_AUTH_USERS_H
 #include <jansson.h>
 #include <libpq-fe.h>
 
@@ -23,5 +24,8 @@ enum db_rc users_insert(struct db *db, const struct audit_actor *actor,
                         const char *username, const char *role,
                         const char *member_id, const char *password_hash,
                         char id_out[24]);
+
+/* The id of the enabled user `username`; DB_NOTFOUND if none. */
+enum db_rc users_id_by_name(struct db *db, const char *username, char id_out[24]);
 
 #endif

@@ -1,30 +1,22 @@
 /* Signer pool calls: borrow a worker, exchange one frame pair under a deadline. */
-#include "signer/client.h"
+#include "ca/signer_pool.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "signer/pool_internal.h"
-
-long long pool_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+#include "ca/signer_pool_internal.h"
 
 /* Exchange a request for a RESP frame within timeout_ms. Returns PROTO_RC_* and fills st/data. */
 int pool_round_trip(int fd, unsigned type, const struct proto_field *f, size_t n, int timeout_ms,
                       struct proto_frame *resp, unsigned *status)
 {
-    long long deadline = pool_now_ms() + timeout_ms;
+    long long deadline = now_ms() + timeout_ms;
     int rc = proto_write(fd, type, f, n, timeout_ms);
     if (rc != PROTO_RC_OK)
         return rc;
-    long long left = deadline - pool_now_ms();
+    long long left = deadline - now_ms();
     rc = proto_read(fd, resp, left > 0 ? (int)left : 0);
     if (rc == PROTO_RC_EOF)
         return PROTO_RC_IO;
@@ -52,6 +44,7 @@ static struct worker *borrow(struct signer_pool *pool, struct pki_err *err)
     pthread_mutex_lock(&pool->mu);
     for (;;) {
         size_t busy = 0;
+        pool_intake_locked(pool); /* workers the supervisor restarted */
         for (size_t i = 0; i < pool->n; i++) {
             if (pool->w[i].state == W_FREE) {
                 pool->w[i].state = W_BUSY;
@@ -76,9 +69,10 @@ static struct worker *borrow(struct signer_pool *pool, struct pki_err *err)
 static void give_back(struct signer_pool *pool, struct worker *w, int dead)
 {
     pthread_mutex_lock(&pool->mu);
-    if (dead && w->pid > 0)
-        kill(w->pid, SIGKILL); /* hung or confused: make sure it is gone; reaped by check */
-    w->state = dead ? W_DEAD : W_FREE;
+    if (dead)
+        pool_kill_locked(pool, w); /* hung or confused: the supervisor kills it and starts another */
+    else
+        w->state = W_FREE;
     pthread_cond_broadcast(&pool->cv);
     pthread_mutex_unlock(&pool->mu);
 }
