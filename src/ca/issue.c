@@ -7,6 +7,7 @@
 
 #include "audit/audit.h"
 #include "ca/cert_view.h"
+#include "ca/compromised.h"
 #include "ca/profiles.h"
 #include "ca/registry.h"
 #include "config.h"
@@ -110,6 +111,13 @@ static enum db_rc check_member(struct db *db, const struct issue_req *rq,
                     "the member is %s; only active members get certificates", status);
         return DB_ERROR;
     }
+    bool compromised;
+    if ((rc = ca_key_compromised(db, rq->pubkey, &compromised)) != DB_OK)
+        return rc;
+    if (compromised)
+        return fail(err, 422, "key_compromised",
+                    "this public key belongs to a certificate revoked for keyCompromise; "
+                    "a compromised key is never certified again: make a new key pair");
     size_t bad = 0;
     rc = member_uris_approved(db, rq->member_id, profile->uri_kinds, rq->uris,
                               rq->n_uris, &bad);

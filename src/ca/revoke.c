@@ -8,6 +8,7 @@
 
 #include "audit/audit.h"
 #include "ca/cert_view.h"
+#include "ca/compromised.h"
 #include "ca/crl_gen.h"
 #include "ca/registry.h"
 #include "metrics/metrics.h"
@@ -102,6 +103,9 @@ static enum db_rc revoke_tx(struct db *db, void *arg)
     }
     if ((rc = status_change(db, c->serial, ca_id, new_status, reason)) != DB_OK)
         return rc;
+    if (reason && !strcmp(reason, "keyCompromise") && /* its key stays dead at once */
+        (rc = ca_mark_compromised(db, c->serial)) != DB_OK)
+        return rc;
     return audit_write(db, c->actor, action, "certificate", c->serial,
                        reason ? json_pack("{s:s}", "reason", reason) : NULL);
 }
@@ -134,7 +138,12 @@ int ca_revoke(struct db *db, const char *serial, const char *reason,
                            "certificateHold, privilegeWithdrawn");
     if (only_member && !strcmp(reason, "certificateHold"))
         return pki_err_set(err, 403, "hold_not_allowed",
-                           "members may revoke their certificates but not hold them");
+                           "members may revoke their certificates but not hold them: "
+                           "a hold is the community's decision (an operator's)");
+    if (only_member && !strcmp(reason, "privilegeWithdrawn"))
+        return pki_err_set(err, 403, "reason_not_allowed",
+                           "privilegeWithdrawn is the community's decision (an "
+                           "operator's), not a member's: choose another reason");
     if (!ca_serial_valid(serial))
         return pki_err_set(err, 404, "certificate_not_found", "no such certificate");
     struct revoke_ctx c = {serial, reason, only_member, false, actor, err};

@@ -9,6 +9,7 @@
 
 #include <openssl/crypto.h>
 
+#include "ca/compromised.h"
 #include "ca/crl_gen.h"
 #include "ca/crl_status.h"
 #include "ca/crl_worker.h"
@@ -143,6 +144,13 @@ int ca_service_start(struct db *db, const struct config *cfg, char *err, size_t 
             snprintf(err, errlen, "cannot load CRLs: %s", db_last_error(db));
             return -1;
         }
+    long marked = ca_compromised_backfill(db);
+    if (marked < 0) {
+        snprintf(err, errlen, "cannot mark compromised keys: %s", db_last_error(db));
+        return -1;
+    }
+    if (marked > 0)
+        log_msg("%ld earlier keyCompromise revocation(s): their keys are now refused", marked);
     if (g_pool == NULL && ca_service_fork_signer(cfg, -1, err, errlen) != 0)
         return -1;
     if (hand_cas_from_child(g_pool, cfg, err, errlen) != 0)

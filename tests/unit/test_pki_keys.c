@@ -5,6 +5,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <openssl/core_names.h>
+#include <string.h>
+
+#include "ca/compromised.h"
 #include "pki/der.h"
 #include "pki/encode.h"
 #include "pki/keys.h"
@@ -146,6 +150,41 @@ static void test_encodings(void **state)
     free(b64);
 }
 
+/* A compromised EC key sent again with a compressed point, or with the
+ * conversion form of the parsed key, hashes the same: no way around the
+ * key-compromised refusal by re-encoding. */
+static void test_spki_hash_is_canonical(void **state)
+{
+    (void)state;
+    EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+    assert_non_null(k);
+    EVP_PKEY *c = EVP_PKEY_dup(k);
+    assert_int_equal(EVP_PKEY_set_utf8_string_param(
+                         c, OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT,
+                         OSSL_PKEY_EC_POINT_CONVERSION_FORMAT_COMPRESSED), 1);
+    unsigned char *d1 = NULL, *d2 = NULL;
+    int l1 = i2d_PUBKEY(k, &d1), l2 = i2d_PUBKEY(c, &d2);
+    assert_true(l1 > l2); /* the encodings differ */
+    const unsigned char *p = d2;
+    EVP_PKEY *parsed = d2i_PUBKEY(NULL, &p, l2); /* as from a CSR */
+    assert_non_null(parsed);
+    unsigned char h1[32], h2[32], h3[32];
+    assert_int_equal(ca_spki_sha256(k, h1), 0);
+    assert_int_equal(ca_spki_sha256(c, h2), 0);
+    assert_int_equal(ca_spki_sha256(parsed, h3), 0);
+    assert_memory_equal(h1, h2, 32);
+    assert_memory_equal(h1, h3, 32);
+    EVP_PKEY *other = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+    assert_int_equal(ca_spki_sha256(other, h2), 0);
+    assert_memory_not_equal(h1, h2, 32);
+    OPENSSL_free(d1);
+    OPENSSL_free(d2);
+    EVP_PKEY_free(k);
+    EVP_PKEY_free(c);
+    EVP_PKEY_free(parsed);
+    EVP_PKEY_free(other);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -153,6 +192,7 @@ int main(void)
         cmocka_unit_test(test_key_encrypt_roundtrip),
         cmocka_unit_test(test_der_writer),
         cmocka_unit_test(test_encodings),
+        cmocka_unit_test(test_spki_hash_is_canonical),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
