@@ -111,8 +111,9 @@ static enum db_rc check_member(struct db *db, const struct issue_req *rq,
                     "the member is %s; only active members get certificates", status);
         return DB_ERROR;
     }
-    bool compromised;
-    if ((rc = ca_key_compromised(db, rq->pubkey, &compromised)) != DB_OK)
+    bool compromised = false;
+    /* the keygen precheck runs before its key exists; issuance checks it */
+    if (rq->pubkey && (rc = ca_key_compromised(db, rq->pubkey, &compromised)) != DB_OK)
         return rc;
     if (compromised)
         return fail(err, 422, "key_compromised",
