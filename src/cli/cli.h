@@ -21,6 +21,7 @@ int cmd_init(int argc, char **argv, const char *config_path);
 int cmd_cert(int argc, char **argv, const char *config_path);
 int cmd_ca(int argc, char **argv, const char *config_path);
 int cmd_crl(int argc, char **argv, const char *config_path);
+int cmd_udap(int argc, char **argv, const char *config_path);
 
 /* Loads the config or prints "file:line: what" and returns -1. */
 int cli_load_config(struct config *cfg, const char *path);
