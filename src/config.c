@@ -33,6 +33,7 @@ static const struct key keys[] = {
     {"server", "trusted_proxy", K_STR, OFF(trusted_proxy), 0, 0},
     {"server", "threads", K_UINT, OFF(threads), 0, 256},
     {"server", "connection_timeout", K_UINT, OFF(connection_timeout), 1, 3600},
+    {"server", "request_read_timeout", K_UINT, OFF(request_read_timeout), 1, 3600},
     {"server", "connection_memory_limit", K_SIZE, OFF(connection_memory_limit),
      8192, 64u << 20},
     {"server", "per_ip_connection_limit", K_UINT, OFF(per_ip_connection_limit), 0,
@@ -95,8 +96,9 @@ static void defaults(struct config *c)
     c->threads = 0;
     c->connection_timeout = 30;
     c->connection_memory_limit = 64 * 1024;
-    c->per_ip_connection_limit = 256;
-    c->connection_limit = 1024;
+    c->request_read_timeout = 10;
+    c->per_ip_connection_limit = 64;
+    c->connection_limit = 2048;
     c->access_log = true;
     c->argon2_t_cost = 3;
     c->argon2_m_cost_kib = 65536;

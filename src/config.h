@@ -15,6 +15,7 @@ struct config {
     char *trusted_proxy;      /* address of a TLS-terminating proxy, or NULL */
     unsigned threads;         /* pool threads per listener; 0 = one per core */
     unsigned connection_timeout;   /* seconds */
+    unsigned request_read_timeout; /* seconds to receive header + body */
     size_t connection_memory_limit;/* bytes per connection */
     unsigned per_ip_connection_limit;
     unsigned connection_limit;

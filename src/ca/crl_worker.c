@@ -66,7 +66,9 @@ static void generate(struct db *db, size_t i, const char *why)
         log_msg("CRL of CA %s not made (%s): %s", W.set->cas[i].id, why, err.detail);
     /* retry a failure in 1 s; when another instance held the lock, its CRL
      * may predate this revocation: try again shortly */
-    W.due_ms[i] = rc < 0 ? now_ms() + 1000 : rc == 1 ? now_ms() + 300 : 0;
+    long long end = now_ms();
+    W.last_ms[i] = end; /* revocations from now on wait COALESCE_MS */
+    W.due_ms[i] = rc < 0 ? end + 1000 : rc == 1 ? end + 300 : 0;
 }
 
 DB_STMT(q_state, 1,

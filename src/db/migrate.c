@@ -5,6 +5,7 @@
 #include "util/hex.h"
 
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,6 +48,26 @@ static void sha256_hex(const char *data, size_t len, char out[65])
     hex_encode(md, sizeof md, out);
 }
 
+/* The embedded files' checksums, computed once (readyz compares on every
+ * probe). */
+static char (*embedded_sums)[65];
+static pthread_once_t sums_once = PTHREAD_ONCE_INIT;
+
+static void compute_sums(void)
+{
+    embedded_sums = calloc(embedded_migrations_count ? embedded_migrations_count : 1,
+                           sizeof *embedded_sums);
+    for (unsigned i = 0; embedded_sums && i < embedded_migrations_count; i++)
+        sha256_hex(embedded_migrations[i].data, embedded_migrations[i].len,
+                   embedded_sums[i]);
+}
+
+static const char *embedded_sum(unsigned i)
+{
+    pthread_once(&sums_once, compute_sums);
+    return embedded_sums ? embedded_sums[i] : "";
+}
+
 /* Compares the applied rows with the embedded files. Returns the number of
  * applied migrations that match, or -1 with err filled on a mismatch. */
 static int compare(PGresult *res, char *err, size_t errlen)
@@ -63,8 +84,7 @@ static int compare(PGresult *res, char *err, size_t errlen)
                      name);
             return -1;
         }
-        char want[65];
-        sha256_hex(embedded_migrations[i].data, embedded_migrations[i].len, want);
+        const char *want = embedded_sum((unsigned)i);
         if (strcmp(want, sum) != 0) {
             snprintf(err, errlen,
                      "migration %s was changed after it was applied "
@@ -142,10 +162,9 @@ int migrate_apply(struct db *db, FILE *out, char *err, size_t errlen)
         goto out;
     for (unsigned i = (unsigned)applied; i < embedded_migrations_count; i++) {
         const struct embedded_file *m = &embedded_migrations[i];
-        char ver[16], sum[65];
+        char ver[16];
         snprintf(ver, sizeof ver, "%d", version_of(m->name));
-        sha256_hex(m->data, m->len, sum);
-        const char *p[] = {ver, m->name, sum};
+        const char *p[] = {ver, m->name, embedded_sum(i)};
         if (db_script(db, "BEGIN") != DB_OK || db_script(db, m->data) != DB_OK ||
             db_exec(db, &q_record, NULL, p) != DB_OK) {
             snprintf(err, errlen, "migration %s failed: %s", m->name,

@@ -9,18 +9,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "config.h"
 #include "http/auth.h"
 #include "http/http.h"
 #include "http/json_body.h"
+#include "http/read_deadline.h"
 #include "util/file.h"
 #include "util/log.h"
 
 struct listener_ctx {
     struct server *srv;
     unsigned kind;
+    struct deadlines *deadlines; /* this listener's own; nothing is shared */
 };
 
 struct server {
@@ -30,7 +33,35 @@ struct server {
     struct MHD_Daemon *pub, *admin;
     struct listener_ctx pub_ctx, admin_ctx;
     char *tls_cert, *tls_key;
+    unsigned connection_limit; /* per listener, within the file limit */
 };
+
+/* Descriptors kept back from the listeners: database connections, signer
+ * sockets, files, the listening sockets themselves. */
+#define FD_RESERVE 256u
+
+/* Raises the soft file limit to the hard one, then keeps both listeners'
+ * connection caps together well below it, so that a flood of connections
+ * on one listener can neither starve the other nor the process. */
+static unsigned fit_connection_limit(const struct config *cfg)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl))
+        return cfg->connection_limit;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+        getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    rlim_t room = rl.rlim_cur > 2 * FD_RESERVE ? (rl.rlim_cur - FD_RESERVE) / 2 : 1;
+    if (rl.rlim_cur == RLIM_INFINITY || cfg->connection_limit <= room)
+        return cfg->connection_limit;
+    log_msg("connection_limit %u per listener does not fit the file limit "
+            "%llu; using %llu",
+            cfg->connection_limit, (unsigned long long)rl.rlim_cur,
+            (unsigned long long)room);
+    return (unsigned)room;
+}
 
 static atomic_uint_fast64_t req_counter;
 static uint32_t boot_id;
@@ -93,6 +124,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
     struct req *r = *req_cls;
     if (!r)
         return;
+    deadlines_rearm(c);
     if (lc->srv->cfg->access_log && r->method[0]) {
         struct timespec end;
         clock_gettime(CLOCK_MONOTONIC, &end);
@@ -114,6 +146,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 
 static enum MHD_Result send_reply(struct req *r)
 {
+    deadlines_disarm(r->conn); /* the request is read: no read deadline */
     if (!r->resp) {
         reply_problem(r, 500, "internal", NULL, "internal error (request %s)",
                       r->id);
@@ -315,6 +348,7 @@ static struct MHD_Daemon *start_one(struct server *s, struct listener_ctx *lc,
         flags |= MHD_USE_IPv6;
     if (tls)
         flags |= MHD_USE_TLS;
+    lc->deadlines = deadlines_start(cfg->request_read_timeout);
     struct MHD_OptionItem opts[16];
     size_t n = 0;
 #define OPT(o, v, p) opts[n++] = (struct MHD_OptionItem){o, (intptr_t)(v), p}
@@ -323,8 +357,9 @@ static struct MHD_Daemon *start_one(struct server *s, struct listener_ctx *lc,
     OPT(MHD_OPTION_THREAD_POOL_SIZE, threads, NULL);
     OPT(MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout, NULL);
     OPT(MHD_OPTION_CONNECTION_MEMORY_LIMIT, cfg->connection_memory_limit, NULL);
-    OPT(MHD_OPTION_CONNECTION_LIMIT, cfg->connection_limit, NULL);
+    OPT(MHD_OPTION_CONNECTION_LIMIT, s->connection_limit, NULL);
     OPT(MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->per_ip_connection_limit, NULL);
+    OPT(MHD_OPTION_NOTIFY_CONNECTION, deadlines_notify, lc->deadlines);
     OPT(MHD_OPTION_URI_LOG_CALLBACK, on_uri, lc);
     OPT(MHD_OPTION_NOTIFY_COMPLETED, on_completed, lc);
     OPT(MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL);
@@ -334,7 +369,9 @@ static struct MHD_Daemon *start_one(struct server *s, struct listener_ctx *lc,
     }
     OPT(MHD_OPTION_END, 0, NULL);
 #undef OPT
-    struct MHD_Daemon *d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, lc,
+    struct MHD_Daemon *d = NULL;
+    if (lc->deadlines)
+        d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, lc,
                                             MHD_OPTION_ARRAY, opts,
                                             MHD_OPTION_END);
     if (!d)
@@ -354,8 +391,9 @@ struct server *server_start(const struct config *cfg, const struct route *routes
     s->cfg = cfg;
     s->routes = routes;
     s->nroutes = nroutes;
-    s->pub_ctx = (struct listener_ctx){s, LISTENER_PUBLIC};
-    s->admin_ctx = (struct listener_ctx){s, LISTENER_ADMIN};
+    s->pub_ctx = (struct listener_ctx){s, LISTENER_PUBLIC, NULL};
+    s->admin_ctx = (struct listener_ctx){s, LISTENER_ADMIN, NULL};
+    s->connection_limit = fit_connection_limit(cfg);
     bool tls = cfg->tls_cert != NULL;
     char host[256];
     unsigned short port;
@@ -401,6 +439,8 @@ void server_stop(struct server *s)
         MHD_stop_daemon(s->pub);
     if (s->admin)
         MHD_stop_daemon(s->admin);
+    deadlines_stop(s->pub_ctx.deadlines);
+    deadlines_stop(s->admin_ctx.deadlines);
     if (s->tls_key) {
         memset(s->tls_key, 0, strlen(s->tls_key));
         free(s->tls_key);

@@ -371,3 +371,44 @@ def test_revocations_committed_during_a_crl_build_are_not_left_waiting(server, a
             missing = [s for s in missing if crl_entry(crl, s) is None]
             time.sleep(0.05)
         assert not missing, f"not in the CRL 2 s after the revocation: {missing}"
+
+
+def test_a_burst_of_revocations_shares_few_crls(server, admin, community):
+    """Issue 12: 500 revocations within about a second are coalesced (at
+    most one CRL build in flight plus one pending, spaced COALESCE_MS = 200
+    ms apart), not one CRL each; every one of them is on the served CRL."""
+    m, uris = community.member(kinds=("client",))
+    key = ec_key()
+
+    def one(_):
+        r = community.issue(admin, m["id"], "udap-client", key, uris["client"])
+        assert r.status_code == 201, r.text
+        return r.json()["serial"]
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        serials = list(pool.map(one, range(500)))
+    issuing = next(c for c in admin.get("/api/v1/cas").json()["items"]
+                   if c["kind"] == "issuing")
+    before = crl_number(fetch_crl(issuing["crl_url"]))
+
+    def revoke(serial):
+        r = admin.post(f"/api/v1/certificates/{serial}/revoke", json={"reason": "superseded"})
+        assert r.status_code == 200, r.text
+
+    start = time.monotonic()
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        list(pool.map(revoke, serials))
+    took = time.monotonic() - start
+    missing = serials
+    while missing and time.monotonic() - start < took + 5:
+        crl = fetch_crl(issuing["crl_url"])
+        listed = {format(e.serial_number, "x") for e in crl}
+        missing = [s for s in serials if s.lstrip("0") not in listed]
+        time.sleep(0.1)
+    assert not missing, f"{len(missing)} revocations not on the CRL"
+    time.sleep(0.5)  # a build still pending lands too
+    builds = crl_number(fetch_crl(issuing["crl_url"])) - before
+    print(f"burst: {builds} CRLs for 500 revocations in {took:.2f} s")
+    # one build at once, then at most one per 200 ms while the burst lasts,
+    # plus one for what arrived during the last build
+    assert builds <= took / 0.2 + 3, f"{builds} CRLs for 500 revocations in {took:.2f} s"
