@@ -44,6 +44,7 @@ static const struct key keys[] = {
     {"ca", "key_passphrase_file", K_STR, OFF(key_passphrase_file), 0, 0},
     {"ca", "crl_validity_hours", K_UINT, OFF(crl_validity_hours), 1, 24 * 366},
     {"ca", "crl_refresh_hours", K_UINT, OFF(crl_refresh_hours), 1, 24 * 366},
+    {"ca", "crl_backdate_seconds", K_UINT, OFF(crl_backdate_seconds), 0, 600},
     {"ca", "signer_workers", K_UINT, OFF(signer_workers), 0, 64},
     {"ca", "key_kdf_iterations", K_UINT, OFF(key_kdf_iterations), 1000, 100000000},
     {"profiles", "udap_client_days", K_UINT, OFF(client_days), 1, 3650},
@@ -109,8 +110,9 @@ static void defaults(struct config *c)
     c->login_failures_per_ip = 50;
     c->login_window_minutes = 15;
     c->token_max_days = 365;
-    c->crl_validity_hours = 7 * 24;
-    c->crl_refresh_hours = 24;
+    c->crl_validity_hours = 48; /* Federal PKI Common Policy: nextUpdate <= 48 h */
+    c->crl_refresh_hours = 12;
+    c->crl_backdate_seconds = 90;
     c->key_kdf_iterations = 600000;
     c->client_days = 365;
     c->server_days = 365;

@@ -26,6 +26,7 @@ struct config {
     char *key_passphrase_file;
     unsigned crl_validity_hours;  /* nextUpdate - thisUpdate */
     unsigned crl_refresh_hours;   /* regenerate after this long, revoked or not */
+    unsigned crl_backdate_seconds;/* thisUpdate this far back: relying parties' clock skew */
     unsigned signer_workers;      /* 0 = one per core */
     unsigned key_kdf_iterations;  /* PBKDF2 rounds for CA keys at rest */
     /* [profiles] */

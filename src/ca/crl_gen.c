@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "audit/audit.h"
+#include "config.h"
 #include "ca/publish.h"
 #include "ca/registry.h"
 #include "pki/crl.h"
@@ -13,8 +14,13 @@
 
 DB_STMT(q_lock, 1, "SELECT pg_try_advisory_lock(hashtext('troth.crl.' || $1))");
 DB_STMT(q_unlock, 1, "SELECT pg_advisory_unlock(hashtext('troth.crl.' || $1))");
+/* The CA's generation, the next CRL number, the database clock (the one
+ * revocation times come from, truncated to the second) and the newest CRL's
+ * thisUpdate. */
 DB_STMT(q_state, 1,
-        "SELECT c.crl_generation, coalesce(max(l.crl_number), 0) + 1 "
+        "SELECT c.crl_generation, coalesce(max(l.crl_number), 0) + 1, "
+        "floor(extract(epoch FROM clock_timestamp()))::bigint, "
+        "coalesce(max(extract(epoch FROM l.this_update)), 0)::bigint "
         "FROM cas c LEFT JOIN crls l ON l.ca_id = c.id WHERE c.id = $1 "
         "GROUP BY c.crl_generation");
 /* The entries stream in one COPY inside the snapshot, so PostgreSQL reads
@@ -23,7 +29,7 @@ DB_STMT(q_state, 1,
  * transaction-local setting. */
 DB_STMT(q_entries_ca, 1, "SELECT set_config('troth.crl_ca', $1, true)");
 static const char copy_entries[] =
-    "COPY (SELECT serial, extract(epoch FROM revoked_at)::bigint, revocation_reason "
+    "COPY (SELECT serial, floor(extract(epoch FROM revoked_at))::bigint, revocation_reason "
     "FROM certificates WHERE ca_id = current_setting('troth.crl_ca') "
     "AND status <> 'valid' AND not_after > now() ORDER BY serial) TO STDOUT";
 DB_STMT(q_store, 7,
@@ -42,6 +48,7 @@ struct entry_src {
     bool started, done;
     long count;
     int failed;
+    time_t latest; /* no entry is dated after the CRL's thisUpdate */
 };
 
 static int copy_finish(struct entry_src *s)
@@ -111,6 +118,8 @@ static int next_entry(void *ctx, struct pki_crl_entry *out)
         return -1;
     out->serial_len = (size_t)len;
     out->revoked_at = (time_t)atoll(tab1 + 1);
+    if (out->revoked_at > s->latest) /* a revocation made under a larger backdate */
+        out->revoked_at = s->latest;
     out->reason = pki_crl_reason_from_name(tab2 + 1);
     if (out->reason < 0)
         out->reason = 0;
@@ -129,6 +138,8 @@ struct gen {
     unsigned char *der;
     size_t der_len;
     time_t this_update, next_update;
+    unsigned backdate;
+    long wait; /* seconds to wait before thisUpdate may advance */
 };
 
 static enum db_rc gen_tx(struct db *db, void *arg)
@@ -147,13 +158,23 @@ static enum db_rc gen_tx(struct db *db, void *arg)
     char generation[24], number[24];
     snprintf(generation, sizeof generation, "%s", PQgetvalue(res, 0, 0));
     snprintf(number, sizeof number, "%s", PQgetvalue(res, 0, 1));
+    time_t now = (time_t)atoll(PQgetvalue(res, 0, 2));
+    time_t previous = (time_t)atoll(PQgetvalue(res, 0, 3));
     PQclear(res);
 
-    g->this_update = time(NULL);
+    /* thisUpdate (and so Last-Modified) rises by at least a second per CRL,
+     * so a client revalidating with If-Modified-Since always sees a new one
+     * as newer; it lies crl_backdate_seconds back for relying parties whose
+     * clock is behind, and never in the future. */
+    g->this_update = crl_this_update(now, previous, g->backdate);
+    if (g->this_update > now) {
+        g->wait = (long)(g->this_update - now);
+        return DB_NOTFOUND;
+    }
     g->next_update = g->this_update + (time_t)g->validity_hours * 3600;
     struct pki_crl_spec spec = {g->ca->cert, strtoull(number, NULL, 10),
                                 g->this_update, g->next_update};
-    struct entry_src src = {.db = db, .ca_id = id};
+    struct entry_src src = {.db = db, .ca_id = id, .latest = g->this_update};
     unsigned char *tbs = NULL;
     size_t tbs_len = 0;
     int brc = pki_crl_build_tbs(&spec, next_entry, &src, 0, &tbs, &tbs_len, g->err);
@@ -198,6 +219,18 @@ static enum db_rc gen_tx(struct db *db, void *arg)
     return DB_OK;
 }
 
+time_t crl_this_update(time_t now, time_t previous, unsigned backdate)
+{
+    time_t t = now - (time_t)backdate;
+    return t > previous ? t : previous + 1;
+}
+
+unsigned crl_backdate_seconds(void)
+{
+    const struct config *c = config_current();
+    return c ? c->crl_backdate_seconds : CRL_BACKDATE_DEFAULT;
+}
+
 int crl_generate(struct db *db, const struct ca_info *ca, unsigned validity_hours,
                  crl_sign_fn sign, void *sign_ctx, const struct audit_actor *actor,
                  struct crl_result *out, struct pki_err *err)
@@ -213,8 +246,20 @@ int crl_generate(struct db *db, const struct ca_info *ca, unsigned validity_hour
     PQclear(res);
     if (!locked)
         return 1;
-    struct gen g = {ca, validity_hours, sign, sign_ctx, actor, out, err, NULL, 0, 0, 0};
-    enum db_rc rc = db_tx(db, DB_REPEATABLE_READ, gen_tx, &g);
+    struct gen g = {ca, validity_hours, sign, sign_ctx, actor, out, err, NULL, 0, 0, 0,
+                    crl_backdate_seconds(), 0};
+    enum db_rc rc;
+    for (int attempt = 0;; attempt++) {
+        g.wait = 0;
+        rc = db_tx(db, DB_REPEATABLE_READ, gen_tx, &g);
+        if (rc != DB_NOTFOUND || g.wait <= 0 || attempt == 3)
+            break;
+        /* more CRLs than seconds in a burst: wait until thisUpdate may rise */
+        struct timespec ts = {g.wait > 2 ? 2 : g.wait, 0};
+        nanosleep(&ts, NULL);
+    }
+    if (rc == DB_NOTFOUND && g.wait > 0 && !err->code[0])
+        pki_err_set(err, 503, "crl_too_soon", "thisUpdate cannot advance yet; try again");
     db_exec(db, &q_unlock, NULL, p);
     if (rc == DB_OK) {
         publish_crl_take(ca->id, g.der, g.der_len, out->number, g.this_update,

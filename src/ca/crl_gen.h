@@ -5,6 +5,7 @@
 #define TROTH_CA_CRL_GEN_H
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "db/db.h"
 #include "pki/err.h"
@@ -30,6 +31,15 @@ struct crl_result {
 int crl_generate(struct db *db, const struct ca_info *ca, unsigned validity_hours,
                  crl_sign_fn sign, void *sign_ctx, const struct audit_actor *actor,
                  struct crl_result *out, struct pki_err *err);
+
+/* Seconds CRLs' thisUpdate (and revocation dates) lie in the past, for
+ * relying parties whose clock is behind ([ca] crl_backdate_seconds). */
+#define CRL_BACKDATE_DEFAULT 90
+unsigned crl_backdate_seconds(void);
+
+/* The next CRL's thisUpdate: `backdate` seconds before now, and at least a
+ * second after the previous CRL's (may exceed now in a long burst: wait). */
+time_t crl_this_update(time_t now, time_t previous, unsigned backdate);
 
 /* Loads the newest stored CRL of a CA into the publication cache if it is
  * newer than the one published. Returns 0, or -1 on a database error. */

@@ -7,6 +7,7 @@
 
 #include "audit/audit.h"
 #include "ca/cert_view.h"
+#include "ca/crl_gen.h"
 #include "ca/profiles.h"
 #include "ca/registry.h"
 #include "config.h"
@@ -270,10 +271,15 @@ int ca_issue(struct db *db, struct signer_pool *pool, const struct ca_set *set,
 DB_STMT(q_lock_cert, 2,
         "SELECT status, ca_id, member_id::text FROM certificates WHERE serial = $1 "
         "AND ($2::bigint IS NULL OR member_id = $2::bigint) FOR UPDATE");
-DB_STMT(q_set_status, 3,
+/* A revocation is dated by one reading of the database clock (the CRL's
+ * clock), truncated to the second and set back by crl_backdate_seconds ($4),
+ * so it is never later than the thisUpdate of the first CRL that lists it;
+ * the API shows the same time as the CRL. */
+#define REVOKED_NOW "date_trunc('second', now()) - make_interval(secs => $4::int)"
+DB_STMT(q_set_status, 4,
         "UPDATE certificates SET status = $2, revocation_reason = $3, "
         "revoked_at = CASE WHEN $2 = 'valid' THEN NULL "
-        "                  ELSE coalesce(revoked_at, now()) END, "
+        "                  ELSE coalesce(revoked_at, " REVOKED_NOW ") END, "
         "held_for_suspension = false WHERE serial = $1");
 /* a certificate revoked while on hold keeps the time of the hold as its
  * revocation date: it has been unusable since then */
@@ -292,7 +298,9 @@ static enum db_rc status_change(struct db *db, const char *serial, const char *c
                                 const char *status, const char *reason)
 {
     enum db_rc rc;
-    const char *p[] = {serial, status, reason};
+    char backdate[16];
+    snprintf(backdate, sizeof backdate, "%u", crl_backdate_seconds());
+    const char *p[] = {serial, status, reason, backdate};
     if ((rc = db_exec(db, &q_set_status, NULL, p)) != DB_OK)
         return rc;
     if ((rc = db_exec(db, &q_bump, NULL, (const char *[]){ca_id})) != DB_OK)
@@ -383,11 +391,12 @@ int ca_unhold(struct db *db, const char *serial, const struct audit_actor *actor
 
 /* suspension holds the valid ones (marked as held for it); reinstatement
  * lifts only those; termination revokes everything not yet revoked */
-DB_STMT(q_member_certs, 2,
+DB_STMT(q_member_certs, 3,
         "UPDATE certificates SET status = $2, "
         "revocation_reason = CASE $2 WHEN 'valid' THEN NULL WHEN 'on_hold' "
         "  THEN 'certificateHold' ELSE 'privilegeWithdrawn' END, "
-        "revoked_at = CASE $2 WHEN 'valid' THEN NULL ELSE coalesce(revoked_at, now()) END, "
+        "revoked_at = CASE $2 WHEN 'valid' THEN NULL ELSE coalesce(revoked_at, "
+        "  date_trunc('second', now()) - make_interval(secs => $3::int)) END, "
         "held_for_suspension = ($2 = 'on_hold') "
         "WHERE member_id = $1::bigint AND not_after > now() AND ("
         "  ($2 = 'on_hold' AND status = 'valid') OR "
@@ -407,7 +416,10 @@ enum db_rc ca_member_status_changed(struct db *db, const char *member_id,
     if (!to)
         return DB_OK;
     PGresult *res;
-    enum db_rc rc = db_exec(db, &q_member_certs, &res, (const char *[]){member_id, to});
+    char backdate[16];
+    snprintf(backdate, sizeof backdate, "%u", crl_backdate_seconds());
+    enum db_rc rc = db_exec(db, &q_member_certs, &res,
+                            (const char *[]){member_id, to, backdate});
     if (rc != DB_OK)
         return rc;
     int n = PQntuples(res);

@@ -16,6 +16,7 @@ int cli_load_config(struct config *cfg, const char *path)
         fprintf(stderr, "%s\n", err);
         return -1;
     }
+    config_set_current(cfg); /* the CA reads [ca] timing from it (CRLs, revocations) */
     return 0;
 }
 

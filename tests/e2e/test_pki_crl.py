@@ -52,7 +52,7 @@ def openssl_crl_text(crl, issuer):
         return p.returncode, p.stdout + p.stderr
 
 
-def check_crl(crl, issuer, validity_days=7):
+def check_crl(crl, issuer, validity_days=2):
     """The RFC 5280 shape a relying party depends on."""
     assert crl.issuer == issuer.subject
     assert crl.is_signature_valid(issuer.public_key())

@@ -140,7 +140,9 @@ static void test_shipped_config_parses(void **state)
     int rc = config_load(&c, "troth.conf", err, sizeof err);
     if (rc)
         fail_msg("%s", err);
-    assert_int_equal(c.crl_validity_hours, 168);
+    assert_int_equal(c.crl_validity_hours, 48);
+    assert_int_equal(c.crl_refresh_hours, 12);
+    assert_int_equal(c.crl_backdate_seconds, 90);
     assert_int_equal(c.key_kdf_iterations, 600000);
     config_free(&c);
     unsetenv("TROTH_DATABASE_URL");

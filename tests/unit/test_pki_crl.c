@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "ca/crl_gen.h"
 #include "pki/crl.h"
 #include "pki/encode.h"
 #include "pki/leaf.h"
@@ -247,9 +248,27 @@ static void test_crl_1m_build(void **state)
     tu_free_cas(&c);
 }
 
+/* thisUpdate lies `backdate` seconds back and rises by >= 1 s per CRL, so
+ * two CRLs never share a Last-Modified (If-Modified-Since 304 otherwise). */
+static void test_crl_this_update_rises(void **state)
+{
+    (void)state;
+    assert_int_equal(crl_this_update(1000, 0, 90), 910);
+    assert_int_equal(crl_this_update(1000, 910, 90), 911); /* same second */
+    assert_int_equal(crl_this_update(1000, 909, 90), 910);
+    assert_int_equal(crl_this_update(1000, 1000, 0), 1001); /* beyond now: caller waits */
+    time_t prev = 0;
+    for (int i = 0; i < 5; i++) { /* a burst in one second */
+        time_t t = crl_this_update(2000, prev, 90);
+        assert_true(t >= prev + 1 && t <= 2000);
+        prev = t;
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_crl_this_update_rises),
         cmocka_unit_test(test_crl_entries_and_verify),
         cmocka_unit_test(test_crl_empty_and_dates),
         cmocka_unit_test(test_crl_100k),
