@@ -47,6 +47,9 @@ static const struct key keys[] = {
     {"ca", "crl_backdate_seconds", K_UINT, OFF(crl_backdate_seconds), 0, 600},
     {"ca", "signer_workers", K_UINT, OFF(signer_workers), 0, 64},
     {"ca", "key_kdf_iterations", K_UINT, OFF(key_kdf_iterations), 1000, 100000000},
+    {"ca", "root_crl_warn_days", K_UINT, OFF(root_crl_warn_days), 0, 3650},
+    {"pkcs11", "module", K_STR, OFF(pkcs11_module), 0, 0},
+    {"pkcs11", "pin_file", K_STR, OFF(pkcs11_pin_file), 0, 0},
     {"profiles", "udap_client_days", K_UINT, OFF(client_days), 1, 3650},
     {"profiles", "udap_server_days", K_UINT, OFF(server_days), 1, 3650},
     {"profiles", "udap_client_eku_client_auth", K_BOOL, OFF(client_eku_client_auth), 0, 0},
@@ -114,6 +117,7 @@ static void defaults(struct config *c)
     c->crl_refresh_hours = 12;
     c->crl_backdate_seconds = 90;
     c->key_kdf_iterations = 600000;
+    c->root_crl_warn_days = 7;
     c->client_days = 365;
     c->server_days = 365;
 }

@@ -29,6 +29,10 @@ struct config {
     unsigned crl_backdate_seconds;/* thisUpdate this far back: relying parties' clock skew */
     unsigned signer_workers;      /* 0 = one per core */
     unsigned key_kdf_iterations;  /* PBKDF2 rounds for CA keys at rest */
+    unsigned root_crl_warn_days;  /* warn this long before a pre-signed CRL's nextUpdate */
+    /* [pkcs11] */
+    char *pkcs11_module;          /* the token's PKCS#11 module (.so) */
+    char *pkcs11_pin_file;        /* first line: the token user's PIN */
     /* [profiles] */
     unsigned client_days, server_days;
     bool client_eku_client_auth, server_eku_server_auth, server_eku_client_auth;

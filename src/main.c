@@ -20,7 +20,7 @@ static const struct command commands[] = {
     {"member", cmd_member, "add a member organisation (onboarding scripts)"},
     {"cert", cmd_cert, "issue, revoke, list or show certificates"},
     {"ca", cmd_ca, "list or import CAs"},
-    {"crl", cmd_crl, "generate CRLs now"},
+    {"crl", cmd_crl, "generate CRLs now; sign (offline root) or import one"},
     {"audit", cmd_audit, "verify or seal the audit log's hash chain"},
     {"udap", cmd_udap, "validate a signed UDAP JWT"},
     {"routes", cmd_routes, "print the route table as JSON"},

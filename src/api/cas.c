@@ -8,6 +8,7 @@
 #include "api/pki_reply.h"
 #include "audit/audit.h"
 #include "ca/crl_gen.h"
+#include "ca/crl_status.h"
 #include "ca/profiles.h"
 #include "ca/publish.h"
 #include "ca/registry.h"
@@ -32,6 +33,12 @@ static json_t *ca_json(const struct ca_info *c)
                           c->fingerprint, "not_before", nb, "not_after", na,
                           "certificate_url", c->cert_url, "crl_url", c->crl_url,
                           "issues_members", c->issues_members);
+    json_object_set_new(o, "key_store", json_string(c->key_store));
+    char why[512];
+    json_object_set_new(o, "crl_warning",
+                        ca_crl_status(c, time(NULL), config_current()->root_crl_warn_days,
+                                      why, sizeof why) != 0 && why[0]
+                            ? json_string(why) : json_null());
     uint64_t number;
     time_t tu, nu;
     if (publish_crl_info(c->id, &number, &tu, &nu) == 0) {
@@ -63,6 +70,12 @@ void h_cas_crl_now(struct req *r)
     const struct ca_info *ca = ca_find(ca_current(), req_param(r, "id"));
     if (!ca) {
         reply_problem(r, 404, "not-found", NULL, "no such CA");
+        return;
+    }
+    if (ca_is_offline(ca)) {
+        reply_problem(r, 409, "ca-key-offline", NULL,
+                      "this CA's key is offline: sign its next CRL with `troth crl "
+                      "sign-root` on the offline machine and load it with `troth crl import`");
         return;
     }
     struct audit_actor actor = audit_actor_of(&r->who, r->client_ip);

@@ -1,7 +1,10 @@
 /* GET /healthz (the process answers) and GET /readyz (it can do its job). */
 #include "api/handlers.h"
 
+#include "ca/crl_status.h"
+#include "ca/registry.h"
 #include "ca/service.h"
+#include "config.h"
 #include "db/db.h"
 #include "db/migrate.h"
 #include "http/http.h"
@@ -25,8 +28,10 @@ void h_readyz(struct req *r)
     ca_service_health(ca_why, sizeof ca_why);
     json_object_set_new(checks, "ca", json_string(ca_why[0] ? ca_why : "ok"));
     bool ok = rc == 0 && !ca_why[0];
-    json_t *body = json_pack("{s:s, s:o}", "status", ok ? "ready" : "not ready",
-                             "checks", checks);
+    json_t *body = json_pack("{s:s, s:o, s:o}", "status", ok ? "ready" : "not ready",
+                             "checks", checks, "warnings",
+                             ca_crl_warnings(ca_current(),
+                                             config_current()->root_crl_warn_days));
     reply_json(r, ok ? 200 : 503, body);
     reply_header(r, "Cache-Control", "no-store");
     if (!ok)

@@ -10,7 +10,10 @@
 
 #include "audit/audit.h"
 #include "ca/crl_gen.h"
+#include "ca/crl_import.h"
+#include "ca/offline_root.h"
 #include "ca/registry.h"
+#include "ceremony/ceremony.h"
 #include "config.h"
 #include "db/db.h"
 #include "pki/ca.h"
@@ -57,6 +60,8 @@ void ca_passphrase_free(char *pass)
 /* One new CA: key, certificate, encrypted key. */
 struct new_ca {
     const char *id, *kind, *parent;
+    const char *key_store;  /* NULL: "database"; "offline": key_pem stays NULL */
+    const char *location;   /* for the ceremony record */
     EVP_PKEY *key;
     X509 *cert;
     unsigned char *der;
@@ -78,7 +83,8 @@ static int finish(struct new_ca *c, const char *pass, unsigned iterations,
 {
     if (!c->cert || pki_cert_der(c->cert, &c->der, &c->der_len, e))
         return -1;
-    if (!(c->key_pem = pki_key_encrypt_pem_iter(c->key, pass, (int)iterations, e)))
+    if (!c->key_store &&
+        !(c->key_pem = pki_key_encrypt_pem_iter(c->key, pass, (int)iterations, e)))
         return -1;
     ca_name_string(X509_get_subject_name(c->cert), c->subject, sizeof c->subject);
     pki_fingerprint_sha256(c->der, c->der_len, false, c->fingerprint);
@@ -87,11 +93,11 @@ static int finish(struct new_ca *c, const char *pass, unsigned iterations,
 }
 
 DB_STMT(q_any_ca, 0, "SELECT 1 FROM cas LIMIT 1");
-DB_STMT(q_insert, 10,
+DB_STMT(q_insert, 11,
         "INSERT INTO cas (id, kind, parent_id, subject, certificate_der, key_encrypted, "
-        "key_description, fingerprint_sha256, not_before, not_after, issues_members) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, to_timestamp($9::bigint), "
-        "to_timestamp($10::bigint), $2 = 'issuing')");
+        "key_description, fingerprint_sha256, not_before, not_after, issues_members, "
+        "key_store) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, to_timestamp($9::bigint), "
+        "to_timestamp($10::bigint), $2 = 'issuing', $11)");
 
 struct store_arg {
     struct new_ca *cas;
@@ -120,16 +126,20 @@ static enum db_rc store_tx(struct db *db, void *arg)
         char nbs[24], nas[24];
         snprintf(nbs, sizeof nbs, "%lld", (long long)nb);
         snprintf(nas, sizeof nas, "%lld", (long long)na);
+        const char *store = c->key_store ? c->key_store : "database";
         const char *p[] = {c->id, c->kind, c->parent, c->subject, (const char *)c->der,
-                           c->key_pem, c->key_desc, c->fingerprint, nbs, nas};
-        int lens[10] = {0, 0, 0, 0, (int)c->der_len};
-        int fmts[10] = {0, 0, 0, 0, 1};
+                           c->key_pem, c->key_desc, c->fingerprint, nbs, nas, store};
+        int lens[11] = {0, 0, 0, 0, (int)c->der_len};
+        int fmts[11] = {0, 0, 0, 0, 1};
         if ((rc = db_exec_bin(db, &q_insert, NULL, p, lens, fmts, 0)) != DB_OK)
             return rc;
-        rc = audit_write(db, a->actor, a->import ? "ca.import" : "ca.create", "ca", c->id,
-                         json_pack("{s:s, s:s, s:s, s:s}", "kind", c->kind, "subject",
-                                   c->subject, "key", c->key_desc,
-                                   "fingerprint_sha256", c->fingerprint));
+        const char *action = a->import ? "ca.import" : "ca.create";
+        json_t *rec = ceremony_record(action, c->id, X509_get0_pubkey(c->cert),
+                                      c->location ? c->location : CEREMONY_AT_DATABASE);
+        json_object_update_new(rec, json_pack("{s:s, s:s, s:s}", "kind", c->kind,
+                                              "subject", c->subject, "fingerprint_sha256",
+                                              c->fingerprint));
+        rc = audit_write(db, a->actor, action, "ca", c->id, rec);
         if (rc != DB_OK)
             return rc;
     }
@@ -150,6 +160,7 @@ static int sign_in_process(void *ctx, const struct ca_info *ca, const unsigned c
 
 int ca_create_hierarchy(struct db *db, const struct config *cfg, const char *name,
                         const char *root_spec, const char *issuing_spec,
+                        const struct ca_offline_opts *offline,
                         const struct audit_actor *actor, char *err, size_t errlen)
 {
     PGresult *res;
@@ -166,16 +177,33 @@ int ca_create_hierarchy(struct db *db, const struct config *cfg, const char *nam
         return -1;
     struct new_ca cas[2] = {{.id = "root", .kind = "root"},
                             {.id = "issuing", .kind = "issuing", .parent = "root"}};
+    struct offline_root root = {0};
     struct pki_err e = {0};
     int rc = -1;
     char cn[300], root_crl[512], root_crt[512];
     X509_NAME *rn = NULL, *in = NULL;
+    unsigned char *crl = NULL;
+    size_t crl_len = 0;
     ca_urls(cfg->public_url, "root", root_crl, root_crt, sizeof root_crl);
     snprintf(cn, sizeof cn, "%.250s Root CA", name);
-    if (!(cas[0].key = pki_key_generate(root_spec, &e)) ||
-        !(rn = pki_name_org_cn(name, cn, &e)) ||
-        !(cas[0].cert = pki_ca_make_root(cas[0].key, rn, CA_ROOT_DAYS, &e)) ||
-        finish(&cas[0], pass, cfg->key_kdf_iterations, &e))
+    if (offline) {
+        /* the key is made, used and kept in the directory only */
+        if (offline_root_create(&root, offline->dir, root_spec, name, offline->pass,
+                                cfg->key_kdf_iterations, &e))
+            goto out;
+        cas[0].key = root.key;
+        cas[0].cert = root.cert;
+        root.key = NULL;
+        root.cert = NULL;
+        cas[0].key_store = "offline";
+        cas[0].location = root.location;
+        if (X509_up_ref(cas[0].cert) != 1 || finish(&cas[0], pass, 0, &e))
+            goto out;
+        root.cert = cas[0].cert; /* one reference each */
+    } else if (!(cas[0].key = pki_key_generate(root_spec, &e)) ||
+               !(rn = pki_name_org_cn(name, cn, &e)) ||
+               !(cas[0].cert = pki_ca_make_root(cas[0].key, rn, CA_ROOT_DAYS, &e)) ||
+               finish(&cas[0], pass, cfg->key_kdf_iterations, &e))
         goto out;
     snprintf(cn, sizeof cn, "%.250s Issuing CA", name);
     if (!(cas[1].key = pki_key_generate(issuing_spec, &e)) ||
@@ -184,6 +212,16 @@ int ca_create_hierarchy(struct db *db, const struct config *cfg, const char *nam
                                             cas[0].key, root_crl, root_crt, &e)) ||
         finish(&cas[1], pass, cfg->key_kdf_iterations, &e))
         goto out;
+    uint64_t root_crl_number = 0;
+    if (offline) {
+        /* sign the root's first CRL there too, then forget its key */
+        root.key = cas[0].key;
+        cas[0].key = NULL;
+        if (offline_root_issued(&root, cas[1].cert, "issuing", &e) ||
+            offline_root_sign_crl(&root, offline->crl_days, &crl, &crl_len,
+                                  &root_crl_number, &e))
+            goto out;
+    }
     struct store_arg a = {cas, 2, actor, false, false};
     enum db_rc drc = db_tx(db, DB_READ_COMMITTED, store_tx, &a);
     if (drc == DB_CONFLICT && a.exists) {
@@ -202,8 +240,15 @@ int ca_create_hierarchy(struct db *db, const struct config *cfg, const char *nam
     rc = 0;
     for (size_t i = 0; i < set.n && rc == 0; i++) {
         struct crl_result out;
-        if (crl_generate(db, &set.cas[i], cfg->crl_validity_hours, sign_in_process, &a,
-                         actor, &out, &e) != 0) {
+        char id[CA_ID_MAX];
+        uint64_t number;
+        if (ca_is_offline(&set.cas[i])) {
+            if (crl_import(db, crl, crl_len, root.log, actor, id, &number, &e) != 0) {
+                snprintf(err, errlen, "first CRL of %s: %s", set.cas[i].id, e.detail);
+                rc = -1;
+            }
+        } else if (crl_generate(db, &set.cas[i], cfg->crl_validity_hours, sign_in_process,
+                                &a, actor, &out, &e) != 0) {
             snprintf(err, errlen, "first CRL of %s: %s", set.cas[i].id, e.detail);
             rc = -1;
         }
@@ -216,6 +261,8 @@ out:
     X509_NAME_free(in);
     new_ca_free(&cas[0]);
     new_ca_free(&cas[1]);
+    offline_root_close(&root);
+    free(crl);
     ca_passphrase_free(pass);
     return rc;
 }

@@ -17,10 +17,21 @@ struct audit_actor;
 char *ca_passphrase_read(const char *path, char *err, size_t errlen);
 void ca_passphrase_free(char *pass);
 
+/* An offline root (`troth init --offline-root DIR`): its key is made in
+ * dir, encrypted under pass, signs the issuing CA and the first root CRL
+ * (valid crl_days) there; only its certificate and CRL reach the database. */
+struct ca_offline_opts {
+    const char *dir;
+    const char *pass;
+    unsigned crl_days;
+};
+
 /* Creates root + issuing CA and their first CRLs unless the community has a
- * CA already. Returns 0 created, 1 already there, -1 with err. */
+ * CA already; offline (may be NULL) keeps the root's key out of the system.
+ * Returns 0 created, 1 already there, -1 with err. */
 int ca_create_hierarchy(struct db *db, const struct config *cfg, const char *name,
                         const char *root_spec, const char *issuing_spec,
+                        const struct ca_offline_opts *offline,
                         const struct audit_actor *actor, char *err, size_t errlen);
 
 /* Imports an existing CA certificate and its key (PEM; key_pass for an

@@ -100,6 +100,8 @@ static void check_all(struct db *db)
         publish_crl_info(ca->id, &published, &tu, &nu);
         if (stored > published)
             crl_load_latest(db, ca);
+        if (ca_is_offline(ca))
+            continue; /* its CRLs are signed offline and imported */
         if (stored == 0)
             generate(db, i, "first CRL");
         else if (dirty)
@@ -113,7 +115,7 @@ static void on_notify(struct db *db, PGnotify *n)
 {
     if (!strcmp(n->relname, "troth_revoked")) {
         int i = ca_index(n->extra);
-        if (i >= 0 && W.due_ms[i] == 0) {
+        if (i >= 0 && W.due_ms[i] == 0 && !ca_is_offline(&W.set->cas[i])) {
             long long t = now_ms(), spaced = W.last_ms[i] + COALESCE_MS;
             W.due_ms[i] = t > spaced ? t : spaced;
         }

@@ -10,7 +10,8 @@
 
 DB_STMT(q_cas, 0,
         "SELECT id, kind, coalesce(parent_id, ''), certificate_der, key_encrypted, "
-        "subject, fingerprint_sha256, issues_members FROM cas ORDER BY kind DESC, id");
+        "subject, fingerprint_sha256, issues_members, key_store, key_uri "
+        "FROM cas ORDER BY kind DESC, id");
 
 static const struct ca_set *g_current;
 void ca_set_current(const struct ca_set *set) { g_current = set; }
@@ -60,8 +61,11 @@ int ca_set_load(struct db *db, const char *public_url, struct ca_set *set)
         snprintf(c->parent, sizeof c->parent, "%s", PQgetvalue(res, i, 2));
         c->der_len = (size_t)PQgetlength(res, i, 3);
         c->der = malloc(c->der_len);
-        c->key_pem = strdup(PQgetvalue(res, i, 4));
-        if (!c->der || !c->key_pem)
+        c->key_pem = PQgetisnull(res, i, 4) ? NULL : strdup(PQgetvalue(res, i, 4));
+        c->key_uri = PQgetisnull(res, i, 9) ? NULL : strdup(PQgetvalue(res, i, 9));
+        snprintf(c->key_store, sizeof c->key_store, "%s", PQgetvalue(res, i, 8));
+        if (!c->der || (!c->key_pem && !PQgetisnull(res, i, 4)) ||
+            (!c->key_uri && !PQgetisnull(res, i, 9)))
             goto fail;
         memcpy(c->der, PQgetvalue(res, i, 3), c->der_len);
         const unsigned char *p = c->der;
@@ -83,6 +87,7 @@ fail: {
         X509_free(c->cert);
         free(c->der);
         free(c->key_pem);
+        free(c->key_uri);
     }
     PQclear(res);
     ca_set_free(set);
@@ -99,9 +104,15 @@ void ca_set_free(struct ca_set *set)
             memset(c->key_pem, 0, strlen(c->key_pem));
             free(c->key_pem);
         }
+        free(c->key_uri);
     }
     free(set->cas);
     memset(set, 0, sizeof *set);
+}
+
+bool ca_is_offline(const struct ca_info *ca)
+{
+    return ca && !strcmp(ca->key_store, "offline");
 }
 
 const struct ca_info *ca_find(const struct ca_set *set, const char *id)

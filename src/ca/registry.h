@@ -19,7 +19,10 @@ struct ca_info {
     X509 *cert;
     unsigned char *der;
     size_t der_len;
-    char *key_pem;             /* encrypted PKCS#8, for the signer only */
+    char *key_pem;             /* encrypted PKCS#8, for the signer only; NULL
+                                  unless key_store is "database" */
+    char key_store[12];        /* "database", "offline" or "pkcs11" */
+    char *key_uri;             /* RFC 7512 URI of a pkcs11 key, else NULL */
     char subject[512];
     char fingerprint[96];      /* SHA-256 of the DER, lowercase hex */
     time_t not_before, not_after;
@@ -37,6 +40,10 @@ struct ca_set {
  * -1 on a database error. */
 int ca_set_load(struct db *db, const char *public_url, struct ca_set *set);
 void ca_set_free(struct ca_set *set);
+
+/* True when this system cannot sign with the CA's key (an offline root):
+ * its CRLs are pre-signed and imported (`troth crl import`). */
+bool ca_is_offline(const struct ca_info *ca);
 
 /* The CA with this id, or NULL. */
 const struct ca_info *ca_find(const struct ca_set *set, const char *id);

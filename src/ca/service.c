@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "ca/crl_gen.h"
+#include "ca/crl_status.h"
 #include "ca/crl_worker.h"
 #include "ca/publish.h"
 #include "ca/registry.h"
@@ -61,11 +62,12 @@ int ca_signer_start(const struct ca_set *set, const struct config *cfg, size_t w
                     struct signer_pool **pool, char *err, size_t errlen)
 {
     struct signer_ca_blob blobs[SIGNER_MAX_CAS];
-    size_t n = set->n < SIGNER_MAX_CAS ? set->n : SIGNER_MAX_CAS;
-    for (size_t i = 0; i < n; i++)
-        blobs[i] = (struct signer_ca_blob){set->cas[i].id, set->cas[i].der,
-                                           set->cas[i].der_len, set->cas[i].key_pem,
-                                           strlen(set->cas[i].key_pem)};
+    size_t n = 0;
+    for (size_t i = 0; i < set->n && n < SIGNER_MAX_CAS; i++)
+        if (set->cas[i].key_pem) /* an offline root's key is not here at all */
+            blobs[n++] = (struct signer_ca_blob){set->cas[i].id, set->cas[i].der,
+                                                 set->cas[i].der_len, set->cas[i].key_pem,
+                                                 strlen(set->cas[i].key_pem)};
     if (!cfg->key_passphrase_file || access(cfg->key_passphrase_file, R_OK) != 0) {
         snprintf(err, errlen, "[ca] key_passphrase_file %s is not readable",
                  cfg->key_passphrase_file ? cfg->key_passphrase_file : "(unset)");
@@ -120,17 +122,6 @@ void ca_service_health(char *why, size_t len)
         snprintf(why, len, "signer unavailable");
         return;
     }
-    time_t now = time(NULL);
-    for (size_t i = 0; i < g_set.n; i++) {
-        uint64_t number;
-        time_t tu, nu;
-        if (publish_crl_info(g_set.cas[i].id, &number, &tu, &nu) != 0) {
-            snprintf(why, len, "no CRL for CA %s yet", g_set.cas[i].id);
-            return;
-        }
-        if (nu <= now) {
-            snprintf(why, len, "the CRL of CA %s is past its nextUpdate", g_set.cas[i].id);
-            return;
-        }
-    }
+    const struct config *cfg = config_current();
+    ca_crl_health(&g_set, cfg ? cfg->root_crl_warn_days : 7, why, len);
 }

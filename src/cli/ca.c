@@ -42,12 +42,18 @@ static int ca_list(struct db *db)
 static const char ca_usage[] =
     "usage: troth ca list\n"
     "       troth ca import --cert FILE --key FILE [--key-passphrase-file FILE] [--id ID]\n"
+    "       troth ca revoke-intermediate --root DIR SERIAL --reason REASON\n"
+    "       troth ca ceremony-report CA\n"
     "import brings an existing CA: a self-signed root (default id root), or an\n"
     "intermediate issued by a CA already here (default id issuing). The key is\n"
     "re-encrypted under [ca] key_passphrase_file. Restart troth serve afterwards.\n";
 
 int cmd_ca(int argc, char **argv, const char *config_path)
 {
+    if (argc >= 1 && !strcmp(argv[0], "revoke-intermediate"))
+        return cli_ca_revoke_intermediate(argc, argv);
+    if (argc >= 1 && !strcmp(argv[0], "ceremony-report"))
+        return cli_ca_ceremony_report(argc, argv, config_path);
     if (cli_wants_help(argc, argv)) {
         fputs(ca_usage, stdout);
         return 0;
@@ -106,11 +112,18 @@ int cmd_ca(int argc, char **argv, const char *config_path)
 
 static const char crl_usage[] =
     "usage: troth crl generate [--ca ID]\n"
+    "       troth crl sign-root --root DIR --next-update DAYS [--out FILE]\n"
+    "       troth crl import FILE [--ceremony-log LOG]\n"
     "Makes each CA's next CRL now (or one CA's), through a signer worker.\n"
-    "A running troth serve picks it up at once (NOTIFY).\n";
+    "A running troth serve picks it up at once (NOTIFY). An offline root's\n"
+    "CRL is signed on its machine (sign-root) and brought in with import.\n";
 
 int cmd_crl(int argc, char **argv, const char *config_path)
 {
+    if (argc >= 1 && !strcmp(argv[0], "sign-root"))
+        return cli_crl_sign_root(argc, argv);
+    if (argc >= 1 && !strcmp(argv[0], "import"))
+        return cli_crl_import(argc, argv, config_path);
     if (cli_wants_help(argc, argv)) {
         fputs(crl_usage, stdout);
         return 0;
@@ -142,6 +155,12 @@ int cmd_crl(int argc, char **argv, const char *config_path)
         for (size_t i = 0; i < set.n; i++) {
             if (only && strcmp(only, set.cas[i].id))
                 continue;
+            if (ca_is_offline(&set.cas[i])) {
+                fprintf(stderr, "%s: key offline: sign with `troth crl sign-root`, then "
+                                "`troth crl import`\n", set.cas[i].id);
+                rc = only ? 1 : rc;
+                continue;
+            }
             struct crl_result out;
             struct pki_err e;
             int g = crl_generate(db, &set.cas[i], cfg.crl_validity_hours,

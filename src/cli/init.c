@@ -3,12 +3,14 @@
 
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "api/users.h"
 #include "audit/audit.h"
 #include "auth/password.h"
 #include "ca/create.h"
+#include "ca/offline_root.h"
 #include "pki/keys.h"
 #include "config.h"
 #include "db/db.h"
@@ -63,12 +65,20 @@ int cmd_init(int argc, char **argv, const char *config_path)
         "usage: troth init [--community-uri URI] [--name NAME]\n"
         "                  [--root-key rsa:4096|ec:P-384]\n"
         "                  [--issuing-key rsa:2048|rsa:3072|ec:P-256|ec:P-384]\n"
+        "                  [--offline-root DIR [--root-passphrase-file F]\n"
+        "                   [--root-crl-days N]]\n"
         "Creates the community (defaults from [community] in the config), its CA\n"
         "hierarchy (a root, 20 years, default rsa:4096; an issuing intermediate,\n"
         "10 years, default rsa:3072) with their first CRLs, and, when there is no\n"
         "admin yet, the user \"admin\", whose password is printed once. The CA\n"
         "keys are stored encrypted under [ca] key_passphrase_file. Running it\n"
-        "again changes nothing.\n";
+        "again changes nothing.\n"
+        "--offline-root DIR keeps the root key out of this system: it is made in\n"
+        "DIR (e.g. removable media), encrypted under its own passphrase (asked on\n"
+        "the terminal, or the first line of F), signs the issuing CA and the\n"
+        "root's first CRL (valid N days, default 30) there; the database gets\n"
+        "only the root's certificate and CRL. Sign later root CRLs with\n"
+        "`troth crl sign-root` and bring them in with `troth crl import`.\n";
     if (cli_wants_help(argc, argv)) {
         fputs(usage, stdout);
         return 0;
@@ -79,10 +89,16 @@ int cmd_init(int argc, char **argv, const char *config_path)
     struct init_arg a = {.actor = cli_actor(), .uri = cfg.community_uri,
                          .name = cfg.community_name};
     const char *root_key = "rsa:4096", *issuing_key = "rsa:3072";
+    const char *offline_dir = NULL, *root_pass_file = NULL;
+    unsigned root_crl_days = 30;
+    char *root_pass = NULL;
     static const struct option opts[] = {{"community-uri", required_argument, 0, 'u'},
                                          {"name", required_argument, 0, 'n'},
                                          {"root-key", required_argument, 0, 'r'},
                                          {"issuing-key", required_argument, 0, 'i'},
+                                         {"offline-root", required_argument, 0, 'o'},
+                                         {"root-passphrase-file", required_argument, 0, 'p'},
+                                         {"root-crl-days", required_argument, 0, 'd'},
                                          {0, 0, 0, 0}};
     optind = 0;
     int c, rc = 2;
@@ -92,7 +108,19 @@ int cmd_init(int argc, char **argv, const char *config_path)
         else if (c == 'n') a.name = optarg;
         else if (c == 'r') root_key = optarg;
         else if (c == 'i') issuing_key = optarg;
+        else if (c == 'o') offline_dir = optarg;
+        else if (c == 'p') root_pass_file = optarg;
+        else if (c == 'd') root_crl_days = (unsigned)strtoul(optarg, NULL, 10);
         else { fputs(usage, stderr); goto out; }
+    }
+    if ((root_pass_file || root_crl_days != 30) && !offline_dir) {
+        fprintf(stderr, "troth init: --root-passphrase-file and --root-crl-days go with "
+                        "--offline-root\n");
+        goto out;
+    }
+    if (root_crl_days < 1 || root_crl_days > 366) {
+        fprintf(stderr, "troth init: --root-crl-days must be 1 to 366\n");
+        goto out;
     }
     if (strcmp(root_key, "rsa:4096") && strcmp(root_key, "ec:P-384")) {
         fprintf(stderr, "troth init: --root-key must be rsa:4096 or ec:P-384\n");
@@ -111,6 +139,12 @@ int cmd_init(int argc, char **argv, const char *config_path)
         goto out;
     }
     rc = 1;
+    char perr[512];
+    if (offline_dir && !(root_pass = offline_passphrase(root_pass_file, 1, perr, sizeof perr))) {
+        fprintf(stderr, "troth init: %s\n", perr);
+        goto out;
+    }
+    struct ca_offline_opts off = {offline_dir, root_pass, root_crl_days};
     password_configure(cfg.argon2_t_cost, cfg.argon2_m_cost_kib, cfg.argon2_lanes);
     char pw[25], hash[PASSWORD_HASH_MAX];
     password_generate(pw);
@@ -123,7 +157,8 @@ int cmd_init(int argc, char **argv, const char *config_path)
     enum db_rc r = db_tx(db, DB_READ_COMMITTED, init_tx, &a);
     char cerr[512] = "";
     int ca_rc = r == DB_OK ? ca_create_hierarchy(db, &cfg, a.name, root_key, issuing_key,
-                                                 &a.actor, cerr, sizeof cerr)
+                                                 offline_dir ? &off : NULL, &a.actor,
+                                                 cerr, sizeof cerr)
                            : -1;
     if (r != DB_OK) {
         fprintf(stderr, "troth init: %s\n", db_last_error(db));
@@ -131,7 +166,8 @@ int cmd_init(int argc, char **argv, const char *config_path)
         fprintf(stderr, "troth init: %s\n", cerr);
     } else {
         if (ca_rc == 0)
-            fprintf(stderr, "CA hierarchy created: root (%s), issuing (%s)\n", root_key,
+            fprintf(stderr, "CA hierarchy created: root (%s%s%s), issuing (%s)\n", root_key,
+                    offline_dir ? ", key offline in " : "", offline_dir ? offline_dir : "",
                     issuing_key);
         audit_seal(db, 1000);
         if (a.created_community)
@@ -146,6 +182,7 @@ int cmd_init(int argc, char **argv, const char *config_path)
     cli_wipe(pw);
     db_close(db);
 out:
+    ca_passphrase_free(root_pass);
     config_free(&cfg);
     return rc;
 }

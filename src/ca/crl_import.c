@@ -1,0 +1,187 @@
+#include "ca/crl_import.h"
+
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "audit/audit.h"
+#include "ca/registry.h"
+#include "ceremony/ceremony.h"
+#include "pki/encode.h"
+#include "pki/ext.h"
+
+DB_STMT(q_lock, 1, "SELECT pg_advisory_xact_lock(hashtext('troth.crl.' || $1))");
+DB_STMT(q_state, 1,
+        "SELECT c.crl_generation, coalesce(max(l.crl_number), 0) FROM cas c "
+        "LEFT JOIN crls l ON l.ca_id = c.id WHERE c.id = $1 GROUP BY c.crl_generation");
+DB_STMT(q_store, 7,
+        "INSERT INTO crls (ca_id, crl_number, this_update, next_update, entries, "
+        "covers_generation, der) VALUES ($1, $2, to_timestamp($3::bigint), "
+        "to_timestamp($4::bigint), $5, $6, $7)");
+DB_STMT(q_notify, 2, "SELECT pg_notify('troth_crl', $1 || ':' || $2)");
+
+struct import {
+    const struct ca_info *ca;
+    const unsigned char *der;
+    size_t der_len;
+    uint64_t number;
+    time_t tu, nu;
+    long entries;
+    const char *log;
+    const struct audit_actor *actor;
+    struct pki_err *e;
+    char log_err[256];
+};
+
+static enum db_rc import_tx(struct db *db, void *arg)
+{
+    struct import *a = arg;
+    const char *id = a->ca->id;
+    PGresult *res;
+    enum db_rc rc = db_exec(db, &q_lock, NULL, (const char *[]){id});
+    if (rc != DB_OK || (rc = db_exec(db, &q_state, &res, (const char *[]){id})) != DB_OK)
+        return rc;
+    char generation[24];
+    snprintf(generation, sizeof generation, "%s", PQgetvalue(res, 0, 0));
+    unsigned long long current = strtoull(PQgetvalue(res, 0, 1), NULL, 10);
+    PQclear(res);
+    if (a->number <= current) {
+        pki_err_set(a->e, 422, "crl_number_not_newer",
+                    "cRLNumber %llu is not above the current CRL's (%llu) of CA %s",
+                    (unsigned long long)a->number, current, id);
+        return DB_CONFLICT;
+    }
+    char num[24], tu[24], nu[24], entries[24], fp[PKI_FP_HEX_SIZE];
+    snprintf(num, sizeof num, "%llu", (unsigned long long)a->number);
+    snprintf(tu, sizeof tu, "%lld", (long long)a->tu);
+    snprintf(nu, sizeof nu, "%lld", (long long)a->nu);
+    snprintf(entries, sizeof entries, "%ld", a->entries);
+    const char *p[] = {id, num, tu, nu, entries, generation, (const char *)a->der};
+    int lens[] = {0, 0, 0, 0, 0, 0, (int)a->der_len};
+    int fmts[] = {0, 0, 0, 0, 0, 0, 1};
+    if ((rc = db_exec_bin(db, &q_store, NULL, p, lens, fmts, 0)) != DB_OK)
+        return rc;
+    if (a->log) {
+        long n = 0;
+        if ((rc = ceremony_log_import(db, a->actor, a->log, &n, a->log_err,
+                                      sizeof a->log_err)) != DB_OK) {
+            if (a->log_err[0])
+                pki_err_set(a->e, 400, "ceremony_log_invalid", "%s", a->log_err);
+            return rc;
+        }
+    }
+    pki_fingerprint_sha256(a->der, a->der_len, false, fp);
+    json_t *rec = ceremony_record("crl.import", id, X509_get0_pubkey(a->ca->cert), "offline");
+    json_object_update_new(rec, json_pack("{s:I, s:I, s:s, s:s}", "crl_number",
+                                          (json_int_t)a->number, "entries",
+                                          (json_int_t)a->entries, "crl_sha256", fp,
+                                          "next_update", nu));
+    if ((rc = ceremony_audit(db, a->actor, rec)) != DB_OK)
+        return rc;
+    return db_exec(db, &q_notify, NULL, (const char *[]){id, num});
+}
+
+/* The CRL as DER: data itself, or its first "X509 CRL" PEM block. */
+static X509_CRL *parse(const unsigned char *data, size_t len, unsigned char **der,
+                       size_t *der_len)
+{
+    *der = NULL;
+    if (len > 0 && data[0] == 0x30) {
+        *der = malloc(len);
+        if (!*der)
+            return NULL;
+        memcpy(*der, data, len);
+        *der_len = len;
+    } else if (pki_pem_to_der((const char *)data, len, "X509 CRL", der, der_len) != 0) {
+        return NULL;
+    }
+    const unsigned char *p = *der;
+    X509_CRL *crl = d2i_X509_CRL(NULL, &p, (long)*der_len);
+    if (crl && p != *der + *der_len) {
+        X509_CRL_free(crl);
+        crl = NULL;
+    }
+    return crl;
+}
+
+int crl_import(struct db *db, const unsigned char *data, size_t len,
+               const char *ceremony_log, const struct audit_actor *actor, char *ca_id,
+               uint64_t *number, struct pki_err *e)
+{
+    pki_err_clear(e);
+    unsigned char *der = NULL;
+    size_t der_len = 0;
+    X509_CRL *crl = parse(data, len, &der, &der_len);
+    struct ca_set set = {0};
+    int rc = -1;
+    if (!crl) {
+        pki_err_set(e, 400, "crl_malformed", "not a DER or PEM X.509 CRL");
+        goto out;
+    }
+    if (ca_set_load(db, "", &set) < 0) {
+        pki_err_set(e, 503, "database_unavailable", "%s", db_last_error(db));
+        goto out;
+    }
+    const struct ca_info *ca = NULL;
+    for (size_t i = 0; i < set.n && !ca; i++)
+        if (!X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_subject_name(set.cas[i].cert)))
+            ca = &set.cas[i];
+    if (!ca) {
+        pki_err_set(e, 422, "crl_issuer_unknown", "no CA of this community issued it");
+        goto out;
+    }
+    if (X509_CRL_verify(crl, X509_get0_pubkey(ca->cert)) != 1) {
+        pki_err_set(e, 422, "crl_signature_invalid",
+                    "the signature does not verify with the key of CA %s", ca->id);
+        goto out;
+    }
+    if (!ca_is_offline(ca)) {
+        pki_err_set(e, 422, "ca_key_online",
+                    "CA %s signs its own CRLs here; only an offline CA's are imported", ca->id);
+        goto out;
+    }
+    int crit = 0;
+    ASN1_INTEGER *n = X509_CRL_get_ext_d2i(crl, NID_crl_number, &crit, NULL);
+    uint64_t num = 0;
+    int ok = n && ASN1_INTEGER_get_uint64(&num, n) == 1 && num > 0;
+    ASN1_INTEGER_free(n);
+    if (!ok) {
+        pki_err_set(e, 422, "crl_number_missing", "the CRL has no usable cRLNumber "
+                                                 "(RFC 5280 section 5.2.3)");
+        goto out;
+    }
+    time_t now = time(NULL), tu = 0, nu = 0;
+    const ASN1_TIME *next = X509_CRL_get0_nextUpdate(crl);
+    if (pki_asn1_time_to_time_t(X509_CRL_get0_lastUpdate(crl), &tu) != 0 || !next ||
+        pki_asn1_time_to_time_t(next, &nu) != 0) {
+        pki_err_set(e, 422, "crl_time_invalid", "the CRL needs thisUpdate and nextUpdate");
+        goto out;
+    }
+    if (tu > now || nu <= now) {
+        pki_err_set(e, 422, "crl_not_current",
+                    tu > now ? "the CRL's thisUpdate is in the future"
+                             : "the CRL is past its nextUpdate");
+        goto out;
+    }
+    STACK_OF(X509_REVOKED) *rev = X509_CRL_get_REVOKED(crl);
+    struct import a = {ca, der, der_len, num, tu, nu, rev ? sk_X509_REVOKED_num(rev) : 0,
+                       ceremony_log, actor, e, ""};
+    enum db_rc drc = db_tx(db, DB_READ_COMMITTED, import_tx, &a);
+    if (drc != DB_OK) {
+        if (!e->code[0])
+            pki_err_set(e, drc == DB_UNAVAILABLE ? 503 : 500, "crl_not_stored", "%s",
+                        db_last_error(db));
+        goto out;
+    }
+    snprintf(ca_id, CA_ID_MAX, "%s", ca->id);
+    *number = num;
+    rc = 0;
+out:
+    X509_CRL_free(crl);
+    free(der);
+    ca_set_free(&set);
+    return rc;
+}
