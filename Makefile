@@ -3,7 +3,7 @@
 # `make unit` builds and runs the cmocka unit tests (under the sanitizers).
 # Every library is found with pkg-config.
 
-PKGS     := libmicrohttpd jansson libssl libcrypto libpq libargon2 libseccomp libcurl
+PKGS     := libmicrohttpd jansson libssl libcrypto libpq libargon2 libseccomp libcurl cjose
 CC       ?= gcc
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS)) -lpthread

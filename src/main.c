@@ -21,6 +21,7 @@ static const struct command commands[] = {
     {"ca", cmd_ca, "list or import CAs"},
     {"crl", cmd_crl, "generate CRLs now; sign (offline root) or import one"},
     {"audit", cmd_audit, "verify or seal the audit log's hash chain"},
+    {"udap", cmd_udap, "validate a signed UDAP JWT"},
     {"routes", cmd_routes, "print the route table as JSON"},
     {"version", cmd_version, "print the version"},
 };

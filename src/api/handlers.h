@@ -92,4 +92,7 @@ void h_invitations_create(struct req *r);
 void h_invitation_accept(struct req *r);
 void h_member_users_list(struct req *r);
 
+/* udap.c */
+void h_udap_validate(struct req *r);
+
 #endif

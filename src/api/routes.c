@@ -91,6 +91,8 @@ const struct route routes[] = {
     {"GET", "/api/v1/members/{id}/invitations", ADM, USERS, 0, h_invitations_list},
     {"POST", "/api/v1/members/{id}/invitations", ADM, OPS, 4 * KB, h_invitations_create},
     {"POST", "/api/v1/invitations/accept", ADM, ANY, 4 * KB, h_invitation_accept},
+    /* UDAP toolkit: a JWT with a 4-certificate RSA-4096 x5c is ~12 KB */
+    {"POST", "/api/v1/udap/validate", ADM, USERS, 72 * KB, h_udap_validate},
 };
 
 const size_t routes_count = sizeof routes / sizeof routes[0];

@@ -1,0 +1,61 @@
+/* POST /api/v1/udap/validate: checks a member's signed JWT (software
+ * statement, signed metadata, authentication JWT) as a relying party of
+ * this community would, for any signed-in user. Malformed JWTs are failed
+ * checks in a 200 answer; only a malformed request body is 400. Nothing is
+ * stored but the audit event (verdict, kind, iss). */
+#include "api/handlers.h"
+
+#include <ctype.h>
+#include <string.h>
+#include <time.h>
+
+#include "audit/audit.h"
+#include "http/http.h"
+#include "http/json_body.h"
+#include "udap/community.h"
+
+#define JWT_FIELD_MAX (64 * 1024)
+
+static const struct jfield fields[] = {
+    {"jwt", JT_TEXT, true, JWT_FIELD_MAX, 0, 0},
+    {"kind", JT_STRING, false, 32, 0, 0},
+    {"audience", JT_STRING, false, 2048, 0, 0},
+    {"base_url", JT_STRING, false, 2048, 0, 0},
+};
+
+void h_udap_validate(struct req *r)
+{
+    if (req_check_body(r, fields, sizeof fields / sizeof fields[0]))
+        return;
+    const char *kind = json_get_str(r->json, "kind");
+    int k = kind ? udap_kind_parse(kind) : UDAP_AUTO;
+    if (k < 0) {
+        reply_problem(r, 400, "invalid-field", "kind",
+                      "kind must be software_statement, signed_metadata, "
+                      "client_assertion or auto");
+        return;
+    }
+    const char *jwt = json_get_str(r->json, "jwt");
+    size_t len = strlen(jwt);
+    while (len && isspace((unsigned char)*jwt)) /* pasted with a newline */
+        jwt++, len--;
+    while (len && isspace((unsigned char)jwt[len - 1]))
+        len--;
+    struct udap_input in = {
+        .jwt = jwt,
+        .jwt_len = len,
+        .kind = (enum udap_kind)k,
+        .audience = json_get_str(r->json, "audience"),
+        .base_url = json_get_str(r->json, "base_url"),
+        .show_owner = (r->who.role & ROLES_STAFF) != 0,
+        .now = time(NULL),
+    };
+    struct audit_actor actor = audit_actor_of(&r->who, r->client_ip);
+    json_t *out;
+    enum db_rc rc = udap_validate_community(req_db(r), &in, &actor, &out);
+    if (rc != DB_OK) {
+        reply_db_failure(r, rc);
+        return;
+    }
+    reply_json(r, 200, out);
+}
