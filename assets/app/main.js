@@ -20,6 +20,7 @@ route('/issue', page('issue'), { roles: ['admin', 'operator', 'member'], nav: 'i
 route('/cas', page('cas'), { roles: ALL, nav: 'cas' });
 route('/audit', page('audit'), { roles: ['admin', 'auditor'], nav: 'audit' });
 route('/users', page('users'), { roles: ['admin'], nav: 'users' });
+route('/webhooks', page('webhooks'), { roles: ['admin'], nav: 'webhooks' });
 route('/tokens', page('tokens'), { roles: ALL, nav: 'tokens' });
 route('/account', page('account'), { roles: ALL, nav: 'account' });
 

@@ -11,6 +11,7 @@ const NAV = [
   { key: 'cas', href: '#/cas', label: 'CAs & CRLs' },
   { key: 'audit', href: '#/audit', label: 'Audit log', roles: ['admin', 'auditor'] },
   { key: 'users', href: '#/users', label: 'Users', roles: ['admin'] },
+  { key: 'webhooks', href: '#/webhooks', label: 'Webhooks', roles: ['admin'] },
   { key: 'tokens', href: '#/tokens', label: 'API tokens' },
 ];
 
