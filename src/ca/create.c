@@ -49,12 +49,12 @@ static int finish(struct new_ca *c, const char *pass, unsigned iterations,
 {
     if (!c->cert || pki_cert_der(c->cert, &c->der, &c->der_len, e))
         return -1;
-    if (!c->key_store &&
+    if (!c->key_store && !c->key_pem &&
         !(c->key_pem = pki_key_encrypt_pem_iter(c->key, pass, (int)iterations, e)))
         return -1;
     ca_name_string(X509_get_subject_name(c->cert), c->subject, sizeof c->subject);
     pki_fingerprint_sha256(c->der, c->der_len, false, c->fingerprint);
-    pki_key_describe(c->key, c->key_desc, sizeof c->key_desc);
+    pki_key_describe(X509_get0_pubkey(c->cert), c->key_desc, sizeof c->key_desc);
     return 0;
 }
 
@@ -71,7 +71,12 @@ struct store_arg {
     const struct audit_actor *actor;
     bool exists;
     bool import; /* importing: other CAs may exist */
+    const char *pending_spki; /* the ca_pending_keys row this import completes */
+    const char *log;          /* an offline ceremony log to bring in, or NULL */
+    char log_err[256];
 };
+
+DB_STMT(q_pending_done, 1, "DELETE FROM ca_pending_keys WHERE spki_sha256 = $1");
 
 static enum db_rc store_tx(struct db *db, void *arg)
 {
@@ -109,6 +114,13 @@ static enum db_rc store_tx(struct db *db, void *arg)
         if (rc != DB_OK)
             return rc;
     }
+    if (a->pending_spki &&
+        (rc = db_exec(db, &q_pending_done, NULL, (const char *[]){a->pending_spki})) != DB_OK)
+        return rc;
+    long n;
+    if (a->log && (rc = ceremony_log_import(db, a->actor, a->log, &n, a->log_err,
+                                            sizeof a->log_err)) != DB_OK)
+        return rc;
     return DB_OK;
 }
 
@@ -188,7 +200,7 @@ int ca_create_hierarchy(struct db *db, const struct config *cfg, const char *nam
                                   &root_crl_number, &e))
             goto out;
     }
-    struct store_arg a = {cas, 2, actor, false, false};
+    struct store_arg a = {.cas = cas, .n = 2, .actor = actor};
     enum db_rc drc = db_tx(db, DB_READ_COMMITTED, store_tx, &a);
     if (drc == DB_CONFLICT && a.exists) {
         rc = 1;
@@ -233,24 +245,77 @@ out:
     return rc;
 }
 
+DB_STMT(q_pending, 1,
+        "SELECT id, key_encrypted FROM ca_pending_keys WHERE spki_sha256 = $1 "
+        "AND key_store = 'database'");
+
+/* A certificate without its key: an issuing CA whose key `troth ca
+ * issuing-csr` made here, or a root whose key is held elsewhere. */
+static int import_cert_only(struct db *db, struct new_ca *c, const char *pass,
+                            char *spki, struct pki_err *e)
+{
+    if (pki_ca_check_cert(c->cert, e))
+        return -1;
+    if (X509_check_issued(c->cert, c->cert) == X509_V_OK) {
+        c->key_store = "offline";
+        c->location = "offline (held outside this system)";
+        return 0;
+    }
+    PGresult *res;
+    if (ceremony_spki_sha256(X509_get0_pubkey(c->cert), spki) ||
+        db_exec(db, &q_pending, &res, (const char *[]){spki}) != DB_OK)
+        return pki_err_set(e, 503, "database_unavailable", "%s", db_last_error(db));
+    if (PQntuples(res) != 1) {
+        PQclear(res);
+        return pki_err_set(e, 422, "ca_key_unknown",
+                           "no key made here matches this certificate: give its --key, or "
+                           "make the request with troth ca issuing-csr");
+    }
+    const char *pem = PQgetvalue(res, 0, 1);
+    c->key = pki_key_decrypt_pem(pem, strlen(pem), pass, e);
+    c->key_pem = strdup(pem);
+    static char pending_id[CA_ID_MAX];
+    snprintf(pending_id, sizeof pending_id, "%s", PQgetvalue(res, 0, 0));
+    if (!c->id)
+        c->id = pending_id;
+    PQclear(res);
+    if (!c->key || !c->key_pem || pki_ca_check_pair(c->cert, c->key, e))
+        return -1;
+    return 0;
+}
+
 int ca_import(struct db *db, const struct config *cfg, const char *id,
               const char *cert_path, const char *key_path, const char *key_pass,
-              const struct audit_actor *actor, char *err, size_t errlen)
+              const char *log, const struct audit_actor *actor, char *err, size_t errlen)
 {
     size_t cl = 0, kl = 0;
-    char *cert_pem = file_read(cert_path, 1u << 20, &cl), *key_pem = file_read(key_path, 1u << 20, &kl);
-    char *pass = NULL;
+    char *cert_pem = file_read(cert_path, 1u << 20, &cl);
+    char *key_pem = key_path ? file_read(key_path, 1u << 20, &kl) : NULL;
+    char *pass = NULL, spki[65] = "";
     struct new_ca c = {.id = id};
     struct pki_err e = {0};
     struct ca_set set = {0};
     int rc = -1;
-    if (!cert_pem || !key_pem) {
+    unsigned char *der = NULL;
+    size_t der_len = 0;
+    if (!cert_pem || (key_path && !key_pem)) {
         snprintf(err, errlen, "cannot read %s: %s", !cert_pem ? cert_path : key_path,
                  strerror(errno));
         goto out;
     }
-    if (pki_ca_import_check(cert_pem, cl, key_pem, kl, key_pass, &c.cert, &c.key, &e))
+    if (!(pass = passphrase_read(cfg->key_passphrase_file, err, errlen)))
         goto out;
+    if (key_path) {
+        if (pki_ca_import_check(cert_pem, cl, key_pem, kl, key_pass, &c.cert, &c.key, &e))
+            goto out;
+    } else if (pki_pem_to_der(cert_pem, cl, "CERTIFICATE", &der, &der_len) != 0 ||
+               !(c.cert = pki_cert_from_der(der, der_len))) {
+        snprintf(err, errlen, "%s is not a PEM X.509 certificate", cert_path);
+        goto out;
+    } else if (import_cert_only(db, &c, pass, spki, &e)) {
+        goto out;
+    }
+    id = c.id;
     if (ca_set_load(db, cfg->public_url, &set) < 0) {
         snprintf(err, errlen, "%s", db_last_error(db));
         goto out;
@@ -275,16 +340,18 @@ int ca_import(struct db *db, const struct config *cfg, const char *id,
         snprintf(err, errlen, "there is a CA with the id %s already", id);
         goto out;
     }
-    if (!(pass = passphrase_read(cfg->key_passphrase_file, err, errlen)))
-        goto out;
     if (finish(&c, pass, cfg->key_kdf_iterations, &e))
         goto out;
-    struct store_arg a = {&c, 1, actor, false, true};
+    struct store_arg a = {&c, 1, actor, false, true, spki[0] ? spki : NULL, log, ""};
     enum db_rc drc = db_tx(db, DB_READ_COMMITTED, store_tx, &a);
     if (drc != DB_OK) {
         snprintf(err, errlen, "cannot store the CA%s: %s",
                  drc == DB_CONFLICT ? " (only one issuing CA may issue members)" : "",
-                 db_last_error(db));
+                 a.log_err[0] ? a.log_err : db_last_error(db));
+        goto out;
+    }
+    if (!c.key) { /* a root held elsewhere: its CRLs come with troth crl import */
+        rc = 0;
         goto out;
     }
     ca_set_free(&set);
@@ -306,6 +373,7 @@ out:
         OPENSSL_cleanse(key_pem, kl);
     free(cert_pem);
     free(key_pem);
+    free(der);
     new_ca_free(&c);
     passphrase_free(pass);
     ca_set_free(&set);

@@ -33,9 +33,13 @@ int ca_create_hierarchy(struct db *db, const struct config *cfg, const char *nam
  * encrypted key, or NULL): a self-signed one as a root, another under the
  * community CA that issued it (the issuing CA if none issues members yet).
  * The key is stored encrypted under the CA passphrase; its first CRL is
- * made. Returns 0, or -1 with err. */
+ * made. Without key_path: the key `troth ca issuing-csr` made for this
+ * certificate, or, for a self-signed certificate, none (a root held
+ * elsewhere, key_store offline: its CRLs come with `troth crl import`).
+ * log (may be NULL): an offline ceremony log brought into the audit log.
+ * Returns 0, or -1 with err. */
 int ca_import(struct db *db, const struct config *cfg, const char *id,
               const char *cert_path, const char *key_path, const char *key_pass,
-              const struct audit_actor *actor, char *err, size_t errlen);
+              const char *log, const struct audit_actor *actor, char *err, size_t errlen);
 
 #endif

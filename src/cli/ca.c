@@ -42,12 +42,20 @@ static int ca_list(struct db *db)
 
 static const char ca_usage[] =
     "usage: troth ca list\n"
-    "       troth ca import --cert FILE --key FILE [--key-passphrase-file FILE] [--id ID]\n"
+    "       troth ca import --cert FILE [--key FILE [--key-passphrase-file FILE]] [--id ID]\n"
+    "                       [--ceremony-log LOG]\n"
+    "       troth ca issuing-csr [--id ID] [--key SPEC] --out FILE\n"
     "       troth ca revoke-intermediate --root DIR SERIAL --reason REASON\n"
     "       troth ca ceremony-report CA\n"
     "import brings an existing CA: a self-signed root (default id root), or an\n"
     "intermediate issued by a CA already here (default id issuing). The key is\n"
-    "re-encrypted under [ca] key_passphrase_file. Restart troth serve afterwards.\n";
+    "re-encrypted under [ca] key_passphrase_file. Without --key: the certificate\n"
+    "signed for a key `troth ca issuing-csr` made here, or a root whose key is\n"
+    "held elsewhere (its CRLs come with `troth crl import`). LOG: an offline\n"
+    "ceremony log to bring into the audit log. Restart troth serve afterwards.\n"
+    "issuing-csr makes a new issuing CA key (default ec:P-256; rsa:2048|3072,\n"
+    "ec:P-384) kept encrypted here and writes its PKCS#10 request to FILE for a\n"
+    "root held elsewhere to sign.\n";
 
 int cmd_ca(int argc, char **argv, const char *config_path)
 {
@@ -55,6 +63,8 @@ int cmd_ca(int argc, char **argv, const char *config_path)
         return cli_ca_revoke_intermediate(argc, argv);
     if (argc >= 1 && !strcmp(argv[0], "ceremony-report"))
         return cli_ca_ceremony_report(argc, argv, config_path);
+    if (argc >= 1 && !strcmp(argv[0], "issuing-csr"))
+        return cli_ca_issuing_csr(argc, argv, config_path);
     if (cli_wants_help(argc, argv)) {
         fputs(ca_usage, stdout);
         return 0;
@@ -64,8 +74,9 @@ int cmd_ca(int argc, char **argv, const char *config_path)
         fputs(ca_usage, stderr);
         return 2;
     }
-    const char *cert = NULL, *key = NULL, *key_pass_file = NULL, *id = NULL;
+    const char *cert = NULL, *key = NULL, *key_pass_file = NULL, *id = NULL, *log = NULL;
     static const struct option opts[] = {{"cert", required_argument, 0, 'c'},
+                                         {"ceremony-log", required_argument, 0, 'l'},
                                          {"key", required_argument, 0, 'k'},
                                          {"key-passphrase-file", required_argument, 0, 'p'},
                                          {"id", required_argument, 0, 'i'},
@@ -77,9 +88,10 @@ int cmd_ca(int argc, char **argv, const char *config_path)
         else if (c == 'k') key = optarg;
         else if (c == 'p') key_pass_file = optarg;
         else if (c == 'i') id = optarg;
+        else if (c == 'l') log = optarg;
         else { fputs(ca_usage, stderr); return 2; }
     }
-    if (import && (!cert || !key || optind != argc)) {
+    if (import && (!cert || (key_pass_file && !key) || optind != argc)) {
         fputs(ca_usage, stderr);
         return 2;
     }
@@ -96,7 +108,7 @@ int cmd_ca(int argc, char **argv, const char *config_path)
             fprintf(stderr, "troth ca import: %s\n", err);
         else {
             struct audit_actor actor = cli_actor();
-            if (ca_import(db, &cfg, id, cert, key, key_pass, &actor, err, sizeof err)) {
+            if (ca_import(db, &cfg, id, cert, key, key_pass, log, &actor, err, sizeof err)) {
                 fprintf(stderr, "troth ca import: %s\n", err);
             } else {
                 audit_seal(db, 1000);

@@ -11,6 +11,7 @@
 
 #include "ca/create.h"
 #include "ca/crl_import.h"
+#include "ca/issuing_csr.h"
 #include "ca/offline_root.h"
 #include "ca/registry.h"
 #include "ceremony/ceremony.h"
@@ -221,6 +222,66 @@ int cli_ca_ceremony_report(int argc, char **argv, const char *config_path)
         else if (r < 0)
             fprintf(stderr, "troth ca ceremony-report: %s\n", db_last_error(db));
         rc = r == 0 ? 0 : 1;
+    }
+    db_close(db);
+    config_free(&cfg);
+    return rc;
+}
+
+static const char csr_usage[] =
+    "usage: troth ca issuing-csr [--id ID] [--key rsa:2048|rsa:3072|ec:P-256|ec:P-384]\n"
+    "                            --out FILE\n"
+    "Makes a new issuing CA key (default ec:P-256), kept encrypted under [ca]\n"
+    "key_passphrase_file, and writes a PKCS#10 request for it to FILE. Have the\n"
+    "root held elsewhere sign it as a CA certificate (CA:TRUE, keyCertSign,\n"
+    "cRLSign), then: troth ca import --cert SIGNED.pem (import that root's\n"
+    "certificate first: troth ca import --cert ROOT.pem).\n";
+
+int cli_ca_issuing_csr(int argc, char **argv, const char *config_path)
+{
+    if (cli_wants_help(argc, argv)) {
+        fputs(csr_usage, stdout);
+        return 0;
+    }
+    const char *id = "issuing", *spec = "ec:P-256", *out = NULL;
+    static const struct option opts[] = {{"id", required_argument, 0, 'i'},
+                                         {"key", required_argument, 0, 'k'},
+                                         {"out", required_argument, 0, 'o'},
+                                         {0, 0, 0, 0}};
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (c == 'i') id = optarg;
+        else if (c == 'k') spec = optarg;
+        else if (c == 'o') out = optarg;
+        else { fputs(csr_usage, stderr); return 2; }
+    }
+    if (!out || optind != argc) {
+        fputs(csr_usage, stderr);
+        return 2;
+    }
+    struct config cfg;
+    if (cli_load_config(&cfg, config_path))
+        return 1;
+    struct db *db = cli_open_db(&cfg);
+    int rc = 1;
+    if (db) {
+        struct audit_actor actor = cli_actor();
+        char err[512] = "";
+        char *pem = ca_issuing_csr(db, &cfg, id, spec, &actor, err, sizeof err);
+        FILE *f = pem ? fopen(out, "w") : NULL;
+        if (!pem)
+            fprintf(stderr, "troth ca issuing-csr: %s\n", err);
+        else if (!f || fputs(pem, f) < 0 || fclose(f) != 0)
+            fprintf(stderr, "troth ca issuing-csr: cannot write %s: %s\n", out,
+                    strerror(errno));
+        else {
+            audit_seal(db, 1000);
+            fprintf(stderr, "request for CA %s written to %s; import the signed "
+                            "certificate with troth ca import --cert\n", id, out);
+            rc = 0;
+        }
+        free(pem);
     }
     db_close(db);
     config_free(&cfg);

@@ -112,6 +112,12 @@ int pki_ca_check_pair(X509 *cert, EVP_PKEY *key, struct pki_err *err)
         ERR_clear_error();
         return pki_err_set(err, 422, "ca_key_mismatch", "the private key does not match the certificate");
     }
+    return pki_ca_check_cert(cert, err);
+}
+
+int pki_ca_check_cert(X509 *cert, struct pki_err *err)
+{
+    EVP_PKEY *key = X509_get0_pubkey(cert);
     uint32_t flags = X509_get_extension_flags(cert);
     if ((flags & EXFLAG_INVALID) || !(flags & EXFLAG_BCONS) || !(flags & EXFLAG_CA))
         return pki_err_set(err, 422, "ca_not_ca", "the certificate lacks basicConstraints CA:TRUE");

@@ -22,5 +22,7 @@ int pki_ca_import_check(const char *cert_pem, size_t cert_len, const char *key_p
                         const char *passphrase, X509 **cert_out, EVP_PKEY **key_out, struct pki_err *err);
 /* Check that cert is a usable CA certificate for key (both present). 0, or 422 with a code. */
 int pki_ca_check_pair(X509 *cert, EVP_PKEY *key, struct pki_err *err);
+/* The certificate alone: CA:TRUE, keyCertSign, an RSA or EC P-256/P-384 key. */
+int pki_ca_check_cert(X509 *cert, struct pki_err *err);
 
 #endif
