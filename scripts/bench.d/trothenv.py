@@ -52,8 +52,12 @@ class Cluster:
         return r.stdout.strip()
 
     def create_db(self, name):
-        self.psql(f"DROP DATABASE IF EXISTS {name}", db="postgres")
-        self.psql(f"CREATE DATABASE {name}", db="postgres")
+        admin = subprocess.run([PG, "admin-url", self.dir], check=True,
+                               capture_output=True, text=True).stdout.strip()
+        for sql in (f"DROP DATABASE IF EXISTS {name}",
+                    f"CREATE DATABASE {name} OWNER troth"):
+            subprocess.run(["psql", admin, "-XqAt", "-v", "ON_ERROR_STOP=1", "-c", sql],
+                           check=True, capture_output=True, text=True)
 
     def destroy(self):
         subprocess.run([PG, "destroy", self.dir], check=False)

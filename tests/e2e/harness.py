@@ -55,19 +55,28 @@ class Cluster:
         subprocess.run([PG, "destroy", self.dir], check=False)
 
     def url(self, db="troth"):
+        """As the service's role `troth` (not a superuser)."""
         base = subprocess.run([PG, "url", self.dir], check=True,
                               capture_output=True, text=True).stdout.strip()
         return base.replace("/troth?", f"/{db}?", 1)
 
-    def psql(self, sql, db="troth"):
-        out = subprocess.run(["psql", self.url(db), "-XqAt", "-v", "ON_ERROR_STOP=1",
+    def admin_url(self, db="postgres"):
+        """As the cluster's superuser, for what the service may not do."""
+        base = subprocess.run([PG, "admin-url", self.dir], check=True,
+                              capture_output=True, text=True).stdout.strip()
+        return base.replace("/postgres?", f"/{db}?", 1)
+
+    def psql(self, sql, db="troth", admin=False):
+        url = self.admin_url(db) if admin else self.url(db)
+        out = subprocess.run(["psql", url, "-XqAt", "-v", "ON_ERROR_STOP=1",
                               "-c", sql], check=True, capture_output=True, text=True)
         return out.stdout.strip()
 
     def new_db(self, prefix="t"):
+        """A database owned by `troth`, as `troth serve` and migrate expect."""
         self._n += 1
         name = f"{prefix}_{os.getpid()}_{self._n}"
-        self.psql(f"CREATE DATABASE {name}", db="postgres")
+        self.psql(f"CREATE DATABASE {name} OWNER troth", admin=True)
         return name
 
 
