@@ -31,7 +31,18 @@ AOBJ     := $(SRC:src/%.c=build/asan/obj/%.o) build/asan/obj/gen/embedded.o
 ALIBOBJ  := $(LIBSRC:src/%.c=build/asan/obj/%.o) build/asan/obj/gen/embedded.o
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/asan/unit/%)
 
-.PHONY: all asan unit clean
+.PHONY: all asan unit clean FORCE
+.DEFAULT_GOAL := all
+
+# The commit being built, for troth_build_info; rewritten only when it changes,
+# so nothing else rebuilds on a new commit.
+build/gen/commit.h: FORCE
+	@mkdir -p $(dir $@)
+	@c=$$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown); \
+	  git diff --quiet HEAD 2>/dev/null || c="$$c-dirty"; \
+	  echo "#define TROTH_COMMIT \"$$c\"" >$@.tmp; cmp -s $@.tmp $@ || mv $@.tmp $@; rm -f $@.tmp
+build/obj/metrics/gauges.o build/asan/obj/metrics/gauges.o: build/gen/commit.h
+
 all: build/troth
 
 build/troth: $(OBJ)

@@ -21,9 +21,7 @@
 #ifndef TROTH_VERSION
 #define TROTH_VERSION "0.1.0"
 #endif
-#ifndef TROTH_COMMIT
-#define TROTH_COMMIT "unknown"
-#endif
+#include "commit.h" /* build/gen/commit.h: TROTH_COMMIT, written by the Makefile */
 
 DB_STMT(q_gauges, 0,
         "SELECT json_build_object("

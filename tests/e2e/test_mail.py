@@ -70,7 +70,7 @@ def test_expiry_notices_and_operator_alert(mail_server, mailbox, cluster):
     assert ok
     cluster.psql("SET session_replication_role = replica; "
                  "UPDATE audit_events SET actor = 'mallory' WHERE chain_seq = 1",
-                 db=mail_server.db)
+                 db=mail_server.db, admin=True)
     before = len(mailbox.messages)
     mail_server.stop()
     mail_server.start()  # the scan runs at start

@@ -1,6 +1,7 @@
 """GET /metrics: a real scrape checked by Prometheus's own promtool, values
 that move with what the service does, who may scrape, and no personal data
 in the labels."""
+import os
 import re
 import subprocess
 
@@ -60,6 +61,11 @@ def test_scrape_passes_promtool_and_has_every_metric(server, admin):
                  "troth_build_info"]:
         assert f"# TYPE {name} " in text, name
     assert value(text, "troth_database_up") == 1
+    # the commit the binary was built from (the Makefile writes it)
+    head = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], capture_output=True,
+                          text=True, cwd=os.path.dirname(__file__)).stdout.strip()
+    build = re.search(r'^troth_build_info\{version="[^"]+",commit="([^"]+)"\} 1$', text, re.M)
+    assert build and build.group(1).startswith(head or "unknown"), (build, head)
     assert value(text, "troth_signer_workers", state="up") >= 1
     assert value(text, "troth_certificates_expiring", within="7d") is not None
     assert value(text, "troth_http_requests_total", listener="public",
