@@ -1,5 +1,6 @@
 """Real PostgreSQL clusters and real `troth serve` processes for the tests."""
 import os
+import random
 import pathlib
 import re
 import secrets
@@ -20,10 +21,24 @@ SANITIZER_ENV = {
 }
 
 
+_given_ports = set()
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port below the kernel's ephemeral range (32768+), so no client
+    socket of a busy test (thousands of connections) can be sitting on it by
+    the time the server binds it; never the same one twice per process."""
+    while True:
+        port = random.randrange(20000, 32768)
+        if port in _given_ports:
+            continue
+        try:
+            with socket.socket() as s:
+                s.bind(("0.0.0.0", port))
+        except OSError:
+            continue
+        _given_ports.add(port)
+        return port
 
 
 def troth(*args, conf=None, env=None, input=None, timeout=60):
