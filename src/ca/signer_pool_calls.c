@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "ca/signer_pool_internal.h"
+#include "pki/sign.h"
 
 /* Exchange a request for a RESP frame within timeout_ms. Returns PROTO_RC_* and fills st/data. */
 int pool_round_trip(int fd, unsigned type, const struct proto_field *f, size_t n, int timeout_ms,
@@ -89,8 +90,26 @@ static int call(struct signer_pool *pool, unsigned type, const char *ca_id, cons
     struct proto_field f[2] = {{(const unsigned char *)ca_id, ca_id ? strlen(ca_id) : 0}, {tbs, len}};
     struct proto_frame resp;
     unsigned status = 0;
-    int rc = pool_round_trip(w->fd, type, f, type == PROTO_PING ? 0 : 2, pool->timeout_ms, &resp, &status);
-    give_back(pool, w, rc != PROTO_RC_OK);
+    int rc = PROTO_RC_OK;
+    long long deadline = now_ms() + pool->timeout_ms;
+    if (type == PROTO_SIGN_CRL) {
+        /* all but the last piece of the TBS, then the last in the request itself */
+        while (rc == PROTO_RC_OK && f[1].len > PROTO_CRL_CHUNK) {
+            struct proto_field part[2] = {f[0], {f[1].p, PROTO_CRL_CHUNK}};
+            long long left = deadline - now_ms();
+            rc = left > 0 ? proto_write(w->fd, PROTO_SIGN_CRL_PART, part, 2, (int)left) : PROTO_RC_TIMEOUT;
+            f[1].p += PROTO_CRL_CHUNK;
+            f[1].len -= PROTO_CRL_CHUNK;
+        }
+    }
+    long long left = deadline - now_ms();
+    if (rc == PROTO_RC_OK)
+        rc = left > 0 ? pool_round_trip(w->fd, type, f, type == PROTO_PING ? 0 : 2, (int)left, &resp, &status)
+                      : PROTO_RC_TIMEOUT;
+    /* a frame refused before it was sent leaves the worker as it was */
+    give_back(pool, w, rc != PROTO_RC_OK && rc != PROTO_RC_TOO_BIG);
+    if (rc == PROTO_RC_TOO_BIG)
+        return pki_err_set(err, 500, "signer_error", "request too large for the signer");
     if (rc != PROTO_RC_OK)
         return pki_err_set(err, 503, "signer_unavailable", "signer unavailable: %s", proto_rc_str(rc));
     const struct proto_field *d = &resp.f[1];
@@ -123,9 +142,27 @@ int signer_sign_cert(struct signer_pool *pool, const char *ca_id, const unsigned
     return call(pool, PROTO_SIGN_CERT, ca_id, tbs, len, der_out, der_len, err);
 }
 
+/* The signer answers a CRL with signatureAlgorithm || signature; the
+ * CertificateList is put together here, around the TBS already held. */
 int signer_sign_crl(struct signer_pool *pool, const char *ca_id, const unsigned char *tbs, size_t len,
                     unsigned char **der_out, size_t *der_len, struct pki_err *err)
 {
-    return call(pool, PROTO_SIGN_CRL, ca_id, tbs, len, der_out, der_len, err);
+    *der_out = NULL;
+    if (len > PROTO_MAX_TBS)
+        return pki_err_set(err, 500, "signer_error", "TBSCertList of %zu bytes is larger than the signer "
+                           "accepts (%u)", len, PROTO_MAX_TBS);
+    unsigned char *sig = NULL;
+    size_t sig_len = 0;
+    if (call(pool, PROTO_SIGN_CRL, ca_id, tbs, len, &sig, &sig_len, err) != 0)
+        return -1;
+    /* the algorithm: one DER SEQUENCE with a short (< 128) length */
+    int rc;
+    if (sig_len < 2 || sig[0] != 0x30 || sig[1] > 0x7f || (size_t)sig[1] + 2 >= sig_len)
+        rc = pki_err_set(err, 500, "signer_error", "signer answered a malformed CRL signature");
+    else
+        rc = pki_assemble_signed(tbs, len, sig, (size_t)sig[1] + 2, sig + sig[1] + 2,
+                                 sig_len - sig[1] - 2, der_out, der_len, err);
+    free(sig);
+    return rc;
 }
 

@@ -126,7 +126,7 @@ int proto_write(int fd, unsigned type, const struct proto_field *f, size_t n, in
     size_t body = 3;
     for (size_t i = 0; i < n; i++) {
         if (f[i].len > PROTO_MAX_FRAME || body + 4 + f[i].len > PROTO_MAX_FRAME)
-            return PROTO_RC_MALFORMED;
+            return PROTO_RC_TOO_BIG; /* the caller's to handle: the peer is fine */
         body += 4 + f[i].len;
     }
     long long deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
@@ -183,6 +183,7 @@ const char *proto_rc_str(int rc)
     case PROTO_RC_IO: return "I/O error";
     case PROTO_RC_TIMEOUT: return "timed out";
     case PROTO_RC_MALFORMED: return "malformed frame";
+    case PROTO_RC_TOO_BIG: return "frame too large";
     default: return "unknown";
     }
 }

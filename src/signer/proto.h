@@ -4,8 +4,14 @@
  * body   = u8 type || u16 nfields || nfields * (u32 len || len bytes)
  * The fields must use up the body exactly; anything else is malformed and the
  * reader closes the connection. Requests: INIT {id, cert DER, key PEM}*n;
- * PING {}; SIGN_CERT/SIGN_CRL {ca_id, tbs DER}. Responses: RESP {status (1 byte), data},
- * data = signed DER when ok, else a reason sentence. */
+ * PING {}; SIGN_CERT {ca_id, tbs DER}; a CRL's TBS goes in pieces of at
+ * most PROTO_CRL_CHUNK bytes: SIGN_CRL_PART {ca_id, piece}* then SIGN_CRL
+ * {ca_id, last piece} (a CRL of millions of entries is larger than a frame),
+ * at most PROTO_MAX_TBS in all. Responses: RESP {status (1 byte), data}; when
+ * ok, data = the signed Certificate DER (SIGN_CERT), or the
+ * signatureAlgorithm DER followed by the signature value (SIGN_CRL: the web
+ * process already holds the TBS, so the CRL does not travel back); else a
+ * reason sentence. */
 #ifndef TROTH_SIGNER_PROTO_H
 #define TROTH_SIGNER_PROTO_H
 
@@ -13,12 +19,16 @@
 
 #define PROTO_MAX_FRAME (64u * 1024 * 1024)
 #define PROTO_MAX_FIELDS 64
+#define PROTO_CRL_CHUNK (16u * 1024 * 1024)
+#define PROTO_MAX_TBS (1024u * 1024 * 1024) /* about 25 M CRL entries */
 
 enum proto_type {
-    PROTO_INIT = 1, PROTO_PING = 2, PROTO_SIGN_CERT = 3, PROTO_SIGN_CRL = 4, PROTO_RESP = 0x80,
+    PROTO_INIT = 1, PROTO_PING = 2, PROTO_SIGN_CERT = 3, PROTO_SIGN_CRL = 4, PROTO_SIGN_CRL_PART = 5,
+    PROTO_RESP = 0x80,
 };
 enum proto_status { PROTO_OK = 0, PROTO_REFUSED = 1, PROTO_ERROR = 2 };
-enum proto_rc { PROTO_RC_OK = 0, PROTO_RC_EOF = 1, PROTO_RC_IO = -1, PROTO_RC_TIMEOUT = -2, PROTO_RC_MALFORMED = -3 };
+enum proto_rc { PROTO_RC_OK = 0, PROTO_RC_EOF = 1, PROTO_RC_IO = -1, PROTO_RC_TIMEOUT = -2, PROTO_RC_MALFORMED = -3,
+                PROTO_RC_TOO_BIG = -4 /* refused by the writer, nothing sent */ };
 
 struct proto_field {
     const unsigned char *p;

@@ -18,11 +18,20 @@
 #include "signer/proto.h"
 #include "signer/sandbox.h"
 
+/* A CRL's TBS arriving in pieces (SIGN_CRL_PART ... SIGN_CRL). */
+struct crl_parts {
+    unsigned char *buf;
+    size_t len, cap;
+    char ca[SIGNER_CA_ID_MAX + 1];
+    const char *bad; /* why the whole request will be refused, or NULL */
+};
+
 struct signer_state {
     int fd;
     struct signer_ca_key cas[SIGNER_MAX_CAS];
     size_t n_cas;
     struct signer_policy policy;
+    struct crl_parts parts;
 };
 
 __attribute__((format(printf, 1, 2))) static void slog(const char *fmt, ...)
@@ -73,43 +82,135 @@ static struct signer_ca_key *find_ca(struct signer_state *st, const struct proto
     return NULL;
 }
 
+static void parts_reset(struct crl_parts *pt)
+{
+    free(pt->buf);
+    memset(pt, 0, sizeof *pt);
+}
+
+/* Keep one piece of a CRL's TBS (nothing is answered before the last). */
+static void parts_add(struct crl_parts *pt, const struct proto_field *id, const struct proto_field *piece)
+{
+    if (pt->bad)
+        return;
+    if (pt->len == 0 && pt->ca[0] == 0) {
+        if (id->len == 0 || id->len > SIGNER_CA_ID_MAX) {
+            pt->bad = "unknown CA id";
+            return;
+        }
+        memcpy(pt->ca, id->p, id->len);
+    } else if (strlen(pt->ca) != id->len || memcmp(pt->ca, id->p, id->len) != 0) {
+        pt->bad = "the pieces of one CRL name different CAs";
+        return;
+    }
+    if (piece->len > PROTO_MAX_TBS - pt->len) {
+        pt->bad = "TBSCertList larger than the signer accepts";
+        return;
+    }
+    if (pt->len + piece->len > pt->cap) {
+        size_t cap = pt->cap ? pt->cap : PROTO_CRL_CHUNK;
+        while (cap < pt->len + piece->len)
+            cap = cap > PROTO_MAX_TBS / 2 ? PROTO_MAX_TBS : cap * 2;
+        unsigned char *b = realloc(pt->buf, cap);
+        if (b == NULL) {
+            pt->bad = "out of memory for the CRL";
+            return;
+        }
+        pt->buf = b;
+        pt->cap = cap;
+    }
+    memcpy(pt->buf + pt->len, piece->p, piece->len);
+    pt->len += piece->len;
+}
+
+static int refuse(struct signer_state *st, const char *kind, const char *ca, const char *why)
+{
+    if (ca)
+        slog("refused %s for CA %s: %s", kind, ca, why);
+    else
+        slog("refused %s: %s", kind, why);
+    return proto_write_resp(st->fd, PROTO_REFUSED, why, strlen(why), -1) == PROTO_RC_OK ? 0 : -1;
+}
+
+/* Check and sign a CRL; answers signatureAlgorithm || signature. */
+static int sign_crl(struct signer_state *st, struct signer_ca_key *ca, const unsigned char *tbs, size_t len)
+{
+    char why[256];
+    uint64_t crl_number = 0;
+    if (signer_check_crl_tbs(ca, &st->policy, tbs, len, &crl_number, why, sizeof why) != 0)
+        return refuse(st, "CRL", ca->id, why);
+    size_t alg_len;
+    const unsigned char *alg = pki_sigalg_der(ca->key, &alg_len);
+    unsigned char *out = NULL, *sig = NULL;
+    size_t sig_len = 0;
+    struct pki_err err;
+    int rc;
+    if (alg == NULL)
+        rc = proto_write_resp(st->fd, PROTO_ERROR, "CA key type is not supported for signing", 40, -1);
+    else if (pki_sign_data(ca->key, tbs, len, &sig, &sig_len, &err) != 0)
+        rc = proto_write_resp(st->fd, PROTO_ERROR, err.detail, strlen(err.detail), -1);
+    else if ((out = malloc(alg_len + sig_len)) == NULL)
+        rc = proto_write_resp(st->fd, PROTO_ERROR, "out of memory", 13, -1);
+    else {
+        memcpy(out, alg, alg_len);
+        memcpy(out + alg_len, sig, sig_len);
+        ca->last_crl_number = crl_number;
+        rc = proto_write_resp(st->fd, PROTO_OK, out, alg_len + sig_len, -1);
+    }
+    free(out);
+    free(sig);
+    return rc == PROTO_RC_OK ? 0 : -1;
+}
+
 /* Answer one request; returns -1 when the connection must close. */
 static int handle(struct signer_state *st, const struct proto_frame *fr)
 {
     if (fr->type == PROTO_PING && fr->nfields == 0)
         return proto_write_resp(st->fd, PROTO_OK, "pong", 4, -1) == PROTO_RC_OK ? 0 : -1;
-    if ((fr->type != PROTO_SIGN_CERT && fr->type != PROTO_SIGN_CRL) || fr->nfields != 2) {
+    if ((fr->type != PROTO_SIGN_CERT && fr->type != PROTO_SIGN_CRL && fr->type != PROTO_SIGN_CRL_PART) ||
+        fr->nfields != 2 || (fr->type == PROTO_SIGN_CERT && (st->parts.len || st->parts.bad))) {
         slog("malformed request (type %u, %zu fields), closing", fr->type, fr->nfields);
         return -1;
     }
+    if (fr->type == PROTO_SIGN_CRL_PART) {
+        parts_add(&st->parts, &fr->f[0], &fr->f[1]);
+        return 0;
+    }
     const char *kind = fr->type == PROTO_SIGN_CERT ? "certificate" : "CRL";
-    char why[256];
+    const unsigned char *tbs = fr->f[1].p;
+    size_t len = fr->f[1].len;
+    if (fr->type == PROTO_SIGN_CRL && (st->parts.len || st->parts.bad)) {
+        parts_add(&st->parts, &fr->f[0], &fr->f[1]);
+        if (st->parts.bad) {
+            int rc = refuse(st, kind, NULL, st->parts.bad);
+            parts_reset(&st->parts);
+            return rc;
+        }
+        tbs = st->parts.buf;
+        len = st->parts.len;
+    }
     struct signer_ca_key *ca = find_ca(st, &fr->f[0]);
-    if (ca == NULL) {
-        slog("refused %s: %s", kind, "unknown CA id");
-        return proto_write_resp(st->fd, PROTO_REFUSED, "unknown CA id", 13, -1) == PROTO_RC_OK ? 0 : -1;
-    }
-    uint64_t crl_number = 0;
-    int ok = fr->type == PROTO_SIGN_CERT
-                 ? signer_check_cert_tbs(ca, st->cas, st->n_cas, fr->f[1].p, fr->f[1].len, why, sizeof why)
-                 : signer_check_crl_tbs(ca, &st->policy, fr->f[1].p, fr->f[1].len, &crl_number, why, sizeof why);
-    if (ok != 0) {
-        slog("refused %s for CA %s: %s", kind, ca->id, why);
-        return proto_write_resp(st->fd, PROTO_REFUSED, why, strlen(why), -1) == PROTO_RC_OK ? 0 : -1;
-    }
-    unsigned char *der = NULL;
-    size_t len = 0;
-    struct pki_err err;
     int rc;
-    if (pki_sign_tbs(ca->key, fr->f[1].p, fr->f[1].len, &der, &len, &err) != 0)
-        rc = proto_write_resp(st->fd, PROTO_ERROR, err.detail, strlen(err.detail), -1);
+    if (ca == NULL)
+        rc = refuse(st, kind, NULL, "unknown CA id");
+    else if (fr->type == PROTO_SIGN_CRL)
+        rc = sign_crl(st, ca, tbs, len);
     else {
-        if (fr->type == PROTO_SIGN_CRL)
-            ca->last_crl_number = crl_number;
-        rc = proto_write_resp(st->fd, PROTO_OK, der, len, -1);
+        char why[256];
+        if (signer_check_cert_tbs(ca, st->cas, st->n_cas, tbs, len, why, sizeof why) != 0)
+            return refuse(st, kind, ca->id, why);
+        unsigned char *der = NULL;
+        size_t dlen = 0;
+        struct pki_err err;
+        if (pki_sign_tbs(ca->key, tbs, len, &der, &dlen, &err) != 0)
+            rc = proto_write_resp(st->fd, PROTO_ERROR, err.detail, strlen(err.detail), -1);
+        else
+            rc = proto_write_resp(st->fd, PROTO_OK, der, dlen, -1);
+        free(der);
+        rc = rc == PROTO_RC_OK ? 0 : -1;
     }
-    free(der);
-    return rc == PROTO_RC_OK ? 0 : -1;
+    parts_reset(&st->parts);
+    return rc;
 }
 
 static void clear_state(struct signer_state *st)
@@ -117,6 +218,7 @@ static void clear_state(struct signer_state *st)
     for (size_t i = 0; i < st->n_cas; i++)
         signer_ca_key_clear(&st->cas[i]);
     st->n_cas = 0;
+    parts_reset(&st->parts);
 }
 
 /* Startup: not dumpable, CA keys, confinement. Answers ok "ready" or the error. */

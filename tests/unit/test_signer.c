@@ -509,11 +509,64 @@ static void test_bad_passphrase_refuses_start(void **state)
     free(p);
 }
 
+/* Entries for a large CRL: 16-byte serials, one reason each. */
+struct many { size_t i, n; time_t at; };
+static int next_many(void *ctx, struct pki_crl_entry *out)
+{
+    struct many *m = ctx;
+    if (m->i == m->n)
+        return 0;
+    memset(out, 0, sizeof *out);
+    out->serial_len = 16;
+    out->serial[0] = 0x40;
+    for (int b = 0; b < 8; b++)
+        out->serial[15 - b] = (unsigned char)(m->i >> (8 * b));
+    out->revoked_at = m->at;
+    out->reason = PKI_REASON_KEY_COMPROMISE;
+    m->i++;
+    return 1;
+}
+
+/* A CRL past the 64 MiB frame limit (1.5 M entries, about 73 MB): signed
+ * and verified, and no worker killed for it (it once was, in a loop, so such
+ * a CRL was never refreshed). */
+static void test_crl_larger_than_a_frame(void **state)
+{
+    (void)state;
+    struct signer_pool *pool = start_pool(1);
+    pid_t worker = signer_pool_worker_pid(pool, 0);
+    time_t now = time(NULL);
+    struct pki_crl_spec spec = {.issuer = F->c.issuing, .number = 7, .this_update = now - 60,
+                                .next_update = now + 86400};
+    struct many m = {0, 1500000, now - 120};
+    unsigned char *tbs = NULL, *der = NULL;
+    size_t len = 0, dlen = 0;
+    struct pki_err err;
+    assert_int_equal(pki_crl_build_tbs(&spec, next_many, &m, m.n, &tbs, &len, &err), 0);
+    assert_true(len > 64u * 1024 * 1024);
+    signer_pool_set_timeout(pool, 60000);
+    if (signer_sign_crl(pool, "issuing", tbs, len, &der, &dlen, &err) != 0)
+        fail_msg("sign large crl: %s: %s", err.code, err.detail);
+    const unsigned char *p = der;
+    X509_CRL *crl = d2i_X509_CRL(NULL, &p, (long)dlen);
+    assert_non_null(crl);
+    assert_int_equal(X509_CRL_verify(crl, F->c.int_key), 1);
+    assert_int_equal(sk_X509_REVOKED_num(X509_CRL_get_REVOKED(crl)), (int)m.n);
+    assert_int_equal(signer_pool_worker_pid(pool, 0), worker);
+    assert_int_equal(signer_pool_alive(pool), 1);
+    X509_CRL_free(crl);
+    free(der);
+    free(tbs);
+    signer_pool_free(pool);
+}
+
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_chain_and_crl_through_signer),
         cmocka_unit_test(test_signer_refusals),
+        cmocka_unit_test(test_crl_larger_than_a_frame),
         cmocka_unit_test(test_killed_worker_restarted),
         cmocka_unit_test(test_worker_memory_unreadable),
         cmocka_unit_test(test_threads_share_workers),

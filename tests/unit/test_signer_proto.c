@@ -11,6 +11,8 @@
 #include <signal.h>
 #include <sys/socket.h>
 
+#include "pki/crl.h"
+#include "pki/sign.h"
 #include "signer/proto.h"
 #include "signer/signer.h"
 #include "signer_test_util.h"
@@ -224,12 +226,78 @@ static void test_in_process_signer_no_leaks(void **state)
     assert_int_equal(ip.rc, 0);
 }
 
+/* A forged stream of CRL pieces (a compromised web process): pieces naming
+ * two CAs, or a certificate request in the middle of a CRL, are refused;
+ * a CRL in pieces under one CA is signed as a whole. */
+static void test_crl_pieces_from_a_forged_peer(void **state)
+{
+    (void)state;
+    int sv[2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    struct inproc ip = {.fd = sv[1], .rc = -1};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, inproc_main, &ip), 0);
+    await_ready(sv[0]);
+    time_t now = time(NULL);
+    struct pki_crl_spec spec = {.issuer = F->c.issuing, .number = 5, .this_update = now,
+                                .next_update = now + 3600};
+    unsigned char *tbs;
+    size_t len;
+    struct pki_err err;
+    assert_int_equal(pki_crl_build_tbs_array(&spec, NULL, 0, &tbs, &len, &err), 0);
+    struct proto_field a = {(const unsigned char *)"issuing", 7}, b = {(const unsigned char *)"root", 4};
+    size_t cut = len / 2;
+    struct proto_field first = {tbs, cut}, rest = {tbs + cut, len - cut};
+    /* two CAs in one CRL: refused, and the connection goes on */
+    assert_int_equal(proto_write(sv[0], PROTO_SIGN_CRL_PART, (struct proto_field[]){a, first}, 2, 5000),
+                     PROTO_RC_OK);
+    assert_int_equal(proto_write(sv[0], PROTO_SIGN_CRL, (struct proto_field[]){b, rest}, 2, 5000), PROTO_RC_OK);
+    struct proto_frame r;
+    assert_int_equal(proto_read(sv[0], &r, 5000), PROTO_RC_OK);
+    assert_int_equal(r.f[0].p[0], PROTO_REFUSED);
+    assert_non_null(memmem(r.f[1].p, r.f[1].len, "different CAs", 13));
+    proto_frame_free(&r);
+    /* one CA: signed; the answer is the algorithm and the signature only */
+    assert_int_equal(proto_write(sv[0], PROTO_SIGN_CRL_PART, (struct proto_field[]){a, first}, 2, 5000),
+                     PROTO_RC_OK);
+    assert_int_equal(proto_write(sv[0], PROTO_SIGN_CRL, (struct proto_field[]){a, rest}, 2, 5000), PROTO_RC_OK);
+    assert_int_equal(proto_read(sv[0], &r, 5000), PROTO_RC_OK);
+    assert_int_equal(r.f[0].p[0], PROTO_OK);
+    assert_true(r.f[1].len < 200 && r.f[1].p[0] == 0x30);
+    unsigned char *der;
+    size_t dlen;
+    size_t alg = (size_t)r.f[1].p[1] + 2;
+    assert_int_equal(pki_assemble_signed(tbs, len, r.f[1].p, alg, r.f[1].p + alg, r.f[1].len - alg, &der,
+                                         &dlen, &err), 0);
+    const unsigned char *p = der;
+    X509_CRL *crl = d2i_X509_CRL(NULL, &p, (long)dlen);
+    assert_non_null(crl);
+    assert_int_equal(X509_CRL_verify(crl, F->c.int_key), 1);
+    X509_CRL_free(crl);
+    free(der);
+    proto_frame_free(&r);
+    /* a certificate request in the middle of a CRL: the signer closes */
+    unsigned char *leaf;
+    size_t leaf_len;
+    assert_int_equal(st_leaf_tbs(F->c.issuing, &leaf, &leaf_len), 0);
+    assert_int_equal(proto_write(sv[0], PROTO_SIGN_CRL_PART, (struct proto_field[]){a, first}, 2, 5000),
+                     PROTO_RC_OK);
+    assert_int_equal(proto_write(sv[0], PROTO_SIGN_CERT, (struct proto_field[]){a, {leaf, leaf_len}}, 2, 5000),
+                     PROTO_RC_OK);
+    assert_int_equal(proto_read(sv[0], &r, 5000), PROTO_RC_EOF);
+    free(leaf);
+    free(tbs);
+    close(sv[0]);
+    pthread_join(th, NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_malformed_frames),
         cmocka_unit_test(test_lying_and_hung_workers),
         cmocka_unit_test(test_in_process_signer_no_leaks),
+        cmocka_unit_test(test_crl_pieces_from_a_forged_peer),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
