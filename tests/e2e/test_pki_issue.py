@@ -370,6 +370,58 @@ def openssl_pkcs12(path, passphrase, *extra):
                           capture_output=True, text=True)
 
 
+# .NET 9's default Pkcs12LoaderLimits (X509CertificateLoader, and so
+# X509Certificate2 in the UDAP reference implementation): at most 300,000
+# iterations for the MAC and for each key derivation, 1,000,000 for all key
+# derivations together (a count equal to a limit passes).
+DOTNET_MAC_LIMIT, DOTNET_KDF_LIMIT, DOTNET_TOTAL_LIMIT = 300_000, 300_000, 1_000_000
+
+
+def pkcs12_iterations(path, passphrase):
+    """The iteration counts in a PKCS#12 file as OpenSSL and GnuTLS read them:
+    (mac, [each PBKDF2 derivation]); both must agree."""
+    import re
+    out = openssl_pkcs12(path, passphrase, "-noout")
+    assert out.returncode == 0, out.stderr
+    info = out.stdout + out.stderr
+    mac = [int(n) for n in re.findall(r"^MAC: sha256, Iteration (\d+)$", info, re.M)]
+    kdfs = [int(n) for n in re.findall(
+        r"PBES2, PBKDF2, AES-256-CBC, Iteration (\d+), PRF hmacWithSHA256$", info, re.M)]
+    assert len(mac) == 1 and len(kdfs) == 2, info  # certificates' safe, shrouded key
+    gt = subprocess.run(["certtool", "--p12-info", "--inder", "--infile", path,
+                         "--password", passphrase], capture_output=True, text=True)
+    assert gt.returncode == 0, gt.stderr
+    counts = [int(n) for n in re.findall(r"Iteration count: (\d+)", gt.stdout)]
+    assert counts == mac + kdfs or sorted(counts) == sorted(mac + kdfs), (counts, info)
+    assert "MAC: SHA256" in gt.stdout and gt.stdout.count("PBES2-AES256-CBC") == 2, gt.stdout
+    return mac[0], kdfs
+
+
+@pytest.mark.parametrize("key_type,profile", [("EC-P256", "udap-client"),
+                                              ("RSA-2048", "udap-server")])
+def test_keygen_pkcs12_opens_in_dotnet(admin, community, key_type, profile):
+    """Within .NET 9's default loading limits (else X509Certificate2 throws
+    Pkcs12LoadLimitExceededException), still AES-256 + PBKDF2-HMAC-SHA256."""
+    kind = "client" if profile == "udap-client" else "server"
+    m, uris = community.member(kinds=(kind,))
+    passphrase = "dotnet " + uniq("")
+    r = admin.post("/api/v1/certificates/keygen", json={
+        "member_id": m["id"], "profile": profile, "uris": uris[kind],
+        "key_type": key_type, "passphrase": passphrase})
+    assert r.status_code == 201, r.text
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "member.p12")
+        with open(path, "wb") as f:
+            f.write(base64.b64decode(r.json()["pkcs12"], validate=True))
+        mac, kdfs = pkcs12_iterations(path, passphrase)
+    assert mac <= DOTNET_MAC_LIMIT, mac
+    assert all(k <= DOTNET_KDF_LIMIT for k in kdfs), kdfs
+    # counted with the MAC, though .NET counts only the derivations
+    assert mac + sum(kdfs) <= DOTNET_TOTAL_LIMIT, (mac, kdfs)
+    # and not weakened beyond need: the largest count .NET takes per derivation
+    assert mac == 300_000 and kdfs == [300_000, 300_000], (mac, kdfs)
+
+
 @pytest.mark.parametrize("key_type,profile", [("EC-P256", "udap-client"),
                                               ("RSA-2048", "udap-server")])
 def test_keygen_pkcs12(server, cluster, admin, community, profiles, key_type, profile):
