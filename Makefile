@@ -86,6 +86,12 @@ build/asan/unit/test_password_race: tests/unit/tsan_password.c src/auth/password
 	$(CC) $(TSAN_CFLAGS) -o $@ tests/unit/tsan_password.c src/auth/password.c \
 	    -fsanitize=thread $(PKG_LIBS)
 
+# The signer's own throughput (printed by scripts/bench, asserts nothing on time).
+build/bench/signer: scripts/bench.d/signer.c $(LIBOBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(RELEASE_CFLAGS) -Itests/unit $(shell pkg-config --cflags cmocka) -o $@ $^ \
+	    $(RELEASE_LDFLAGS) $(PKG_LIBS) $(shell pkg-config --libs cmocka)
+
 # Builds every unit test; scripts/test runs them and counts the results.
 unit: $(UNIT_BIN) build/asan/unit/test_password_race
 

@@ -13,6 +13,7 @@ import bulk  # noqa: E402
 import crlgen  # noqa: E402
 import issuance  # noqa: E402
 import report  # noqa: E402
+import signer  # noqa: E402
 import serving  # noqa: E402
 import store  # noqa: E402
 import trothenv  # noqa: E402
@@ -30,7 +31,7 @@ def valid_serials(cluster, troth, n):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--only", default="1234", help="targets to run, e.g. 12")
+    ap.add_argument("--only", default="12345", help="targets to run, e.g. 12")
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder")
     a = ap.parse_args()
     q = a.quick
@@ -95,6 +96,11 @@ def main():
                                   within=None if q else 2)
                 rows += r
                 details[f"crl_{n}"] = d
+        if "5" in a.only:
+            log("target 5: the signer alone")
+            r, d = signer.run()
+            rows += r
+            details["signer"] = d
     finally:
         for s in servers:
             s.stop()

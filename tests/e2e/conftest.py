@@ -7,6 +7,7 @@ import tempfile
 import pytest
 
 from harness import Cluster, Server
+from pki_util import Community
 
 
 @pytest.fixture(scope="session")
@@ -71,3 +72,10 @@ def go_x509():
                    check=True, capture_output=True, env=env)
     yield binary
     shutil.rmtree(d, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def community(server, admin):
+    """Members with approved URIs, and issuance for them (pki_util.Community),
+    on the session's server; one per test module."""
+    return Community(server, admin)

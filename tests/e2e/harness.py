@@ -267,3 +267,31 @@ class Api:
 
     def delete(self, path, **kw):
         return self.request("DELETE", path, **kw)
+
+
+class Unchanged:
+    """Asserts that the block leaves the given tables as they were (row
+    count and a digest of every row), and, with audit_like, the audit
+    events whose action matches that LIKE pattern."""
+
+    TABLES = ("members", "member_uris", "invitations", "users", "audit_events")
+
+    def __init__(self, cluster, tables=TABLES, audit_like=None):
+        self.cluster, self.tables, self.audit_like = cluster, tables, audit_like
+
+    def snapshot(self):
+        snap = {t: self.cluster.psql(f"SELECT count(*), coalesce(max(md5(t::text)), '') "
+                                     f"FROM {t} t") for t in self.tables}
+        if self.audit_like:
+            snap["audit"] = self.cluster.psql(
+                "SELECT count(*) FROM audit_events WHERE action LIKE "
+                f"'{self.audit_like}'")
+        return snap
+
+    def __enter__(self):
+        self.before = self.snapshot()
+        return self
+
+    def __exit__(self, *exc):
+        if exc[0] is None:
+            assert self.snapshot() == self.before

@@ -12,11 +12,6 @@ from harness import Server, problem
 from pki_util import Community, csr_pem, ec_key, rsa_key, uniq
 
 
-@pytest.fixture(scope="module")
-def community(server, admin):
-    return Community(server, admin)
-
-
 def issue(community, api, m, uris, key, kind="client"):
     profile = "udap-client" if kind == "client" else "udap-server"
     return community.issue(api, m["id"], profile, key, uris[kind])

@@ -21,11 +21,6 @@ from harness import problem
 from pki_util import Community, ec_key, fetch, rsa_key, uniq
 
 
-@pytest.fixture(scope="module")
-def community(server, admin):
-    return Community(server, admin)
-
-
 def client_forms():
     h = uniq("id")
     return [

@@ -8,7 +8,7 @@ import os
 import pytest
 import requests
 
-from harness import problem
+from harness import Unchanged, problem
 
 PASSWORD = "correct horse battery staple"
 _n = itertools.count()
@@ -79,28 +79,6 @@ def audit_rows(cluster, object_type, object_id):
                        f"FROM audit_events WHERE object_type = '{object_type}' "
                        f"AND object_id = '{object_id}' ORDER BY id")
     return [line.split("|", 2) for line in out.splitlines()]
-
-
-class Unchanged:
-    """Asserts that the block leaves every onboarding table and the audit
-    log as they were."""
-
-    TABLES = ("members", "member_uris", "invitations", "users", "audit_events")
-
-    def __init__(self, cluster):
-        self.cluster = cluster
-
-    def snapshot(self):
-        return {t: self.cluster.psql(f"SELECT count(*), coalesce(max(md5(t::text)), '') "
-                                     f"FROM {t} t") for t in self.TABLES}
-
-    def __enter__(self):
-        self.before = self.snapshot()
-        return self
-
-    def __exit__(self, *exc):
-        if exc[0] is None:
-            assert self.snapshot() == self.before
 
 
 # ---- members ----

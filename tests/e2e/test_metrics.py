@@ -39,11 +39,6 @@ def promtool_check(text):
     assert p.returncode == 0, p.stdout + p.stderr
 
 
-@pytest.fixture(scope="module")
-def community(server, admin):
-    return Community(server, admin)
-
-
 def test_scrape_passes_promtool_and_has_every_metric(server, admin):
     requests.get(server.public + "/anchors.pem", timeout=5)
     text = scrape(admin)

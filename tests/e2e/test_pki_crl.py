@@ -25,11 +25,6 @@ from pki_util import (Community, Relying, crl_entry, crl_reason, ec_key, ext, fe
 
 
 @pytest.fixture(scope="module")
-def community(server, admin):
-    return Community(server, admin)
-
-
-@pytest.fixture(scope="module")
 def cas(admin):
     r = admin.get("/api/v1/cas")
     assert r.status_code == 200, r.text

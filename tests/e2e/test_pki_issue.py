@@ -17,14 +17,9 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtensionOID, NameOID
 
-from harness import problem
+from harness import Unchanged, problem
 from pki_util import (Community, Relying, load_pems, csr_pem, ec_key, ext, key_pem, parse_time,
                       rsa_key, signed_by, spki, uniq, utc)
-
-
-@pytest.fixture(scope="module")
-def community(server, admin):
-    return Community(server, admin)
 
 
 @pytest.fixture(scope="module")
@@ -193,23 +188,9 @@ def test_intermediate_and_root_profile(server, issuing):
 
 # ---- refused requests ----
 
-class Nothing:
+def Nothing(cluster):
     """Asserts the block stores no certificate and no certificate audit event."""
-
-    def __init__(self, cluster):
-        self.cluster = cluster
-
-    def snap(self):
-        return (self.cluster.psql("SELECT count(*), coalesce(max(serial), '') FROM certificates"),
-                self.cluster.psql("SELECT count(*) FROM audit_events "
-                                  "WHERE action LIKE 'certificate.%'"))
-
-    def __enter__(self):
-        self.before = self.snap()
-
-    def __exit__(self, *exc):
-        if exc[0] is None:
-            assert self.snap() == self.before
+    return Unchanged(cluster, ("certificates",), audit_like="certificate.%")
 
 
 def tampered_csr(key):

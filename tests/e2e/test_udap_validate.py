@@ -19,11 +19,6 @@ from udap_util import (b64u, client_assertion, metadata, raw, sign, software_sta
 AS_REG = "https://as.example.org/register"
 
 
-@pytest.fixture(scope="module")
-def community(server, admin):
-    return Community(server, admin)
-
-
 class Issued:
     """A member's certificate with its key and x5c."""
 
