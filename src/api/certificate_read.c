@@ -10,6 +10,7 @@
 #include "api/paging.h"
 #include "api/pki_reply.h"
 #include "ca/cert_view.h"
+#include "pki/encode.h"
 #include "ca/issue.h"
 #include "ca/registry.h"
 #include "http/http.h"
@@ -30,7 +31,7 @@
     "  '%' || replace(replace(replace($5, '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%') "
 
 DB_STMT(q_recent, 9,
-        "SELECT " CERT_COLUMNS ", "
+        "SELECT " CERT_COLUMNS_LIST ", "
         "(extract(epoch FROM c.created_at) * 1000000)::bigint::text "
         "FROM certificates c WHERE " CERT_FILTERS
         "AND ($9::int IS NULL OR true) "
@@ -38,7 +39,7 @@ DB_STMT(q_recent, 9,
         "  (to_timestamp($6::bigint / 1000000.0), $7)) "
         "ORDER BY c.created_at DESC, c.serial DESC LIMIT $8::int");
 DB_STMT(q_expiring, 9,
-        "SELECT " CERT_COLUMNS ", "
+        "SELECT " CERT_COLUMNS_LIST ", "
         "(extract(epoch FROM c.not_after) * 1000000)::bigint::text "
         "FROM certificates c WHERE " CERT_FILTERS
         "AND c.status = 'valid' AND c.not_after > now() "
@@ -141,6 +142,20 @@ static void get_as(struct req *r, enum form form)
     if (form == AS_JSON) {
         reply_json(r, 200, cert_json(res, 0, true));
     } else {
+        if (form == AS_DER) { /* straight from the stored bytes, no PEM or JSON on the way */
+            unsigned char *der = NULL;
+            size_t len = 0;
+            if (pki_base64_decode(PQgetvalue(res, 0, CERT_COL_DER_B64), &der, &len) == 0) {
+                reply_bytes(r, 200, "application/pkix-cert", der, len);
+                char disp[96];
+                snprintf(disp, sizeof disp, "attachment; filename=\"%s.der\"", serial);
+                reply_header(r, "Content-Disposition", disp);
+            } else
+                reply_problem(r, 500, "internal", NULL, "cannot decode the certificate");
+            free(der);
+            PQclear(res);
+            return;
+        }
         json_t *j = cert_json(res, 0, true);
         const char *pem = json_string_value(json_object_get(j, "certificate_pem"));
         if (form == AS_PEM) {
@@ -148,18 +163,10 @@ static void get_as(struct req *r, enum form form)
         } else if (form == AS_CHAIN) {
             const char *chain = json_string_value(json_object_get(j, "chain_pem"));
             reply_bytes(r, 200, "application/x-pem-file", chain, strlen(chain));
-        } else {
-            unsigned char *der = NULL;
-            size_t len = 0;
-            if (pki_pem_to_der(pem, strlen(pem), "CERTIFICATE", &der, &len) == 0)
-                reply_bytes(r, 200, "application/pkix-cert", der, len);
-            else
-                reply_problem(r, 500, "internal", NULL, "cannot decode the certificate");
-            free(der);
         }
         char disp[96];
         snprintf(disp, sizeof disp, "attachment; filename=\"%s%s\"", serial,
-                 form == AS_DER ? ".der" : form == AS_CHAIN ? ".chain.pem" : ".pem");
+                 form == AS_CHAIN ? ".chain.pem" : ".pem");
         reply_header(r, "Content-Disposition", disp);
         json_decref(j);
     }

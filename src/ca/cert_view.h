@@ -8,13 +8,16 @@
 #include "db/db.h"
 
 /* Every certificate query selects these columns first (text results). */
-#define CERT_COLUMNS                                                              \
+#define CERT_COLUMNS_BASE                                                         \
     "c.serial, c.status, c.profile, c.member_id::text, c.ca_id, c.subject, "      \
     "array_to_json(c.uris)::text, c.key_description, " SQL_TIME("c.not_before")   \
     ", " SQL_TIME("c.not_after") ", c.fingerprint_sha256, "                       \
     "coalesce(c.revocation_reason, ''), coalesce(" SQL_TIME("c.revoked_at")       \
     ", ''), coalesce(c.renewed_from, ''), " SQL_TIME("c.created_at")              \
-    ", c.not_after < now(), translate(encode(c.der, 'base64'), E'\\n', '')"
+    ", c.not_after < now()"
+#define CERT_COLUMNS CERT_COLUMNS_BASE ", translate(encode(c.der, 'base64'), E'\\n', '')"
+/* For lists, which show no certificate bytes: the DER column left empty. */
+#define CERT_COLUMNS_LIST CERT_COLUMNS_BASE ", ''"
 #define CERT_COL_SERIAL 0
 #define CERT_COL_STATUS 1
 #define CERT_COL_MEMBER 3

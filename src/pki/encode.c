@@ -130,6 +130,27 @@ char *pki_base64(const unsigned char *der, size_t len)
     return out;
 }
 
+int pki_base64_decode(const char *b64, unsigned char **der, size_t *len)
+{
+    size_t n = strlen(b64);
+    *der = NULL;
+    if (n == 0 || n % 4 || n > INT32_MAX)
+        return -1;
+    unsigned char *out = malloc(n / 4 * 3);
+    if (out == NULL)
+        return -1;
+    int got = EVP_DecodeBlock(out, (const unsigned char *)b64, (int)n);
+    if (got < 0) {
+        free(out);
+        return -1;
+    }
+    /* EVP_DecodeBlock counts the padding as zero bytes */
+    size_t pad = (b64[n - 1] == '=') + (b64[n - 2] == '=');
+    *der = out;
+    *len = (size_t)got - pad;
+    return 0;
+}
+
 X509 *pki_cert_from_der(const unsigned char *der, size_t len)
 {
     const unsigned char *p = der;

@@ -23,6 +23,9 @@ char *pki_der_to_pem(const unsigned char *der, size_t len, const char *label);
 int pki_pem_to_der(const char *pem, size_t pem_len, const char *label, unsigned char **der, size_t *len);
 /* Base64 (one line, no newlines) of der, as used by JWS x5c (RFC 7515 §4.1.6); malloc'd. */
 char *pki_base64(const unsigned char *der, size_t len);
+/* The bytes of one line of padded base64 (as pki_base64 writes it); *der
+ * malloc'd; -1 when b64 is not that. */
+int pki_base64_decode(const char *b64, unsigned char **der, size_t *len);
 /* Parse a DER certificate; NULL on error. */
 X509 *pki_cert_from_der(const unsigned char *der, size_t len);
 

@@ -156,6 +156,9 @@ def test_issued_certificate_verifies_independently(server, admin, community, pro
                   headers={"Accept": "application/pkix-cert"})
     assert d.status_code == 200
     assert d.content == base64.b64decode(body["x5c"][0])
+    f = admin.get(f"/api/v1/certificates/{body['serial']}.der")
+    assert f.status_code == 200 and f.content == d.content
+    assert f.headers["Content-Disposition"] == f'attachment; filename="{body["serial"]}.der"'
 
 
 def test_member_user_issues_for_itself_with_common_name(server, community, profiles):

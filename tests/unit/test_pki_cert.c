@@ -216,6 +216,31 @@ static void test_leaf_refusals(void **state)
     tu_free_cas(&c);
 }
 
+/* pki_base64_decode undoes pki_base64 for every length mod 3, and refuses
+ * what is not one line of padded base64. */
+static void test_base64_round_trip(void **state)
+{
+    (void)state;
+    unsigned char in[7] = {0, 1, 2, 0xfd, 0xfe, 0xff, 0x80};
+    for (size_t n = 1; n <= sizeof in; n++) {
+        char *b = pki_base64(in, n);
+        unsigned char *out = NULL;
+        size_t len = 0;
+        assert_int_equal(pki_base64_decode(b, &out, &len), 0);
+        assert_int_equal(len, n);
+        assert_memory_equal(out, in, n);
+        free(out);
+        free(b);
+    }
+    unsigned char *out = NULL;
+    size_t len;
+    const char *bad[] = {"", "abc", "ab!d", "AAAA\nAAAA"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(pki_base64_decode(bad[i], &out, &len), -1);
+        assert_null(out);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -223,6 +248,7 @@ int main(void)
         cmocka_unit_test(test_leaf_chain_ec),
         cmocka_unit_test(test_leaf_chain_rsa),
         cmocka_unit_test(test_leaf_refusals),
+        cmocka_unit_test(test_base64_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
