@@ -67,6 +67,8 @@ static const struct key keys[] = {
     {"auth", "login_failures_per_user", K_UINT, OFF(login_failures_per_user), 1, 1000},
     {"auth", "login_failures_per_ip", K_UINT, OFF(login_failures_per_ip), 1, 100000},
     {"auth", "login_window_minutes", K_UINT, OFF(login_window_minutes), 1, 24 * 60},
+    {"auth", "password_hash_concurrency", K_UINT, OFF(password_hash_concurrency), 1, 256},
+    {"auth", "password_hash_queue", K_UINT, OFF(password_hash_queue), 0, 10000},
     {"auth", "token_max_days", K_UINT, OFF(token_max_days), 1, 3650},
     {"notify", "smtp_url", K_STR, OFF(smtp_url), 0, 0},
     {"notify", "smtp_user", K_STR, OFF(smtp_user), 0, 0},
@@ -128,6 +130,8 @@ static void defaults(struct config *c)
     c->login_failures_per_user = 5;
     c->login_failures_per_ip = 50;
     c->login_window_minutes = 15;
+    c->password_hash_concurrency = 1;
+    c->password_hash_queue = 4;
     c->token_max_days = 365;
     c->crl_validity_hours = 48; /* Federal PKI Common Policy: nextUpdate <= 48 h */
     c->crl_refresh_hours = 12;

@@ -52,6 +52,8 @@ struct config {
     unsigned session_idle_minutes, session_max_hours;
     unsigned login_failures_per_user, login_failures_per_ip;
     unsigned login_window_minutes;
+    unsigned password_hash_concurrency; /* argon2 hashes at once (sign-in) */
+    unsigned password_hash_queue;       /* waiting beyond those; then 429 */
     unsigned token_max_days;
     /* [notify] */
     char *smtp_url, *smtp_user, *smtp_password_file, *mail_from, *operator_email;

@@ -35,6 +35,10 @@ void h_community(struct req *r);
 /* session.c */
 void h_session_create(struct req *r);
 void h_session_delete(struct req *r);
+/* 429 too-many-attempts with Retry-After: wait (the sign-in limits) */
+void reply_too_many_attempts(struct req *r, long wait);
+/* 429 busy with Retry-After: 1 (the global bound on argon2 work) */
+void reply_hash_busy(struct req *r);
 void h_me(struct req *r);
 
 /* users.c */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "audit/audit.h"
+#include "auth/login_limits.h"
 #include "auth/password.h"
 #include "auth/roles.h"
 #include "auth/sessions.h"
@@ -20,50 +21,61 @@
 
 DB_STMT(q_login_user, 1,
         "SELECT " USER_COLUMNS ", password_hash FROM users WHERE username = $1");
-/* failures in the window, and seconds until the oldest leaves it */
-DB_STMT(q_failures_user, 2,
-        "SELECT count(*), coalesce(ceil(extract(epoch FROM min(at) + "
-        "make_interval(mins => $2::int) - now())), 0) FROM audit_events "
-        "WHERE action = 'session.login_failed' AND object_id = $1 "
-        "AND at > now() - make_interval(mins => $2::int)");
-DB_STMT(q_failures_ip, 2,
-        "SELECT count(*), coalesce(ceil(extract(epoch FROM min(at) + "
-        "make_interval(mins => $2::int) - now())), 0) FROM audit_events "
-        "WHERE action = 'session.login_failed' AND source_ip = $1 "
-        "AND at > now() - make_interval(mins => $2::int)");
-
 static const struct jfield login_fields[] = {
     {"username", JT_STRING, true, 128, 0, 0},
     {"password", JT_STRING, true, PASSWORD_MAX, 0, 0},
 };
 
-/* Returns seconds to wait if over the limit, 0 if not, -1 on db failure. */
-static long over_limit(struct db *db, struct db_stmt *st, const char *key,
-                       unsigned limit, unsigned window)
+void reply_too_many_attempts(struct req *r, long wait)
 {
-    char w[16];
-    snprintf(w, sizeof w, "%u", window);
-    const char *p[] = {key, w};
-    PGresult *res;
-    if (db_exec(db, st, &res, p) != DB_OK)
-        return -1;
-    long count = atol(PQgetvalue(res, 0, 0));
-    long wait = atol(PQgetvalue(res, 0, 1));
-    PQclear(res);
-    return count >= (long)limit ? (wait > 0 ? wait : 1) : 0;
+    char ra[24];
+    snprintf(ra, sizeof ra, "%ld", wait);
+    reply_problem(r, 429, "too-many-attempts", NULL,
+                  "too many failed sign-ins; try again in %ld seconds", wait);
+    reply_header(r, MHD_HTTP_HEADER_RETRY_AFTER, ra);
 }
 
-struct fail_arg {
-    struct audit_actor actor;
-    const char *username;
-    const char *reason;
-};
-
-static enum db_rc record_failure(struct db *db, void *arg)
+void reply_hash_busy(struct req *r)
 {
-    struct fail_arg *a = arg;
-    return audit_write(db, &a->actor, "session.login_failed", "user", a->username,
-                       json_pack("{s:s}", "reason", a->reason));
+    reply_problem(r, 429, "busy", NULL,
+                  "too many sign-ins at once; try again in a second");
+    reply_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+}
+
+/* Takes an attempt for the address and for (username, address): 0 to go
+ * on, else the reply is made (429, or 503 when the database failed). */
+static int take_attempts(struct req *r, const char *username)
+{
+    const struct config *cfg = config_current();
+    struct db *db = req_db(r);
+    long wait = 0;
+    enum db_rc rc = login_limit_take(db, LIMIT_IP, "", r->client_ip,
+                                     cfg->login_failures_per_ip,
+                                     cfg->login_window_minutes, &wait);
+    if (rc == DB_OK && !wait) {
+        rc = login_limit_take(db, LIMIT_LOGIN, username, r->client_ip,
+                              cfg->login_failures_per_user,
+                              cfg->login_window_minutes, &wait);
+        if (rc == DB_OK && wait)
+            login_limit_release(db, LIMIT_IP, "", r->client_ip, false);
+    }
+    if (rc != DB_OK) {
+        reply_db_failure(r, rc);
+        return 1;
+    }
+    if (wait) {
+        reply_too_many_attempts(r, wait);
+        return 1;
+    }
+    return 0;
+}
+
+/* Gives back the attempts taken (the sign-in succeeded, or never hashed). */
+static void give_back(struct req *r, const char *username, bool success)
+{
+    struct db *db = req_db(r);
+    login_limit_release(db, LIMIT_IP, "", r->client_ip, false);
+    login_limit_release(db, LIMIT_LOGIN, username, r->client_ip, success);
 }
 
 struct login_arg {
@@ -87,31 +99,20 @@ void h_session_create(struct req *r)
     const char *username = json_get_str(r->json, "username");
     const char *password = json_get_str(r->json, "password");
     struct db *db = req_db(r);
-    long wait_user = over_limit(db, &q_failures_user, username,
-                                cfg->login_failures_per_user,
-                                cfg->login_window_minutes);
-    long wait_ip = wait_user < 0 ? -1
-                                 : over_limit(db, &q_failures_ip, r->client_ip,
-                                              cfg->login_failures_per_ip,
-                                              cfg->login_window_minutes);
-    if (wait_user < 0 || wait_ip < 0) {
-        reply_db_unavailable(r);
+    if (take_attempts(r, username))
         return;
-    }
-    if (wait_user || wait_ip) {
-        long wait = wait_user > wait_ip ? wait_user : wait_ip;
-        char ra[24];
-        snprintf(ra, sizeof ra, "%ld", wait);
-        reply_problem(r, 429, "too-many-attempts", NULL,
-                      "too many failed sign-ins; try again in %ld seconds", wait);
-        reply_header(r, MHD_HTTP_HEADER_RETRY_AFTER, ra);
-        return;
-    }
     PGresult *res;
     const char *p[] = {username};
     enum db_rc rc = db_exec(db, &q_login_user, &res, p);
     if (rc != DB_OK) {
         reply_db_failure(r, rc);
+        return;
+    }
+    /* the global bound on argon2 work: 429 at once, no hash, no attempt */
+    if (!password_gate_enter()) {
+        PQclear(res);
+        give_back(r, username, false);
+        reply_hash_busy(r);
         return;
     }
     bool found = PQntuples(res) == 1;
@@ -120,18 +121,20 @@ void h_session_create(struct req *r)
                            : NULL;
     bool disabled = found && PQgetvalue(res, 0, USER_COL_DISABLED)[0] == 't';
     bool ok = password_verify(hash, password) && !disabled;
-    struct audit_actor anon = {NULL, NULL, "anonymous", r->client_ip};
+    password_gate_leave();
     if (!ok) {
         PQclear(res);
-        struct fail_arg fa = {anon, username,
-                              !found ? "unknown user"
-                              : disabled ? "user disabled"
-                                         : "wrong password"};
-        db_tx(db, DB_READ_COMMITTED, record_failure, &fa);
+        /* tallied, audited once per account per window (auth/login_limits.h) */
+        login_failure_record(db, found ? username : "", r->client_ip,
+                             !found     ? "unknown user"
+                             : disabled ? "user disabled"
+                                        : "wrong password",
+                             cfg->login_window_minutes);
         reply_problem(r, 401, "invalid-credentials", NULL,
                       "invalid username or password");
         return;
     }
+    give_back(r, username, true);
     char token[TOKEN_MAX + 1], thash[TOKEN_HASH_PARAM], csrf[TOKEN_MAX + 1];
     char hours[16];
     token_new("", token, sizeof token);

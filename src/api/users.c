@@ -8,9 +8,11 @@
 
 #include "api/paging.h"
 #include "audit/audit.h"
+#include "auth/login_limits.h"
 #include "auth/password.h"
 #include "auth/roles.h"
 #include "auth/users.h"
+#include "config.h"
 #include "http/http.h"
 #include "http/json_body.h"
 
@@ -154,17 +156,24 @@ DB_STMT(q_patch, 5,
         "disabled = coalesce($4::boolean, disabled), "
         "password_hash = coalesce($5, password_hash), updated_at = now() "
         "WHERE id = $1::bigint RETURNING disabled");
-DB_STMT(q_end_sessions, 1,
+/* the session and token kept ($2, NULL for none): the caller's own */
+DB_STMT(q_end_sessions, 2,
         "UPDATE sessions SET ended_at = now() WHERE user_id = $1::bigint "
-        "AND ended_at IS NULL");
-DB_STMT(q_revoke_tokens, 1,
+        "AND ended_at IS NULL AND id IS DISTINCT FROM $2::bigint");
+DB_STMT(q_revoke_tokens, 2,
         "UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1::bigint "
-        "AND revoked_at IS NULL");
+        "AND revoked_at IS NULL AND id IS DISTINCT FROM $2::bigint");
 
 struct patch_arg {
     struct audit_actor actor;
     const char *id, *role, *member, *disabled, *hash;
+    const char *keep_session, *keep_token; /* the caller's, when it is the user */
 };
+
+static const char *own_id(const char *id)
+{
+    return id[0] ? id : NULL;
+}
 
 static enum db_rc patch_tx(struct db *db, void *arg)
 {
@@ -179,15 +188,16 @@ static enum db_rc patch_tx(struct db *db, void *arg)
     PQclear(res);
     if (n == 0)
         return DB_NOTFOUND;
-    /* disabling, or a new password, ends every session and token at once */
+    /* disabling, or a new password, ends every session and API token at
+     * once (whoever knew the old password, or holds a token made with it),
+     * but the caller's own when the user changes their own password */
     if (disabled || a->hash) {
-        const char *ip[] = {a->id};
-        if ((rc = db_exec(db, &q_end_sessions, NULL, ip)) != DB_OK)
+        if ((rc = db_exec(db, &q_end_sessions, NULL,
+                          (const char *[]){a->id, a->keep_session})) != DB_OK ||
+            (rc = db_exec(db, &q_revoke_tokens, NULL,
+                          (const char *[]){a->id, a->keep_token})) != DB_OK)
             return rc;
     }
-    if (disabled && (rc = db_exec(db, &q_revoke_tokens, NULL,
-                                  (const char *[]){a->id})) != DB_OK)
-        return rc;
     json_t *d = json_object();
     if (a->role)
         json_object_set_new(d, "role", json_string(a->role));
@@ -247,7 +257,11 @@ void h_users_patch(struct req *r)
     }
     struct patch_arg a = {audit_actor_of(&r->who, r->client_ip), id, role, member,
                           dis ? (json_is_true(dis) ? "t" : "f") : NULL,
-                          pw ? hash : NULL};
+                          pw ? hash : NULL, NULL, NULL};
+    if (!strcmp(id, r->who.user_id)) {
+        a.keep_session = own_id(r->who.session_id);
+        a.keep_token = own_id(r->who.token_id);
+    }
     enum db_rc rc = id_valid(id) ? db_tx(req_db(r), DB_READ_COMMITTED, patch_tx, &a) : DB_NOTFOUND;
     if (rc == DB_NOTFOUND)
         reply_problem(r, 404, "not-found", NULL, "no such user (or member)");
@@ -268,11 +282,11 @@ static const struct jfield pw_fields[] = {
 };
 
 DB_STMT(q_hash_of, 1, "SELECT password_hash FROM users WHERE id = $1::bigint");
-
 void h_me_password(struct req *r)
 {
     if (req_check_body(r, pw_fields, 2))
         return;
+    const struct config *cfg = config_current();
     const char *cur = json_get_str(r->json, "current_password");
     const char *pw = json_get_str(r->json, "new_password");
     const char *why = password_policy(pw);
@@ -280,32 +294,58 @@ void h_me_password(struct req *r)
         reply_problem(r, 422, "password-too-short", "new_password", "%s", why);
         return;
     }
-    PGresult *res;
-    const char *p[] = {r->who.user_id};
-    enum db_rc rc = db_exec(req_db(r), &q_hash_of, &res, p);
+    struct db *db = req_db(r);
+    /* wrong current passwords are limited per user, like sign-ins */
+    long wait = 0;
+    enum db_rc rc = login_limit_take(db, LIMIT_PASSWORD, r->who.user_id, "",
+                                     cfg->login_failures_per_user,
+                                     cfg->login_window_minutes, &wait);
     if (rc != DB_OK) {
         reply_db_failure(r, rc);
+        return;
+    }
+    if (wait) {
+        reply_too_many_attempts(r, wait);
+        return;
+    }
+    PGresult *res;
+    const char *p[] = {r->who.user_id};
+    if ((rc = db_exec(db, &q_hash_of, &res, p)) != DB_OK) {
+        reply_db_failure(r, rc);
+        return;
+    }
+    if (!password_gate_enter()) {
+        PQclear(res);
+        login_limit_release(db, LIMIT_PASSWORD, r->who.user_id, "", false);
+        reply_hash_busy(r);
         return;
     }
     bool ok = PQntuples(res) == 1 &&
               password_verify(PQgetisnull(res, 0, 0) ? NULL : PQgetvalue(res, 0, 0),
                               cur);
     PQclear(res);
+    char hash[PASSWORD_HASH_MAX];
+    int hrc = ok ? password_hash(pw, hash, sizeof hash) : 0;
+    password_gate_leave();
     if (!ok) {
+        login_failure_record(db, r->who.username, r->client_ip,
+                             "wrong current password", cfg->login_window_minutes);
         reply_problem(r, 422, "wrong-password", "current_password",
                       "the current password is wrong");
         return;
     }
-    char hash[PASSWORD_HASH_MAX];
-    if (password_hash(pw, hash, sizeof hash)) {
+    if (hrc) {
         reply_problem(r, 500, "internal", NULL, "cannot hash the password");
         return;
     }
     struct patch_arg a = {audit_actor_of(&r->who, r->client_ip), r->who.user_id,
-                          NULL, NULL, NULL, hash};
-    rc = db_tx(req_db(r), DB_READ_COMMITTED, patch_tx, &a);
-    if (rc != DB_OK)
+                          NULL, NULL, NULL, hash, own_id(r->who.session_id),
+                          own_id(r->who.token_id)};
+    rc = db_tx(db, DB_READ_COMMITTED, patch_tx, &a);
+    if (rc != DB_OK) {
         reply_db_failure(r, rc);
-    else
-        reply_empty(r, 204);
+        return;
+    }
+    login_limit_release(db, LIMIT_PASSWORD, r->who.user_id, "", true);
+    reply_empty(r, 204);
 }

@@ -67,6 +67,46 @@ bool password_verify(const char *encoded, const char *pw)
     return argon2id_verify(encoded, pw, strlen(pw)) == ARGON2_OK;
 }
 
+static pthread_mutex_t g_gate = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t g_gate_free = PTHREAD_COND_INITIALIZER;
+static unsigned g_slots = 1, g_queue = 4, g_running, g_waiting;
+
+void password_gate_configure(unsigned concurrency, unsigned queue)
+{
+    pthread_mutex_lock(&g_gate);
+    g_slots = concurrency ? concurrency : 1;
+    g_queue = queue;
+    pthread_mutex_unlock(&g_gate);
+}
+
+bool password_gate_enter(void)
+{
+    pthread_mutex_lock(&g_gate);
+    bool ok = true;
+    if (g_running >= g_slots) {
+        if (g_waiting >= g_queue) {
+            ok = false;
+        } else {
+            g_waiting++;
+            while (g_running >= g_slots)
+                pthread_cond_wait(&g_gate_free, &g_gate);
+            g_waiting--;
+        }
+    }
+    if (ok)
+        g_running++;
+    pthread_mutex_unlock(&g_gate);
+    return ok;
+}
+
+void password_gate_leave(void)
+{
+    pthread_mutex_lock(&g_gate);
+    g_running--;
+    pthread_cond_signal(&g_gate_free);
+    pthread_mutex_unlock(&g_gate);
+}
+
 const char *password_policy(const char *pw)
 {
     size_t n = strlen(pw);

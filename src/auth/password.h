@@ -19,6 +19,17 @@ int password_hash(const char *pw, char *out, size_t outlen);
  * unknown users cost the same time as wrong passwords. */
 bool password_verify(const char *encoded, const char *pw);
 
+/* The global bound on argon2 work for callers who are not yet known
+ * (sign-in, password change): at most `concurrency` hashes at once, and at
+ * most `queue` more waiting; beyond that password_gate_enter refuses at
+ * once (the caller answers 429 without hashing). Call before threads. */
+void password_gate_configure(unsigned concurrency, unsigned queue);
+
+/* Takes a hashing slot, waiting in the queue if need be. false: busy,
+ * nothing taken. */
+bool password_gate_enter(void);
+void password_gate_leave(void);
+
 /* NULL if pw is acceptable, else why not (a sentence). */
 const char *password_policy(const char *pw);
 

@@ -10,6 +10,7 @@
 
 #include "api/routes.h"
 #include "audit/audit.h"
+#include "auth/login_limits.h"
 #include "auth/password.h"
 #include "ca/service.h"
 #include "config.h"
@@ -44,11 +45,15 @@ static int check_schema(const struct config *cfg, int seconds)
 static atomic_bool stopping;
 
 /* Background upkeep: seals audit events into the hash chain, takes the
- * signer workers the supervisor restarted. */
+ * signer workers the supervisor restarted, audits the failed sign-ins of
+ * closed windows (every 5 s). */
 static void *upkeep(void *arg)
 {
     (void)arg;
+    unsigned tick = 0;
     while (!atomic_load(&stopping)) {
+        if (tick++ % 25 == 0)
+            login_limits_sweep(db_thread(), config_current()->login_window_minutes);
         long n = audit_seal(db_thread(), 1000);
         ca_service_check_signer(); /* cheap: takes workers the supervisor restarted */
         if (n < 1000)
@@ -103,6 +108,7 @@ int cmd_serve(int argc, char **argv, const char *config_path)
         return 1;
     }
     password_configure(cfg.argon2_t_cost, cfg.argon2_m_cost_kib, cfg.argon2_lanes);
+    password_gate_configure(cfg.password_hash_concurrency, cfg.password_hash_queue);
 
     /* block the stop signals in every thread; this one waits for them */
     sigset_t stop;
