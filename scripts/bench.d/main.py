@@ -31,7 +31,7 @@ def valid_serials(cluster, troth, n):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--only", default="12345", help="targets to run, e.g. 12")
+    ap.add_argument("--only", default="123456", help="targets to run, e.g. 12")
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder")
     a = ap.parse_args()
     q = a.quick
@@ -58,7 +58,7 @@ def main():
                 rows += r
                 details["serving"] = d
             t.stop()
-        if "3" in a.only or "4" in a.only:
+        if "3" in a.only or "4" in a.only or "6" in a.only:
             members, certs, revoked = (1000, 100_000, 10_000) if q else \
                 (10_000, 1_000_000, 100_000)
             b = trothenv.Troth(cluster, folder, "troth_big")
@@ -83,17 +83,35 @@ def main():
                 r, d = store.run(cluster, b, q)
                 rows += [dict(x, figure=f"[{certs // 1000}k certs] " + x["figure"]) for x in r]
                 details["store"] = d
-            if "3" in a.only:
+            if "3" in a.only or "6" in a.only:
                 log("revoking all but a few of the bulk certificates")
                 secs = bulk.revoke_all_but(cluster, b.db, rounds + 1)
                 details["revoke_all_seconds"] = secs
                 n = int(cluster.psql("SELECT count(*) FROM certificates WHERE status <> "
                                      "'valid' AND not_after > now()", db=b.db))
                 crlgen.wait_entries(b, n)
+            if "3" in a.only:
                 log(f"target 3: CRL generation at {n:,} revoked")
                 r, d = crlgen.run(cluster, b, folder, f"{n:,} revoked", rounds,
                                   valid_serials(cluster, b, rounds + 1),
                                   within=None if q else 2)
+                rows += r
+                details[f"crl_{n}"] = d
+            if "6" in a.only:
+                # past the signer's 64 MiB frame (about 1.45 M entries), where
+                # a CRL was once never refreshed
+                big = 300_000 if q else 3_000_000
+                add = big - n
+                log(f"target 6: {add:,} more revoked certificates, to {big:,}")
+                secs = bulk.load(cluster, b.db, b.passphrase, b.public, max(1, add // 1000),
+                                 add + rounds + 1, add, tag="m")
+                details["bulk_load_big_seconds"] = secs
+                n = int(cluster.psql("SELECT count(*) FROM certificates WHERE status <> "
+                                     "'valid' AND not_after > now()", db=b.db))
+                crlgen.wait_entries(b, n, timeout=900)
+                log(f"target 6: CRL generation at {n:,} revoked")
+                r, d = crlgen.run(cluster, b, folder, f"{n:,} revoked", rounds,
+                                  valid_serials(cluster, b, rounds + 1), within=5)
                 rows += r
                 details[f"crl_{n}"] = d
         if "5" in a.only:
