@@ -13,12 +13,12 @@
 #include "member/member.h"
 #include "util/validate.h"
 
-#define MAX_URIS 64
+#define MEMBER_ADD_MAX_URIS 64 /* URIs on one `troth member add` line (not MAX_URIS, the SAN URIs of one certificate) */
 
 struct member_add {
     struct audit_actor actor;
     struct member_new m;
-    const char *uris[MAX_URIS], *kinds[MAX_URIS];
+    const char *uris[MEMBER_ADD_MAX_URIS], *kinds[MEMBER_ADD_MAX_URIS];
     size_t n;
     char id[24];
     size_t failed; /* the URI that conflicted */
@@ -82,8 +82,8 @@ int cmd_member(int argc, char **argv, const char *config_path)
         } else if (c == 'p') {
             a.m.npi = optarg;
         } else if (c == 'u' || c == 's') {
-            if (a.n == MAX_URIS) {
-                fprintf(stderr, "troth member add: at most %d URIs\n", MAX_URIS);
+            if (a.n == MEMBER_ADD_MAX_URIS) {
+                fprintf(stderr, "troth member add: at most %d URIs\n", MEMBER_ADD_MAX_URIS);
                 return 2;
             }
             a.uris[a.n] = optarg;
