@@ -72,6 +72,7 @@ void h_certificates_unhold(struct req *r);
 /* cas.c */
 void h_cas_list(struct req *r);
 void h_cas_crl_now(struct req *r);
+void h_cas_signatures(struct req *r); /* signatures.c */
 void h_profiles_list(struct req *r);
 
 /* members.c */

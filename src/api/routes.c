@@ -68,6 +68,7 @@ const struct route routes[] = {
     /* CAs and profiles */
     {"GET", "/api/v1/cas", ADM, USERS, 0, h_cas_list},
     {"POST", "/api/v1/cas/{id}/crl", ADM, ROLE_ADMIN, 0, h_cas_crl_now},
+    {"GET", "/api/v1/cas/{id}/signatures", ADM, ROLES_STAFF, 0, h_cas_signatures},
     {"GET", "/api/v1/profiles", ADM, USERS, 0, h_profiles_list},
     /* audit log */
     {"GET", "/api/v1/audit", ADM, ROLE_ADMIN | ROLE_AUDITOR, 0, h_audit_list},

@@ -9,6 +9,7 @@
 #include "config.h"
 #include "ca/publish.h"
 #include "ca/registry.h"
+#include "ca/signatures.h"
 #include "pki/crl.h"
 #include "util/hex.h"
 
@@ -18,11 +19,13 @@ DB_STMT(q_unlock, 1, "SELECT pg_advisory_unlock(hashtext('troth.crl.' || $1))");
  * revocation times come from, truncated to the second) and the newest CRL's
  * thisUpdate. */
 DB_STMT(q_state, 1,
-        "SELECT c.crl_generation, coalesce(max(l.crl_number), 0) + 1, "
+        "SELECT c.crl_generation, greatest(coalesce(max(l.crl_number), 0), "
+        "(SELECT coalesce(max(s.crl_number), 0) FROM signatures s "
+        "  WHERE s.ca_id = c.id AND s.kind = 'crl')) + 1, "
         "floor(extract(epoch FROM clock_timestamp()))::bigint, "
         "coalesce(max(extract(epoch FROM l.this_update)), 0)::bigint "
         "FROM cas c LEFT JOIN crls l ON l.ca_id = c.id WHERE c.id = $1 "
-        "GROUP BY c.crl_generation");
+        "GROUP BY c.id, c.crl_generation");
 /* The entries stream in one COPY inside the snapshot, so PostgreSQL reads
  * the index while this thread encodes (a keyset query per chunk left one
  * side idle at a time). COPY takes no parameters: the CA id is passed in a
@@ -32,10 +35,10 @@ static const char copy_entries[] =
     "COPY (SELECT serial, floor(extract(epoch FROM revoked_at))::bigint, revocation_reason "
     "FROM certificates WHERE ca_id = current_setting('troth.crl_ca') "
     "AND status <> 'valid' AND not_after > now() ORDER BY serial) TO STDOUT";
-DB_STMT(q_store, 7,
+DB_STMT(q_store, 8,
         "INSERT INTO crls (ca_id, crl_number, this_update, next_update, entries, "
-        "covers_generation, der) VALUES ($1, $2, to_timestamp($3::bigint), "
-        "to_timestamp($4::bigint), $5, $6, $7)");
+        "covers_generation, der, signature_id) VALUES ($1, $2, to_timestamp($3::bigint), "
+        "to_timestamp($4::bigint), $5, $6, $7, $8::bigint)");
 DB_STMT(q_prune, 2, "DELETE FROM crls WHERE ca_id = $1 AND crl_number < $2::bigint - 2");
 DB_STMT(q_notify, 2, "SELECT pg_notify('troth_crl', $1 || ':' || $2)");
 
@@ -140,9 +143,15 @@ struct gen {
     time_t this_update, next_update;
     unsigned backdate;
     long wait; /* seconds to wait before thisUpdate may advance */
+    unsigned char *tbs; /* the TBSCertList built in the snapshot */
+    size_t tbs_len;
+    char generation[24], number[24];
+    long entries;
+    char sig_id[SIG_ID_MAX]; /* its row in the signature record */
 };
 
-static enum db_rc gen_tx(struct db *db, void *arg)
+/* In one snapshot: the next number and times, and the TBSCertList. */
+static enum db_rc build_tx(struct db *db, void *arg)
 {
     struct gen *g = arg;
     const char *id = g->ca->id;
@@ -155,9 +164,8 @@ static enum db_rc gen_tx(struct db *db, void *arg)
         pki_err_set(g->err, 404, "ca_not_found", "no CA %s", id);
         return DB_NOTFOUND;
     }
-    char generation[24], number[24];
-    snprintf(generation, sizeof generation, "%s", PQgetvalue(res, 0, 0));
-    snprintf(number, sizeof number, "%s", PQgetvalue(res, 0, 1));
+    snprintf(g->generation, sizeof g->generation, "%s", PQgetvalue(res, 0, 0));
+    snprintf(g->number, sizeof g->number, "%s", PQgetvalue(res, 0, 1));
     time_t now = (time_t)atoll(PQgetvalue(res, 0, 2));
     time_t previous = (time_t)atoll(PQgetvalue(res, 0, 3));
     PQclear(res);
@@ -172,51 +180,90 @@ static enum db_rc gen_tx(struct db *db, void *arg)
         return DB_NOTFOUND;
     }
     g->next_update = g->this_update + (time_t)g->validity_hours * 3600;
-    struct pki_crl_spec spec = {g->ca->cert, strtoull(number, NULL, 10),
+    struct pki_crl_spec spec = {g->ca->cert, strtoull(g->number, NULL, 10),
                                 g->this_update, g->next_update};
     struct entry_src src = {.db = db, .ca_id = id, .latest = g->this_update};
-    unsigned char *tbs = NULL;
-    size_t tbs_len = 0;
-    int brc = pki_crl_build_tbs(&spec, next_entry, &src, 0, &tbs, &tbs_len, g->err);
+    free(g->tbs);
+    g->tbs = NULL;
+    int brc = pki_crl_build_tbs(&spec, next_entry, &src, 0, &g->tbs, &g->tbs_len, g->err);
     if (copy_finish(&src) != 0)
         src.failed = 1;
-    if (src.failed) {
-        free(tbs);
-        return DB_UNAVAILABLE;
+    if (src.failed || brc) {
+        free(g->tbs);
+        g->tbs = NULL;
+        return src.failed ? DB_UNAVAILABLE : DB_ERROR;
     }
-    if (brc) {
-        free(tbs);
-        return DB_ERROR;
-    }
-    free(g->der);
-    g->der = NULL;
-    int src_rc = g->sign(g->sign_ctx, g->ca, tbs, tbs_len, &g->der, &g->der_len, g->err);
-    free(tbs);
-    if (src_rc)
-        return DB_ERROR;
+    g->entries = src.count;
+    return DB_OK;
+}
 
+/* Stores the CRL signed once (retried as a whole by db_tx: the same DER). */
+static enum db_rc store_tx(struct db *db, void *arg)
+{
+    struct gen *g = arg;
+    const char *id = g->ca->id;
     char tu[24], nu[24], entries[24];
     snprintf(tu, sizeof tu, "%lld", (long long)g->this_update);
     snprintf(nu, sizeof nu, "%lld", (long long)g->next_update);
-    snprintf(entries, sizeof entries, "%ld", src.count);
-    const char *p[] = {id, number, tu, nu, entries, generation, (const char *)g->der};
-    int lens[] = {0, 0, 0, 0, 0, 0, (int)g->der_len};
-    int fmts[] = {0, 0, 0, 0, 0, 0, 1};
+    snprintf(entries, sizeof entries, "%ld", g->entries);
+    const char *p[] = {id, g->number, tu, nu, entries, g->generation, (const char *)g->der,
+                       g->sig_id};
+    int lens[] = {0, 0, 0, 0, 0, 0, (int)g->der_len, 0};
+    int fmts[] = {0, 0, 0, 0, 0, 0, 1, 0};
+    enum db_rc rc;
     if ((rc = db_exec_bin(db, &q_store, NULL, p, lens, fmts, 0)) != DB_OK)
         return rc;
-    if ((rc = db_exec(db, &q_prune, NULL, (const char *[]){id, number})) != DB_OK)
+    if ((rc = db_exec(db, &q_prune, NULL, (const char *[]){id, g->number})) != DB_OK)
+        return rc;
+    if ((rc = sig_mark_issued(db, g->sig_id, g->der, g->der_len)) != DB_OK)
         return rc;
     rc = audit_write(db, g->actor, "crl.generate", "ca", id,
-                     json_pack("{s:s, s:I}", "crl_number", number, "entries",
-                               (json_int_t)src.count));
+                     json_pack("{s:s, s:I, s:s}", "crl_number", g->number, "entries",
+                               (json_int_t)g->entries, "signature_id", g->sig_id));
     if (rc != DB_OK)
         return rc;
-    if ((rc = db_exec(db, &q_notify, NULL, (const char *[]){id, number})) != DB_OK)
+    if ((rc = db_exec(db, &q_notify, NULL, (const char *[]){id, g->number})) != DB_OK)
         return rc;
-    g->out->number = spec.number;
-    g->out->entries = src.count;
+    g->out->number = strtoull(g->number, NULL, 10);
+    g->out->entries = g->entries;
     g->out->der_len = g->der_len;
     return DB_OK;
+}
+
+/* After the snapshot, outside any transaction: reserve the number in the
+ * signature record (committed), sign, store; a signed CRL that is not
+ * stored is marked abandoned with the reason. */
+static enum db_rc sign_and_store(struct db *db, struct gen *g)
+{
+    enum db_rc rc = sig_reserve(db, g->ca->id, "crl", NULL, strtoull(g->number, NULL, 10),
+                                g->tbs, g->tbs_len, g->actor, g->sig_id);
+    if (rc != DB_OK) {
+        pki_err_set(g->err, rc == DB_UNAVAILABLE ? 503 : 500, "signature_not_recorded",
+                    "the signature could not be recorded, so nothing was signed: %s",
+                    db_last_error(db));
+        return rc;
+    }
+    free(g->der);
+    g->der = NULL;
+    if (g->sign(g->sign_ctx, g->ca, g->tbs, g->tbs_len, &g->der, &g->der_len, g->err)) {
+        free(g->der);
+        g->der = NULL;
+        sig_abandon(db, g->sig_id, NULL, 0, g->err->code[0] ? g->err->detail : "signer failed");
+        return DB_ERROR;
+    }
+    rc = db_tx(db, DB_READ_COMMITTED, store_tx, g);
+    if (rc != DB_OK) {
+        const char *state = db_last_sqlstate(db);
+        if (!g->err->code[0] && (!strcmp(state, "40001") || !strcmp(state, "40P01")))
+            pki_err_set(g->err, 503, "database_busy",
+                        "the database kept refusing the transaction (serialization "
+                        "failures); try again");
+        char why[600];
+        snprintf(why, sizeof why, "not stored: %s",
+                 g->err->code[0] ? g->err->detail : db_last_error(db));
+        sig_abandon(db, g->sig_id, g->der, g->der_len, why);
+    }
+    return rc;
 }
 
 time_t crl_this_update(time_t now, time_t previous, unsigned backdate)
@@ -246,12 +293,13 @@ int crl_generate(struct db *db, const struct ca_info *ca, unsigned validity_hour
     PQclear(res);
     if (!locked)
         return 1;
-    struct gen g = {ca, validity_hours, sign, sign_ctx, actor, out, err, NULL, 0, 0, 0,
-                    crl_backdate_seconds(), 0};
+    struct gen g = {.ca = ca, .validity_hours = validity_hours, .sign = sign,
+                    .sign_ctx = sign_ctx, .actor = actor, .out = out, .err = err,
+                    .backdate = crl_backdate_seconds()};
     enum db_rc rc;
     for (int attempt = 0;; attempt++) {
         g.wait = 0;
-        rc = db_tx(db, DB_REPEATABLE_READ, gen_tx, &g);
+        rc = db_tx(db, DB_REPEATABLE_READ, build_tx, &g);
         if (rc != DB_NOTFOUND || g.wait <= 0 || attempt == 3)
             break;
         /* more CRLs than seconds in a burst: wait until thisUpdate may rise */
@@ -260,6 +308,9 @@ int crl_generate(struct db *db, const struct ca_info *ca, unsigned validity_hour
     }
     if (rc == DB_NOTFOUND && g.wait > 0 && !err->code[0])
         pki_err_set(err, 503, "crl_too_soon", "thisUpdate cannot advance yet; try again");
+    if (rc == DB_OK)
+        rc = sign_and_store(db, &g);
+    free(g.tbs);
     db_exec(db, &q_unlock, NULL, p);
     if (rc == DB_OK) {
         publish_crl_take(ca->id, g.der, g.der_len, out->number, g.this_update,

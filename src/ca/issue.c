@@ -21,6 +21,7 @@
 #include "pki/keys.h"
 #include "pki/leaf.h"
 #include "ca/signer_pool.h"
+#include "ca/signatures.h"
 #include "util/hex.h"
 
 #define BACKDATE_SECONDS 300 /* notBefore at most 5 minutes in the past */
@@ -66,12 +67,13 @@ static void default_cn(const char *uri, char *out, size_t len)
         snprintf(out, len, "%s", uri);
 }
 
-DB_STMT(q_insert, 12,
+DB_STMT(q_insert, 13,
         "INSERT INTO certificates AS c (serial, ca_id, member_id, profile, subject, uris, "
-        "key_description, not_before, not_after, der, fingerprint_sha256, renewed_from) "
+        "key_description, not_before, not_after, der, fingerprint_sha256, renewed_from, "
+        "signature_id) "
         "VALUES ($1, $2, $3::bigint, $4, $5, "
         "ARRAY(SELECT json_array_elements_text($6::json)), $7, "
-        "to_timestamp($8::bigint), to_timestamp($9::bigint), $10, $11, $12) "
+        "to_timestamp($8::bigint), to_timestamp($9::bigint), $10, $11, $12, $13::bigint) "
         "RETURNING " CERT_COLUMNS);
 
 struct issue_ctx {
@@ -84,6 +86,12 @@ struct issue_ctx {
     struct pki_err *err;
     char serial[SERIAL_HEX_MAX];
     PGresult *row; /* the stored certificate (CERT_COLUMNS) */
+    char org[MEMBER_NAME_MAX]; /* the member's name the certificate carries */
+    char subj[512];
+    char sig_id[SIG_ID_MAX]; /* its row in the signature record */
+    unsigned char *der;      /* the signed certificate, signed once */
+    size_t der_len;
+    time_t not_before, not_after;
 };
 
 static enum db_rc fail(struct pki_err *err, int status, const char *code,
@@ -133,24 +141,28 @@ static enum db_rc check_member(struct db *db, const struct issue_req *rq,
     return rc;
 }
 
-static enum db_rc issue_tx(struct db *db, void *arg)
+/* Before signing: the member may have a certificate (and its name). */
+static enum db_rc check_tx(struct db *db, void *arg)
 {
     struct issue_ctx *c = arg;
+    return check_member(db, c->rq, c->profile, c->org, c->err);
+}
+
+/* Outside any transaction: build the TBS, reserve its serial in the
+ * signature record (committed), then have it signed. 0, or -1 with err
+ * (*sig_id set when a reservation was made and must be abandoned). */
+static int sign_once(struct db *db, struct issue_ctx *c)
+{
     const struct issue_req *rq = c->rq;
     struct pki_err *err = c->err;
-    char org[MEMBER_NAME_MAX];
-    enum db_rc rc = check_member(db, rq, c->profile, org, err);
-    if (rc != DB_OK)
-        return rc;
-
     char cn[80];
     if (rq->common_name)
         snprintf(cn, sizeof cn, "%s", rq->common_name);
     else
         default_cn(rq->uris[0], cn, sizeof cn);
-    X509_NAME *subject = pki_name_org_cn(org, cn, err);
+    X509_NAME *subject = pki_name_org_cn(c->org, cn, err);
     if (!subject)
-        return DB_ERROR;
+        return -1;
     struct pki_leaf_spec spec = {
         .pubkey = rq->pubkey, .subject = subject, .uris = rq->uris, .n_uris = rq->n_uris,
         .spki = rq->csr ? X509_REQ_get_X509_PUBKEY(rq->csr) : NULL,
@@ -167,51 +179,87 @@ static enum db_rc issue_tx(struct db *db, void *arg)
         spec.not_before = c->ca->not_before;
     if (spec.not_after > c->ca->not_after)
         spec.not_after = c->ca->not_after;
-    unsigned char *tbs = NULL, *der = NULL;
-    size_t tbs_len = 0, der_len = 0;
+    c->not_before = spec.not_before;
+    c->not_after = spec.not_after;
+    ca_name_string(subject, c->subj, sizeof c->subj);
+    unsigned char *tbs = NULL;
+    size_t tbs_len = 0;
     const unsigned char *alg;
     size_t alg_len;
-    int prc = pki_random_serial(spec.serial) ||
-              pki_leaf_build_tbs(&spec, c->ca->cert, &tbs, &tbs_len, &alg, &alg_len, err) ||
-              signer_sign_cert(c->pool, c->ca->id, tbs, tbs_len, &der, &der_len, err);
-    char subj[512];
-    ca_name_string(subject, subj, sizeof subj);
-    X509_NAME_free(subject);
-    free(tbs);
-    if (prc) {
-        free(der);
-        if (!err->code[0])
+    enum db_rc rc = DB_CONFLICT;
+    /* a serial is reserved once, ever: a collision (2^-159) draws again */
+    for (int i = 0; i < 3 && rc == DB_CONFLICT; i++) {
+        free(tbs);
+        tbs = NULL;
+        if (pki_random_serial(spec.serial)) {
             pki_err_set(err, 500, "serial_failed", "no random serial");
-        return DB_ERROR;
+            break;
+        }
+        if (pki_leaf_build_tbs(&spec, c->ca->cert, &tbs, &tbs_len, &alg, &alg_len, err))
+            break;
+        hex_encode(spec.serial, sizeof spec.serial, c->serial);
+        rc = sig_reserve(db, c->ca->id, "certificate", c->serial, 0, tbs, tbs_len, c->actor,
+                         c->sig_id);
     }
-    hex_encode(spec.serial, sizeof spec.serial, c->serial);
+    X509_NAME_free(subject);
+    if (rc != DB_OK) {
+        free(tbs);
+        if (!err->code[0])
+            pki_err_set(err, rc == DB_UNAVAILABLE ? 503 : 500, "signature_not_recorded",
+                        "the signature could not be recorded, so nothing was signed");
+        return -1;
+    }
+    int src = signer_sign_cert(c->pool, c->ca->id, tbs, tbs_len, &c->der, &c->der_len, err);
+    free(tbs);
+    if (src) {
+        free(c->der);
+        c->der = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+/* Stores the certificate signed once (retried as a whole by db_tx: the
+ * same DER every time), the member checked again under its lock. */
+static enum db_rc store_tx(struct db *db, void *arg)
+{
+    struct issue_ctx *c = arg;
+    const struct issue_req *rq = c->rq;
+    char org[MEMBER_NAME_MAX];
+    enum db_rc rc = check_member(db, rq, c->profile, org, c->err);
+    if (rc != DB_OK)
+        return rc;
+    if (strcmp(org, c->org))
+        return fail(c->err, 409, "member_changed",
+                    "the member was renamed while its certificate was being signed; "
+                    "try again");
     char fp[PKI_FP_HEX_SIZE], keydesc[32], nb[24], na[24];
-    pki_fingerprint_sha256(der, der_len, false, fp);
+    pki_fingerprint_sha256(c->der, c->der_len, false, fp);
     pki_key_describe(rq->pubkey, keydesc, sizeof keydesc);
-    time_t not_after = spec.not_after;
-    snprintf(nb, sizeof nb, "%lld", (long long)spec.not_before);
-    snprintf(na, sizeof na, "%lld", (long long)not_after);
+    snprintf(nb, sizeof nb, "%lld", (long long)c->not_before);
+    snprintf(na, sizeof na, "%lld", (long long)c->not_after);
     json_t *uris = json_array();
     for (size_t i = 0; i < rq->n_uris; i++)
         json_array_append_new(uris, json_string(rq->uris[i]));
     char *uris_json = json_dumps(uris, JSON_COMPACT);
-    const char *p[] = {c->serial, c->ca->id, rq->member_id, c->profile->name, subj,
-                       uris_json, keydesc, nb, na, (const char *)der, fp,
-                       rq->renewed_from};
-    int lens[12] = {[9] = (int)der_len};
-    int fmts[12] = {[9] = 1};
+    const char *p[] = {c->serial, c->ca->id, rq->member_id, c->profile->name, c->subj,
+                       uris_json, keydesc, nb, na, (const char *)c->der, fp,
+                       rq->renewed_from, c->sig_id};
+    int lens[13] = {[9] = (int)c->der_len};
+    int fmts[13] = {[9] = 1};
     PQclear(c->row); /* from an attempt that was retried */
     c->row = NULL;
     rc = db_exec_bin(db, &q_insert, &c->row, p, lens, fmts, 0);
-    free(der);
     free(uris_json);
+    if (rc == DB_OK)
+        rc = sig_mark_issued(db, c->sig_id, c->der, c->der_len);
     if (rc != DB_OK) {
         json_decref(uris);
         return rc;
     }
-    json_t *d = json_pack("{s:s, s:s, s:s, s:o, s:s}", "member_id", rq->member_id,
+    json_t *d = json_pack("{s:s, s:s, s:s, s:o, s:s, s:s}", "member_id", rq->member_id,
                           "profile", c->profile->name, "ca", c->ca->id, "uris", uris,
-                          "key", keydesc);
+                          "key", keydesc, "signature_id", c->sig_id);
     if (rq->renewed_from)
         json_object_set_new(d, "renewed_from", json_string(rq->renewed_from));
     return audit_write(db, c->actor, rq->renewed_from ? "certificate.renew" : "certificate.issue",
@@ -258,8 +306,13 @@ static void db_fail(struct db *db, enum db_rc rc, struct pki_err *err)
 {
     if (err->code[0])
         return;
+    const char *state = db_last_sqlstate(db);
     if (rc == DB_UNAVAILABLE)
         pki_err_set(err, 503, "database_unavailable", "the database is unavailable");
+    else if (!strcmp(state, "40001") || !strcmp(state, "40P01"))
+        pki_err_set(err, 503, "database_busy",
+                    "the database kept refusing the transaction (serialization failures); "
+                    "try again");
     else if (rc == DB_CONFLICT)
         pki_err_set(err, 409, "serial_conflict", "serial collision; try again");
     else
@@ -314,9 +367,18 @@ int ca_issue(struct db *db, struct signer_pool *pool, const struct ca_set *set,
     struct pki_key_policy policy = {profile->rsa_only};
     if (rq->csr ? pki_csr_check(rq->csr, &policy, err) : pki_key_check(rq->pubkey, &policy, err))
         return -1;
-    struct issue_ctx c = {pool, ca, cfg, rq, profile, actor, err, "", NULL};
-    enum db_rc rc = db_tx(db, DB_READ_COMMITTED, issue_tx, &c);
+    struct issue_ctx c = {.pool = pool, .ca = ca, .cfg = cfg, .rq = rq, .profile = profile,
+                          .actor = actor, .err = err};
+    enum db_rc rc = db_tx(db, DB_READ_COMMITTED, check_tx, &c);
+    if (rc == DB_OK && sign_once(db, &c) != 0) {
+        if (c.sig_id[0]) /* reserved, and the signer refused or failed */
+            sig_abandon(db, c.sig_id, NULL, 0, err->code[0] ? err->detail : "signer failed");
+        return -1;
+    }
+    if (rc == DB_OK)
+        rc = db_tx(db, DB_READ_COMMITTED, store_tx, &c);
     if (rc == DB_OK) {
+        free(c.der);
         metrics_certificate_issued(profile->name);
         memcpy(serial_out, c.serial, SERIAL_HEX_MAX);
         if (row)
@@ -327,5 +389,11 @@ int ca_issue(struct db *db, struct signer_pool *pool, const struct ca_set *set,
     }
     PQclear(c.row);
     db_fail(db, rc, err);
+    if (c.der) { /* signed, not stored: the record says so and why */
+        char why[600];
+        snprintf(why, sizeof why, "not stored: %s (%s)", err->detail, err->code);
+        sig_abandon(db, c.sig_id, c.der, c.der_len, why);
+        free(c.der);
+    }
     return -1;
 }

@@ -22,6 +22,16 @@ DB_STMT(q_events, 1,
         "AND (action IN ('ca.create', 'ca.import') OR action LIKE 'ceremony.%') "
         "ORDER BY id");
 
+/* What the key signed (sql/migrations/0012_signatures.sql), by kind and state. */
+DB_STMT(q_sig_counts, 1,
+        "SELECT kind, state, count(*), coalesce(" SQL_TIME("min(reserved_at)") ", ''), "
+        "coalesce(" SQL_TIME("max(reserved_at)") ", '') FROM signatures WHERE ca_id = $1 "
+        "GROUP BY kind, state ORDER BY kind, state");
+DB_STMT(q_sig_open, 1,
+        "SELECT kind, coalesce(serial, crl_number::text), state, coalesce(tbs_sha256, ''), "
+        SQL_TIME("reserved_at") ", requested_by, coalesce(reason, '') FROM signatures "
+        "WHERE ca_id = $1 AND state <> 'issued' ORDER BY id LIMIT 200");
+
 static const char *const FIRST[] = {"key", "spki_sha256", "key_location", "operator",
                                     "host", "at"};
 
@@ -51,6 +61,44 @@ static void print_details(FILE *f, const char *text)
         free(s);
     }
     json_decref(d);
+}
+
+static const char *state_label(const char *state)
+{
+    return !strcmp(state, "reserved") ? "reserved (signed or about to be, never stored)"
+           : !strcmp(state, "abandoned") ? "abandoned (signed or refused, never published)"
+                                         : "issued";
+}
+
+/* The signature record: counts, then every signature not issued. */
+static void print_signatures(struct db *db, const char *id, FILE *f)
+{
+    PGresult *n, *open;
+    fprintf(f, "Signatures made with this key (from the signature record):\n\n");
+    if (db_exec(db, &q_sig_counts, &n, (const char *[]){id}) != DB_OK) {
+        fprintf(f, "  (could not be read: database error)\n\n");
+        return;
+    }
+    for (int i = 0; i < PQntuples(n); i++)
+        fprintf(f, "  %-11s %s: %s (%s to %s)\n", PQgetvalue(n, i, 0),
+                state_label(PQgetvalue(n, i, 1)), PQgetvalue(n, i, 2), PQgetvalue(n, i, 3),
+                PQgetvalue(n, i, 4));
+    if (PQntuples(n) == 0)
+        fprintf(f, "  (none recorded)\n");
+    PQclear(n);
+    if (db_exec(db, &q_sig_open, &open, (const char *[]){id}) != DB_OK) {
+        fputc('\n', f);
+        return;
+    }
+    if (PQntuples(open) > 0)
+        fprintf(f, "\n  Not issued (each a signature that was asked for and not published):\n");
+    for (int i = 0; i < PQntuples(open); i++)
+        fprintf(f, "    %s %s %s %s\n      tbs sha256 %s, asked by %s%s%s\n",
+                PQgetvalue(open, i, 4), PQgetvalue(open, i, 0), PQgetvalue(open, i, 1),
+                PQgetvalue(open, i, 2), PQgetvalue(open, i, 3), PQgetvalue(open, i, 5),
+                PQgetvalue(open, i, 6)[0] ? "; " : "", PQgetvalue(open, i, 6));
+    PQclear(open);
+    fputc('\n', f);
 }
 
 int ceremony_report(struct db *db, const char *id, FILE *f)
@@ -101,6 +149,7 @@ int ceremony_report(struct db *db, const char *id, FILE *f)
     }
     if (PQntuples(ev) == 0)
         fprintf(f, "  (none recorded)\n\n");
+    print_signatures(db, id, f);
     if (vrc != 0)
         fprintf(f, "Audit chain: could not be checked (database error)\n");
     else if (v.broken_seq)

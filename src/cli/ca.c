@@ -47,6 +47,7 @@ static const char ca_usage[] =
     "       troth ca issuing-csr [--id ID] [--key SPEC] --out FILE\n"
     "       troth ca revoke-intermediate --root DIR SERIAL --reason REASON\n"
     "       troth ca ceremony-report CA\n"
+    "       troth ca signatures CA [--state S] [--kind K] [--limit N]\n"
     "import brings an existing CA: a self-signed root (default id root), or an\n"
     "intermediate issued by a CA already here (default id issuing). The key is\n"
     "re-encrypted under [ca] key_passphrase_file. Without --key: the certificate\n"
@@ -55,7 +56,8 @@ static const char ca_usage[] =
     "ceremony log to bring into the audit log. Restart troth serve afterwards.\n"
     "issuing-csr makes a new issuing CA key (default ec:P-256; rsa:2048|3072,\n"
     "ec:P-384) kept encrypted here and writes its PKCS#10 request to FILE for a\n"
-    "root held elsewhere to sign.\n";
+    "root held elsewhere to sign.\n"
+    "signatures lists everything CA's key was asked to sign (see its --help).\n";
 
 int cmd_ca(int argc, char **argv, const char *config_path)
 {
@@ -63,6 +65,8 @@ int cmd_ca(int argc, char **argv, const char *config_path)
         return cli_ca_revoke_intermediate(argc, argv);
     if (argc >= 1 && !strcmp(argv[0], "ceremony-report"))
         return cli_ca_ceremony_report(argc, argv, config_path);
+    if (argc >= 1 && !strcmp(argv[0], "signatures"))
+        return cli_ca_signatures(argc, argv, config_path);
     if (argc >= 1 && !strcmp(argv[0], "issuing-csr"))
         return cli_ca_issuing_csr(argc, argv, config_path);
     if (cli_wants_help(argc, argv)) {

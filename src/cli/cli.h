@@ -29,6 +29,8 @@ int cli_crl_import(int argc, char **argv, const char *config_path);
 int cli_ca_revoke_intermediate(int argc, char **argv);
 int cli_ca_ceremony_report(int argc, char **argv, const char *config_path);
 int cli_ca_issuing_csr(int argc, char **argv, const char *config_path);
+/* troth ca signatures (cli/ca_signatures.c) */
+int cli_ca_signatures(int argc, char **argv, const char *config_path);
 
 /* Loads the config or prints "file:line: what" and returns -1. */
 int cli_load_config(struct config *cfg, const char *path);

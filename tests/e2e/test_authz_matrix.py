@@ -93,6 +93,7 @@ ISSUERS = ("member", "operator", "admin")
 OPS = ("operator", "admin")
 AUDITORS = ("auditor", "admin")
 ADMIN = ("admin",)
+STAFF = ("auditor", "operator", "admin")
 EXPECTED_ROLES = {
     ("GET", "/healthz"): ANYONE,
     ("GET", "/readyz"): ANYONE,
@@ -134,6 +135,7 @@ EXPECTED_ROLES = {
     ("POST", "/api/v1/certificates/{serial}/renew"): ISSUERS,
     ("GET", "/api/v1/cas"): SIGNED_IN,
     ("POST", "/api/v1/cas/{id}/crl"): ADMIN,
+    ("GET", "/api/v1/cas/{id}/signatures"): STAFF,
     ("GET", "/api/v1/profiles"): SIGNED_IN,
     ("GET", "/api/v1/audit"): AUDITORS,
     ("GET", "/api/v1/audit/verify"): AUDITORS,
@@ -341,6 +343,8 @@ def plan(route, caller, w):
         return Call(fill(p, {"serial": w.cert["serial"]}), body, a_owned=True)
     if p.startswith("/api/v1/users/{id}"):
         return Call(fill(p, {"id": w.users["memberA"]["id"]}), body)
+    if p == "/api/v1/cas/{id}/signatures":
+        return Call(fill(p, {"id": "issuing"}))
     if p in ("/crl/{ca}.crl", "/ca/{ca}.crt"):
         return Call(fill(p, {"ca": "issuing"}))
     if p == "/app/{file}":

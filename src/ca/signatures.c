@@ -1,0 +1,116 @@
+#include "ca/signatures.h"
+
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit/audit.h"
+#include "util/hex.h"
+
+DB_STMT(q_reserve, 6,
+        "INSERT INTO signatures (ca_id, kind, serial, crl_number, tbs_sha256, requested_by) "
+        "VALUES ($1, $2, $3, $4::bigint, $5, $6) RETURNING id");
+DB_STMT(q_issued, 2,
+        "UPDATE signatures SET state = 'issued', signed_sha256 = $2, decided_at = now() "
+        "WHERE id = $1::bigint AND state = 'reserved'");
+DB_STMT(q_abandon, 3,
+        "UPDATE signatures SET state = 'abandoned', reason = left($3, 500), "
+        "signed_sha256 = coalesce($2, signed_sha256), decided_at = now() "
+        "WHERE id = $1::bigint AND state = 'reserved'");
+
+static void sha256_hex(const unsigned char *p, size_t n, char out[65])
+{
+    unsigned char md[32];
+    EVP_Digest(p, n, md, NULL, EVP_sha256(), NULL);
+    hex_encode(md, 32, out);
+}
+
+enum db_rc sig_reserve(struct db *db, const char *ca_id, const char *kind,
+                       const char *serial, uint64_t crl_number,
+                       const unsigned char *tbs, size_t tbs_len,
+                       const struct audit_actor *actor, char id_out[SIG_ID_MAX])
+{
+    char tbs_hex[65], number[24];
+    sha256_hex(tbs, tbs_len, tbs_hex);
+    snprintf(number, sizeof number, "%llu", (unsigned long long)crl_number);
+    bool crl = !strcmp(kind, "crl");
+    const char *p[] = {ca_id, kind, crl ? NULL : serial, crl ? number : NULL, tbs_hex,
+                       actor && actor->name ? actor->name : "system"};
+    PGresult *res;
+    enum db_rc rc = db_exec(db, &q_reserve, &res, p);
+    if (rc != DB_OK)
+        return rc;
+    snprintf(id_out, SIG_ID_MAX, "%s", PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return DB_OK;
+}
+
+enum db_rc sig_mark_issued(struct db *db, const char *id, const unsigned char *der,
+                           size_t der_len)
+{
+    char hex[65];
+    sha256_hex(der, der_len, hex);
+    PGresult *res;
+    enum db_rc rc = db_exec(db, &q_issued, &res, (const char *[]){id, hex});
+    if (rc != DB_OK)
+        return rc;
+    bool one = !strcmp(PQcmdTuples(res), "1");
+    PQclear(res);
+    return one ? DB_OK : DB_NOTFOUND;
+}
+
+enum db_rc sig_abandon(struct db *db, const char *id, const unsigned char *der,
+                       size_t der_len, const char *reason)
+{
+    char hex[65];
+    if (der)
+        sha256_hex(der, der_len, hex);
+    const char *p[] = {id, der ? hex : NULL, reason && *reason ? reason : "not stored"};
+    return db_exec(db, &q_abandon, NULL, p);
+}
+
+DB_STMT(q_list, 5,
+        "SELECT s.id, s.ca_id, s.kind, coalesce(s.serial, ''), coalesce(s.crl_number::text, ''), "
+        "coalesce(s.tbs_sha256, ''), s.requested_by, s.state, coalesce(s.reason, ''), "
+        "coalesce(s.signed_sha256, ''), "
+        "to_char(s.reserved_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "
+        "coalesce(to_char(s.decided_at AT TIME ZONE 'UTC', "
+        "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), ''), "
+        "coalesce((SELECT c.serial FROM certificates c WHERE c.signature_id = s.id), '') "
+        "FROM signatures s WHERE s.ca_id = $1 AND s.id < $2::bigint "
+        "AND ($4::text IS NULL OR s.state = $4) AND ($5::text IS NULL OR s.kind = $5) "
+        "ORDER BY s.id DESC LIMIT $3::int");
+
+enum db_rc sig_list(struct db *db, const char *ca_id, const char *after, const char *limit,
+                    const char *state, const char *kind, PGresult **res)
+{
+    return db_exec(db, &q_list, res, (const char *[]){ca_id, after, limit, state, kind});
+}
+
+static json_t *str_or_null(PGresult *res, int i, int col)
+{
+    const char *v = PQgetvalue(res, i, col);
+    return *v ? json_string(v) : json_null();
+}
+
+json_t *sig_json(PGresult *res, int i)
+{
+    const char *number = PQgetvalue(res, i, 4);
+    return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:s, s:s, s:o, s:o, s:s, s:o, s:o}",
+                     "id", PQgetvalue(res, i, 0), "ca", PQgetvalue(res, i, 1), "kind",
+                     PQgetvalue(res, i, 2), "serial", str_or_null(res, i, 3), "crl_number",
+                     *number ? json_integer(atoll(number)) : json_null(), "tbs_sha256",
+                     str_or_null(res, i, 5), "requested_by", PQgetvalue(res, i, 6), "state",
+                     PQgetvalue(res, i, 7), "reason", str_or_null(res, i, 8), "signed_sha256",
+                     str_or_null(res, i, 9), "reserved_at", PQgetvalue(res, i, 10),
+                     "decided_at", str_or_null(res, i, 11), "certificate_serial",
+                     str_or_null(res, i, 12));
+}
+
+bool sig_state_valid(const char *s)
+{
+    return !strcmp(s, "reserved") || !strcmp(s, "issued") || !strcmp(s, "abandoned");
+}
+
+bool sig_kind_valid(const char *s) { return !strcmp(s, "certificate") || !strcmp(s, "crl"); }

@@ -1,0 +1,52 @@
+/* The signature record (sql/migrations/0012_signatures.sql): before a CA
+ * key is asked to sign a certificate or a CRL, a row naming the CA, the
+ * kind, the serial or CRL number, the SHA-256 of the TBS and who asked is
+ * written and committed on its own (autocommit: the connection must not be
+ * in a transaction). The transaction that stores the signed object marks it
+ * 'issued' (sig_mark_issued, inside that transaction); a store that fails
+ * marks it 'abandoned' with the reason (sig_abandon, autocommit again). A
+ * crash in between leaves it 'reserved', which the listings show. */
+#ifndef TROTH_CA_SIGNATURES_H
+#define TROTH_CA_SIGNATURES_H
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "db/db.h"
+
+struct audit_actor;
+
+#define SIG_ID_MAX 24
+
+/* Reserves serial (kind "certificate") or CRL number (kind "crl") of CA
+ * ca_id for the TBS given; id_out receives the row's id. DB_CONFLICT when
+ * the serial or number was reserved before (pick another). */
+enum db_rc sig_reserve(struct db *db, const char *ca_id, const char *kind,
+                       const char *serial, uint64_t crl_number,
+                       const unsigned char *tbs, size_t tbs_len,
+                       const struct audit_actor *actor, char id_out[SIG_ID_MAX]);
+
+/* Inside the storing transaction: the signed DER's hash, state 'issued'.
+ * DB_NOTFOUND when the row is no longer 'reserved'. */
+enum db_rc sig_mark_issued(struct db *db, const char *id, const unsigned char *der,
+                           size_t der_len);
+
+/* Autocommit: state 'abandoned' with the reason (and the signed DER's hash
+ * when there is one) if the row is still 'reserved'; a store that did
+ * commit after all (an answer lost with the connection) stays 'issued'. */
+enum db_rc sig_abandon(struct db *db, const char *id, const unsigned char *der,
+                       size_t der_len, const char *reason);
+
+/* The record of CA ca_id, newest first: rows with id < after, at most
+ * limit (text), optionally of one state and/or kind (NULL: any). Columns
+ * in the order sig_json reads them; column 0 is the id (keyset paging). */
+enum db_rc sig_list(struct db *db, const char *ca_id, const char *after, const char *limit,
+                    const char *state, const char *kind, PGresult **res);
+json_t *sig_json(PGresult *res, int i);
+
+/* True for the states and kinds the record knows. */
+bool sig_state_valid(const char *s);
+bool sig_kind_valid(const char *s);
+
+#endif

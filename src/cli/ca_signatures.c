@@ -1,0 +1,85 @@
+/* troth ca signatures CA: the signature record of a CA (src/ca/signatures.h),
+ * newest first, one line per signature. */
+#include "cli/cli.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ca/signatures.h"
+#include "config.h"
+#include "db/db.h"
+
+static const char usage[] =
+    "usage: troth ca signatures CA [--state reserved|issued|abandoned]\n"
+    "                              [--kind certificate|crl] [--limit N]\n"
+    "Everything CA's key was asked to sign, newest first: id, time reserved,\n"
+    "kind, serial or CRL number, state, SHA-256 of the TBS, who asked, and for\n"
+    "an abandoned one why. 'reserved' means signed (or about to be) and never\n"
+    "stored: troth stopped between signing and storing. Default limit 100.\n";
+
+DB_STMT(q_ca, 1, "SELECT 1 FROM cas WHERE id = $1");
+
+int cli_ca_signatures(int argc, char **argv, const char *config_path)
+{
+    if (cli_wants_help(argc, argv)) {
+        fputs(usage, stdout);
+        return 0;
+    }
+    const char *state = NULL, *kind = NULL, *limit = "100";
+    static const struct option opts[] = {{"state", required_argument, 0, 's'},
+                                         {"kind", required_argument, 0, 'k'},
+                                         {"limit", required_argument, 0, 'l'},
+                                         {0, 0, 0, 0}};
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (c == 's') state = optarg;
+        else if (c == 'k') kind = optarg;
+        else if (c == 'l') limit = optarg;
+        else { fputs(usage, stderr); return 2; }
+    }
+    if (optind != argc - 1 || (state && !sig_state_valid(state)) ||
+        (kind && !sig_kind_valid(kind)) || strspn(limit, "0123456789") != strlen(limit) ||
+        !*limit || strlen(limit) > 7 || atol(limit) < 1) {
+        fputs(usage, stderr);
+        return 2;
+    }
+    const char *ca = argv[optind];
+    struct config cfg;
+    if (cli_load_config(&cfg, config_path))
+        return 1;
+    struct db *db = cli_open_db(&cfg);
+    int rc = 1;
+    PGresult *res = NULL;
+    if (!db) {
+    } else if (db_exec(db, &q_ca, &res, (const char *[]){ca}) != DB_OK) {
+        fprintf(stderr, "troth ca signatures: %s\n", db_last_error(db));
+    } else if (PQntuples(res) != 1) {
+        fprintf(stderr, "troth ca signatures: no CA %s\n", ca);
+    } else {
+        PQclear(res);
+        res = NULL;
+        if (sig_list(db, ca, "9223372036854775807", limit, state, kind, &res) != DB_OK) {
+            fprintf(stderr, "troth ca signatures: %s\n", db_last_error(db));
+        } else {
+            for (int i = 0; i < PQntuples(res); i++) {
+                const char *what = PQgetvalue(res, i, 2)[0] == 'c' ? PQgetvalue(res, i, 3)
+                                                                     : PQgetvalue(res, i, 4);
+                const char *tbs = PQgetvalue(res, i, 5);
+                printf("%s %s %-11s %-40s %-9s tbs %s by %s%s%s\n", PQgetvalue(res, i, 0),
+                       PQgetvalue(res, i, 10), PQgetvalue(res, i, 2), what,
+                       PQgetvalue(res, i, 7), *tbs ? tbs : "(not recorded)",
+                       PQgetvalue(res, i, 6), PQgetvalue(res, i, 8)[0] ? ": " : "",
+                       PQgetvalue(res, i, 8));
+            }
+            rc = 0;
+        }
+    }
+    if (res)
+        PQclear(res);
+    db_close(db);
+    config_free(&cfg);
+    return rc;
+}

@@ -1,0 +1,262 @@
+"""The signature record (issue 10 section 4): no certificate or CRL the CA
+signs may exist without a row saying so. The database is tampered with as
+its superuser: a trigger on the certificates (or crls) INSERT copies every
+signed DER it is handed into a table over a separate connection (dblink,
+so the copy survives the rollback) and then raises serialization_failure,
+once (db_tx retries) or always (the attempt is given up). Every DER so
+captured must be in GET /api/v1/cas/{id}/signatures with the SHA-256 of
+its TBS computed here by python3-cryptography; before the record existed a
+retried issuance signed a second certificate and the first one vanished.
+A crash between signing and storing (troth serve killed while the INSERT
+is held in the trigger) leaves the reservation 'reserved', visible."""
+import hashlib
+import threading
+import urllib.parse
+
+import pytest
+import requests
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+
+from harness import Server, problem
+from pki_util import Community, ec_key, wait_for
+
+
+@pytest.fixture(scope="module")
+def srv(cluster):
+    s = Server(cluster, db=cluster.new_db("sig"))
+    s.migrate()
+    s.init()
+    s.start()
+    s.su = lambda sql: cluster.psql(sql, db=s.db, admin=True)
+    q = urllib.parse.parse_qs(urllib.parse.urlparse(cluster.admin_url(s.db)).query)
+    conn = f"host={q['host'][0]} dbname={s.db} user={q['user'][0]}"
+    s.su("CREATE EXTENSION IF NOT EXISTS dblink")
+    s.su("CREATE TABLE tamper_plan (tbl text PRIMARY KEY, remaining int NOT NULL, "
+         "sleep_s int NOT NULL DEFAULT 0)")
+    s.su("CREATE TABLE tamper_seen (n serial PRIMARY KEY, tbl text, key text, der bytea)")
+    s.su(f"""
+CREATE FUNCTION tamper() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = public AS $f$
+DECLARE k text; left_ int; nap int;
+BEGIN
+  k := coalesce(to_jsonb(NEW)->>'serial', to_jsonb(NEW)->>'crl_number');
+  PERFORM dblink_exec({conn!r}, format(
+      'INSERT INTO tamper_seen (tbl, key, der) VALUES (%L, %L, %L::bytea)',
+      TG_TABLE_NAME, k, NEW.der));
+  SELECT r INTO left_ FROM dblink({conn!r}, format(
+      'UPDATE tamper_plan SET remaining = remaining - 1 WHERE tbl = %L AND remaining > 0 '
+      'RETURNING remaining', TG_TABLE_NAME)) AS t(r int);
+  SELECT sleep_s INTO nap FROM tamper_plan WHERE tbl = TG_TABLE_NAME;
+  IF nap > 0 THEN PERFORM pg_sleep(nap); END IF;
+  IF left_ IS NOT NULL THEN
+    RAISE EXCEPTION USING ERRCODE = 'serialization_failure',
+                          MESSAGE = 'forced by test_signatures';
+  END IF;
+  RETURN NEW;
+END $f$""")
+    for t in ("certificates", "crls"):
+        s.su(f"CREATE TRIGGER tamper BEFORE INSERT ON {t} FOR EACH ROW EXECUTE FUNCTION tamper()")
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="module")
+def admin(srv):
+    return srv.token("admin")
+
+
+@pytest.fixture(scope="module")
+def community(srv, admin):
+    return Community(srv, admin)
+
+
+def plan(srv, table, remaining, sleep_s=0):
+    srv.su(f"INSERT INTO tamper_plan VALUES ('{table}', {remaining}, {sleep_s}) "
+           f"ON CONFLICT (tbl) DO UPDATE SET remaining = {remaining}, sleep_s = {sleep_s}")
+
+
+def captured(srv, table, after=0):
+    """[(n, key, der)] the trigger was handed since capture number `after`."""
+    out = srv.su(f"SELECT n, key, encode(der, 'hex') FROM tamper_seen "
+                 f"WHERE tbl = '{table}' AND n > {after} ORDER BY n")
+    return [(int(n), k, bytes.fromhex(d)) for n, k, d in
+            (line.split("|") for line in out.splitlines() if line)]
+
+
+def last_seen(srv):
+    return int(srv.su("SELECT coalesce(max(n), 0) FROM tamper_seen"))
+
+
+def signatures(api, ca="issuing", **params):
+    r = api.get(f"/api/v1/cas/{ca}/signatures", params={"limit": 200, **params})
+    assert r.status_code == 200, r.text
+    return r.json()["items"]
+
+
+def issuing_cert(admin):
+    cas = admin.get("/api/v1/cas").json()["items"]
+    ca = next(c for c in cas if c["kind"] == "issuing")
+    return x509.load_der_x509_certificate(requests.get(ca["certificate_url"], timeout=5).content)
+
+
+def verify(obj, tbs, issuer):
+    pub, h = issuer.public_key(), obj.signature_hash_algorithm
+    if isinstance(pub, rsa.RSAPublicKey):
+        pub.verify(obj.signature, tbs, padding.PKCS1v15(), h)
+    else:
+        pub.verify(obj.signature, tbs, ec.ECDSA(h))
+
+
+def new_request(community):
+    m, uris = community.member()
+    return m, uris["client"]
+
+
+def issue(community, admin, m, uris):
+    return community.issue(admin, m["id"], "udap-client", ec_key(), uris)
+
+
+def test_a_retried_issuance_leaves_no_signed_certificate_unrecorded(srv, admin, community):
+    m, uris = new_request(community)
+    start = last_seen(srv)
+    plan(srv, "certificates", 1)  # one serialization failure: db_tx retries
+    r = issue(community, admin, m, uris)
+    assert r.status_code == 201, r.text
+    stored = r.json()["serial"]
+    seen = captured(srv, "certificates", start)
+    assert len(seen) == 2, seen  # the INSERT ran twice
+    ca = issuing_cert(admin)
+    record = {s["serial"]: s for s in signatures(admin, kind="certificate")}
+    for _, serial, der in seen:
+        cert = x509.load_der_x509_certificate(der)
+        verify(cert, cert.tbs_certificate_bytes, ca)  # really signed by the CA
+        assert f"{cert.serial_number:x}".zfill(len(serial)) == serial
+        assert serial in record, f"signed certificate {serial} has no signature record"
+        assert record[serial]["tbs_sha256"] == hashlib.sha256(
+            cert.tbs_certificate_bytes).hexdigest()
+    assert record[stored]["state"] == "issued"
+    assert record[stored]["certificate_serial"] == stored
+    assert record[stored]["signed_sha256"] == hashlib.sha256(seen[-1][2]).hexdigest()
+    assert record[stored]["requested_by"] == "admin"
+    # the retry stored the certificate signed the first time: one signature
+    assert {s for _, s, _ in seen} == {stored}
+    n_certs = int(srv.su("SELECT count(*) FROM certificates"))
+    n_issued = int(srv.su("SELECT count(*) FROM signatures WHERE kind = 'certificate' "
+                          "AND state = 'issued'"))
+    assert n_certs == n_issued
+
+
+def test_a_failed_issuance_is_recorded_abandoned_with_its_tbs_hash(srv, admin, community):
+    m, uris = new_request(community)
+    before = int(srv.su("SELECT count(*) FROM certificates"))
+    start = last_seen(srv)
+    plan(srv, "certificates", 100)  # fails every attempt
+    try:
+        r = issue(community, admin, m, uris)
+    finally:
+        plan(srv, "certificates", 0)
+    problem(r, 503)
+    assert int(srv.su("SELECT count(*) FROM certificates")) == before
+    seen = captured(srv, "certificates", start)
+    assert seen and len({s for _, s, _ in seen}) == 1, seen  # signed once, offered 8 times
+    serial, der = seen[0][1], seen[0][2]
+    cert = x509.load_der_x509_certificate(der)
+    verify(cert, cert.tbs_certificate_bytes, issuing_cert(admin))
+    rows = [s for s in signatures(admin, state="abandoned") if s["serial"] == serial]
+    assert len(rows) == 1, rows
+    row = rows[0]
+    assert row["kind"] == "certificate" and row["ca"] == "issuing"
+    assert row["tbs_sha256"] == hashlib.sha256(cert.tbs_certificate_bytes).hexdigest()
+    assert row["signed_sha256"] == hashlib.sha256(der).hexdigest()
+    assert row["certificate_serial"] is None and row["reason"]
+    assert row["decided_at"] is not None
+    # the member can still be issued a certificate afterwards
+    assert issue(community, admin, m, uris).status_code == 201
+
+
+def test_crls_retried_and_abandoned_are_recorded(srv, admin):
+    start = last_seen(srv)
+    plan(srv, "crls", 1)
+    r = admin.post("/api/v1/cas/issuing/crl")
+    assert r.status_code == 200, r.text
+    number = r.json()["crl_number"]
+    plan(srv, "crls", 100)
+    try:
+        problem(admin.post("/api/v1/cas/issuing/crl"), 503)
+    finally:
+        plan(srv, "crls", 0)
+    r = admin.post("/api/v1/cas/issuing/crl")
+    assert r.status_code == 200, r.text
+    after = r.json()["crl_number"]
+    ca = issuing_cert(admin)
+    record = {s["crl_number"]: s for s in signatures(admin, kind="crl")}
+    seen = captured(srv, "crls", start)
+    assert {int(k) for _, k, _ in seen} == {number, number + 1, after}, seen
+    for _, k, der in seen:
+        crl = x509.load_der_x509_crl(der)
+        verify(crl, crl.tbs_certlist_bytes, ca)
+        row = record[int(k)]
+        assert row["tbs_sha256"] == hashlib.sha256(crl.tbs_certlist_bytes).hexdigest()
+        assert row["serial"] is None and row["kind"] == "crl"
+    assert record[number]["state"] == "issued"
+    assert record[number + 1]["state"] == "abandoned"
+    # a number that was signed is never signed again
+    assert after == number + 2 and record[after]["state"] == "issued"
+
+
+def test_a_crash_between_signing_and_storing_leaves_the_reservation_visible(
+        srv, admin, community, cluster):
+    m, uris = new_request(community)
+    start = last_seen(srv)
+    plan(srv, "certificates", 0, sleep_s=600)  # the INSERT waits in the trigger
+    def doomed():  # the server dies under this request: no answer comes
+        try:
+            issue(community, admin, m, uris)
+        except requests.ConnectionError:
+            pass
+    t = threading.Thread(target=doomed, daemon=True)
+    t.start()
+    try:
+        got, _ = wait_for(lambda: captured(srv, "certificates", start), timeout=30)
+        assert got, "the trigger never saw the certificate"
+        srv.proc.kill()  # troth serve dies between signing and committing
+        srv.proc.wait()
+        srv.log.close()
+        srv.proc = None
+        srv.su("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+               "WHERE wait_event = 'PgSleep' AND datname = current_database()")
+    finally:
+        plan(srv, "certificates", 0)
+    t.join(timeout=30)
+    srv.start()
+    serial, der = got[0][1], got[0][2]
+    cert = x509.load_der_x509_certificate(der)
+    admin2 = srv.token("admin")
+    rows = [s for s in signatures(admin2, state="reserved") if s["serial"] == serial]
+    assert len(rows) == 1, srv.su(f"SELECT * FROM signatures WHERE serial = '{serial}'")
+    assert rows[0]["tbs_sha256"] == hashlib.sha256(cert.tbs_certificate_bytes).hexdigest()
+    assert rows[0]["decided_at"] is None and rows[0]["signed_sha256"] is None
+    assert int(srv.su(f"SELECT count(*) FROM certificates WHERE serial = '{serial}'")) == 0
+    # the CLI lists it too, and the ceremony report counts it
+    out = srv.cli("ca", "signatures", "issuing", "--state", "reserved")
+    assert out.returncode == 0, out.stderr
+    assert serial in out.stdout and rows[0]["tbs_sha256"] in out.stdout
+    rep = srv.cli("ca", "ceremony-report", "issuing")
+    assert rep.returncode == 0, rep.stderr
+    assert "reserved (signed or about to be, never stored): 1" in rep.stdout, rep.stdout
+
+
+def test_signatures_paging_and_bad_input(srv, admin):
+    first = admin.get("/api/v1/cas/issuing/signatures", params={"limit": 1})
+    assert first.status_code == 200
+    body = first.json()
+    assert len(body["items"]) == 1 and body["next_cursor"]
+    nxt = admin.get("/api/v1/cas/issuing/signatures",
+                    params={"limit": 1, "cursor": body["next_cursor"]}).json()
+    assert int(nxt["items"][0]["id"]) < int(body["items"][0]["id"])
+    problem(admin.get("/api/v1/cas/issuing/signatures", params={"state": "lost"}), 400)
+    problem(admin.get("/api/v1/cas/issuing/signatures", params={"kind": "x"}), 400)
+    problem(admin.get("/api/v1/cas/nosuch/signatures"), 404)
+    auditor = srv.user("sigauditor", "auditor")
+    assert auditor.get("/api/v1/cas/root/signatures").status_code == 200
