@@ -3,9 +3,10 @@
 # `make unit` builds and runs the cmocka unit tests (under the sanitizers).
 # Every library is found with pkg-config.
 
-PKGS     := libmicrohttpd jansson libssl libcrypto libpq libargon2 libseccomp libcurl cjose
+PKGS     := libmicrohttpd jansson libssl libcrypto libpq libargon2 libseccomp libcurl cjose libp11
 CC       ?= gcc
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
+# p11-kit-1: only its pkcs11.h (pki/token.c calls the module's C_GenerateKeyPair)
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) p11-kit-1)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS)) -lpthread
 WARN     := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
             -Wmissing-prototypes -Wformat=2 -Wvla -Wno-unused-parameter

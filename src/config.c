@@ -54,6 +54,7 @@ static const struct key keys[] = {
     {"ca", "root_crl_warn_days", K_UINT, OFF(root_crl_warn_days), 0, 3650},
     {"pkcs11", "module", K_STR, OFF(pkcs11_module), 0, 0},
     {"pkcs11", "pin_file", K_STR, OFF(pkcs11_pin_file), 0, 0},
+    {"pkcs11", "keep_env", K_STR, OFF(pkcs11_keep_env), 0, 0},
     {"profiles", "udap_client_days", K_UINT, OFF(client_days), 1, 3650},
     {"profiles", "udap_server_days", K_UINT, OFF(server_days), 1, 3650},
     {"profiles", "udap_client_eku_client_auth", K_BOOL, OFF(client_eku_client_auth), 0, 0},

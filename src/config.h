@@ -44,6 +44,7 @@ struct config {
     /* [pkcs11] */
     char *pkcs11_module;          /* the token's PKCS#11 module (.so) */
     char *pkcs11_pin_file;        /* first line: the token user's PIN */
+    char *pkcs11_keep_env;        /* variables the module needs in the signers (NULL: "SOFTHSM2_CONF") */
     /* [profiles] */
     unsigned client_days, server_days;
     bool client_eku_client_auth, server_eku_server_auth, server_eku_client_auth;

@@ -1,6 +1,7 @@
 #include "ca/create.h"
 
 #include <errno.h>
+#include <sys/stat.h>
 #include <openssl/crypto.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -21,25 +22,29 @@
 #include "pki/ext.h"
 #include "pki/keys.h"
 #include "pki/sign.h"
+#include "pki/token.h"
 #include "util/file.h"
 
 /* One new CA: key, certificate, encrypted key. */
 struct new_ca {
     const char *id, *kind, *parent;
-    const char *key_store;  /* NULL: "database"; "offline": key_pem stays NULL */
+    const char *key_store;  /* NULL: "database"; "offline"/"pkcs11": key_pem stays NULL */
     const char *location;   /* for the ceremony record */
     EVP_PKEY *key;
     X509 *cert;
     unsigned char *der;
     size_t der_len;
     char *key_pem;
+    struct pki_token *token;        /* pkcs11: the session key lives in */
+    char key_uri[PKI_TOKEN_URI_MAX]; /* pkcs11: its RFC 7512 URI */
     char subject[512], fingerprint[PKI_FP_HEX_SIZE], key_desc[32];
 };
 
 static void new_ca_free(struct new_ca *c)
 {
     EVP_PKEY_free(c->key);
-    X509_free(c->cert);
+    X509_free(c->cert); /* may hold a reference to a token key too */
+    pki_token_close(c->token); /* once nothing refers to its keys */
     free(c->der);
     free(c->key_pem);
 }
@@ -59,11 +64,11 @@ static int finish(struct new_ca *c, const char *pass, unsigned iterations,
 }
 
 DB_STMT(q_any_ca, 0, "SELECT 1 FROM cas LIMIT 1");
-DB_STMT(q_insert, 11,
+DB_STMT(q_insert, 12,
         "INSERT INTO cas (id, kind, parent_id, subject, certificate_der, key_encrypted, "
         "key_description, fingerprint_sha256, not_before, not_after, issues_members, "
-        "key_store) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, to_timestamp($9::bigint), "
-        "to_timestamp($10::bigint), $2 = 'issuing', $11)");
+        "key_store, key_uri) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, to_timestamp($9::bigint), "
+        "to_timestamp($10::bigint), $2 = 'issuing', $11, $12)");
 
 struct store_arg {
     struct new_ca *cas;
@@ -99,9 +104,10 @@ static enum db_rc store_tx(struct db *db, void *arg)
         snprintf(nas, sizeof nas, "%lld", (long long)na);
         const char *store = c->key_store ? c->key_store : "database";
         const char *p[] = {c->id, c->kind, c->parent, c->subject, (const char *)c->der,
-                           c->key_pem, c->key_desc, c->fingerprint, nbs, nas, store};
-        int lens[11] = {0, 0, 0, 0, (int)c->der_len};
-        int fmts[11] = {0, 0, 0, 0, 1};
+                           c->key_pem, c->key_desc, c->fingerprint, nbs, nas, store,
+                           c->key_uri[0] ? c->key_uri : NULL};
+        int lens[12] = {0, 0, 0, 0, (int)c->der_len};
+        int fmts[12] = {0, 0, 0, 0, 1};
         if ((rc = db_exec_bin(db, &q_insert, NULL, p, lens, fmts, 0)) != DB_OK)
             return rc;
         const char *action = a->import ? "ca.import" : "ca.create";
@@ -124,6 +130,56 @@ static enum db_rc store_tx(struct db *db, void *arg)
     return DB_OK;
 }
 
+/* The token PIN for `troth init`: [pkcs11] pin_file, which group and others
+ * may not read (the signer supervisor checks its owner too). */
+static char *token_pin(const struct config *cfg, struct pki_err *e)
+{
+    struct stat st;
+    char why[300];
+    const char *path = cfg->pkcs11_pin_file;
+    if (!cfg->pkcs11_module || !*cfg->pkcs11_module || !path || !*path) {
+        pki_err_set(e, 400, "token_config", "a key in a PKCS#11 token needs [pkcs11] module and pin_file");
+        return NULL;
+    }
+    if (stat(path, &st) == 0 && (st.st_mode & 077)) {
+        pki_err_set(e, 400, "passphrase_unsafe", "%s has mode %03o: group and others must have no access (chmod 600)",
+                    path, (unsigned)(st.st_mode & 0777));
+        return NULL;
+    }
+    char *pin = pin_read(path, why, sizeof why);
+    if (!pin)
+        pki_err_set(e, 400, "passphrase_unreadable", "%s", why);
+    return pin;
+}
+
+/* A key pair of spec made inside the token store names ("pkcs11:token=LABEL
+ * [;object=NAME]"): the database will get its URI (with the fresh CKA_ID),
+ * this process a handle to sign the CA's certificate and first CRL with. */
+static int token_key(struct new_ca *c, const struct config *cfg, const char *store, const char *spec,
+                     struct pki_err *e)
+{
+    struct pki_token_uri u;
+    if (pki_token_uri_parse(store, &u, e))
+        return -1;
+    if (u.id_len)
+        return pki_err_set(e, 400, "key_uri_invalid", "%s: name the token (and object), not an id: the key "
+                           "is new, its id is made here", store);
+    if (!u.object[0])
+        snprintf(u.object, sizeof u.object, "troth-%s", c->id);
+    char *pin = token_pin(cfg, e);
+    int rc = -1;
+    if (pin && pki_token_generate(cfg->pkcs11_module, pin, spec, &u, e) == 0 &&
+        (c->token = pki_token_open(cfg->pkcs11_module, u.token, pin, e)) &&
+        (c->key = pki_token_private_key(c->token, &u, e)) &&
+        pki_token_uri_format(&u, c->key_uri, sizeof c->key_uri) == 0) {
+        c->key_store = "pkcs11";
+        c->location = c->key_uri;
+        rc = 0;
+    }
+    passphrase_free(pin);
+    return rc;
+}
+
 /* crl_sign_fn with the keys in this process (init only). */
 static int sign_in_process(void *ctx, const struct ca_info *ca, const unsigned char *tbs,
                            size_t tbs_len, unsigned char **der, size_t *der_len,
@@ -138,7 +194,7 @@ static int sign_in_process(void *ctx, const struct ca_info *ca, const unsigned c
 
 int ca_create_hierarchy(struct db *db, const struct config *cfg, const char *name,
                         const char *root_spec, const char *issuing_spec,
-                        const struct ca_offline_opts *offline,
+                        const struct ca_offline_opts *offline, const struct ca_key_stores *stores,
                         const struct audit_actor *actor, char *err, size_t errlen)
 {
     PGresult *res;
@@ -178,14 +234,21 @@ int ca_create_hierarchy(struct db *db, const struct config *cfg, const char *nam
         if (X509_up_ref(cas[0].cert) != 1 || finish(&cas[0], pass, 0, &e))
             goto out;
         root.cert = cas[0].cert; /* one reference each */
+    } else if (stores && stores->root) {
+        if (token_key(&cas[0], cfg, stores->root, root_spec, &e) || !(rn = pki_name_org_cn(name, cn, &e)) ||
+            !(cas[0].cert = pki_ca_make_root(cas[0].key, rn, CA_ROOT_DAYS, &e)) || finish(&cas[0], pass, 0, &e))
+            goto out;
     } else if (!(cas[0].key = pki_key_generate(root_spec, &e)) ||
                !(rn = pki_name_org_cn(name, cn, &e)) ||
                !(cas[0].cert = pki_ca_make_root(cas[0].key, rn, CA_ROOT_DAYS, &e)) ||
                finish(&cas[0], pass, cfg->key_kdf_iterations, &e))
         goto out;
     snprintf(cn, sizeof cn, "%.250s Issuing CA", name);
-    if (!(cas[1].key = pki_key_generate(issuing_spec, &e)) ||
-        !(in = pki_name_org_cn(name, cn, &e)) ||
+    if (stores && stores->issuing ? token_key(&cas[1], cfg, stores->issuing, issuing_spec, &e)
+                                  : !(cas[1].key = pki_key_generate(issuing_spec, &e))) {
+        goto out;
+    }
+    if (!(in = pki_name_org_cn(name, cn, &e)) ||
         !(cas[1].cert = pki_ca_make_issuing(cas[1].key, in, CA_ISSUING_DAYS, cas[0].cert,
                                             cas[0].key, root_crl, root_crt, &e)) ||
         finish(&cas[1], pass, cfg->key_kdf_iterations, &e))

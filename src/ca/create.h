@@ -21,12 +21,21 @@ struct ca_offline_opts {
     unsigned crl_days;
 };
 
+/* Keys made inside a PKCS#11 token (`--root-key-store`, `--issuing-key-store`):
+ * an RFC 7512 URI naming the token (and optionally the object label), or
+ * NULL for a key encrypted in the database. */
+struct ca_key_stores {
+    const char *root;
+    const char *issuing;
+};
+
 /* Creates root + issuing CA and their first CRLs unless the community has a
- * CA already; offline (may be NULL) keeps the root's key out of the system.
+ * CA already; offline (may be NULL) keeps the root's key out of the system;
+ * stores (may be NULL) puts keys in a token (the database gets its URI).
  * Returns 0 created, 1 already there, -1 with err. */
 int ca_create_hierarchy(struct db *db, const struct config *cfg, const char *name,
                         const char *root_spec, const char *issuing_spec,
-                        const struct ca_offline_opts *offline,
+                        const struct ca_offline_opts *offline, const struct ca_key_stores *stores,
                         const struct audit_actor *actor, char *err, size_t errlen);
 
 /* Imports an existing CA certificate and its key (PEM; key_pass for an

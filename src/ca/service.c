@@ -35,6 +35,8 @@ static size_t worker_count(const struct config *cfg)
 static struct signer_pool_opts pool_opts(const struct config *cfg, size_t workers, long web_uid, bool serve)
 {
     return (struct signer_pool_opts){.workers = workers, .passphrase_file = cfg->key_passphrase_file,
+                                     .pkcs11_module = cfg->pkcs11_module, .pkcs11_pin_file = cfg->pkcs11_pin_file,
+                                     .pkcs11_keep_env = cfg->pkcs11_keep_env,
                                      .crl_validity_hours = cfg->crl_validity_hours, .web_uid = web_uid,
                                      .warn_same_uid = serve && web_uid < 0,
                                      .scrub = &cfg->database_url, .n_scrub = 1};
@@ -212,9 +214,21 @@ void ca_service_health(char *why, size_t len)
     why[0] = 0;
     if (!g_pool)
         return;
+    char down[256];
     if (signer_pool_alive(g_pool) == 0) {
-        snprintf(why, len, "signer unavailable");
+        if (signer_pool_token_down(g_pool, down, sizeof down))
+            snprintf(why, len, "signer unavailable: %s", down);
+        else
+            snprintf(why, len, "signer unavailable");
         return;
+    }
+    /* a key in a token: is the token still there? (a signature inside a worker) */
+    for (size_t i = 0; i < g_set.n; i++) {
+        struct pki_err perr = {0};
+        if (!strcmp(g_set.cas[i].key_store, "pkcs11") && signer_probe(g_pool, g_set.cas[i].id, &perr) != 0) {
+            snprintf(why, len, "CA %s: %s", g_set.cas[i].id, perr.detail);
+            return;
+        }
     }
     const struct config *cfg = config_current();
     ca_crl_health(&g_set, cfg ? cfg->root_crl_warn_days : 7, why, len);

@@ -52,7 +52,10 @@ int signer_pool_fork(struct signer_pool **out, const struct signer_pool_opts *o,
     if (pool == NULL)
         return pki_err_set(err, 500, "signer_config", "out of memory");
     pool->crl_validity_hours = o->crl_validity_hours ? o->crl_validity_hours : 168;
-    struct signer_sup_opts so = {.passphrase_file = o->passphrase_file, .web_uid = o->web_uid,
+    struct signer_sup_opts so = {.passphrase_file = o->passphrase_file, .pkcs11_module = o->pkcs11_module,
+                                 .pkcs11_pin_file = o->pkcs11_pin_file,
+                                 .keep_env = o->pkcs11_keep_env ? o->pkcs11_keep_env : "SOFTHSM2_CONF",
+                                 .web_uid = o->web_uid,
                                  .warn_same_uid = o->warn_same_uid, .user = SIGNER_DEFAULT_USER,
                                  .scrub = o->scrub, .n_scrub = o->n_scrub};
     struct signer_sup sup;
@@ -156,8 +159,9 @@ int signer_pool_open(struct signer_pool **out, const struct signer_pool_opts *o,
     return 0;
 }
 
-static void install(struct worker *w)
+static void install(struct signer_pool *pool, struct worker *w)
 {
+    pool->token_down[0] = '\0'; /* a worker that started has opened every key, tokens included */
     w->fd = w->next_fd;
     w->pid = w->next_pid;
     w->gen = w->next_gen;
@@ -201,7 +205,7 @@ int pool_intake_locked(struct signer_pool *pool)
         w->next_pid = m.pid;
         w->next_gen = m.gen;
         if (w->state == W_DEAD) {
-            install(w);
+            install(pool, w);
             taken++;
         }
     }
@@ -220,7 +224,7 @@ void pool_kill_locked(struct signer_pool *pool, struct worker *w)
     if (!pool->sup_gone && send(pool->ctl_fd, &m, sizeof m, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
         fprintf(stderr, "troth: cannot reach the signer supervisor: %s\n", strerror(errno));
     if (w->next_fd >= 0)
-        install(w);
+        install(pool, w);
 }
 
 void signer_pool_set_timeout(struct signer_pool *pool, int ms)
@@ -270,6 +274,16 @@ int signer_pool_check(struct signer_pool *pool)
     int rc = pool_intake_locked(pool);
     pthread_mutex_unlock(&pool->mu);
     return rc;
+}
+
+int signer_pool_token_down(struct signer_pool *pool, char *why, size_t len)
+{
+    pthread_mutex_lock(&pool->mu);
+    int down = pool->token_down[0] != '\0';
+    if (down)
+        snprintf(why, len, "%s", pool->token_down);
+    pthread_mutex_unlock(&pool->mu);
+    return down;
 }
 
 size_t signer_pool_alive(struct signer_pool *pool)

@@ -27,6 +27,9 @@ struct signer_ca_blob {
 struct signer_pool_opts {
     size_t workers;
     const char *passphrase_file;
+    const char *pkcs11_module;   /* [pkcs11] module, pin_file, keep_env (NULL: none) */
+    const char *pkcs11_pin_file;
+    const char *pkcs11_keep_env;
     unsigned crl_validity_hours;
     long web_uid;          /* the uid this process is about to switch to; -1: it keeps its own */
     bool warn_same_uid;    /* `troth serve` without root: say what that does not protect */
@@ -59,6 +62,9 @@ void signer_pool_set_timeout(struct signer_pool *pool, int ms);
  * thread; calls do the same when they find no live worker. Returns the
  * number of workers taken, or -1 when the supervisor is gone. */
 int signer_pool_check(struct signer_pool *pool);
+/* 1 with the reason when the last answer about a CA's key token was that
+ * it is unavailable and no worker started since; else 0. */
+int signer_pool_token_down(struct signer_pool *pool, char *why, size_t len);
 /* Number of workers currently usable (free or busy). */
 size_t signer_pool_alive(struct signer_pool *pool);
 /* Process id of worker i and of the supervisor (for supervision and tests); -1 if none. */
@@ -70,6 +76,9 @@ void signer_pool_free(struct signer_pool *pool);
 
 /* Round trip to a worker: 0, or 503 signer_unavailable. */
 int signer_ping(struct signer_pool *pool, struct pki_err *err);
+/* The CA's key signs a fixed string inside a worker (is its token there?):
+ * 0, or 503 signer_unavailable naming the CA. */
+int signer_probe(struct signer_pool *pool, const char *ca_id, struct pki_err *err);
 /* Sign a TBSCertificate with CA ca_id; *der_out (malloc'd) is the Certificate.
  * 422 signer_refused (reason in detail), 503 signer_unavailable, 500 signer_error. */
 int signer_sign_cert(struct signer_pool *pool, const char *ca_id, const unsigned char *tbs, size_t len,

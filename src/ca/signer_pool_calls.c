@@ -2,6 +2,7 @@
 #include "ca/signer_pool.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -23,7 +24,7 @@ int pool_round_trip(int fd, unsigned type, const struct proto_field *f, size_t n
         return PROTO_RC_IO;
     if (rc != PROTO_RC_OK)
         return rc;
-    if (resp->type != PROTO_RESP || resp->nfields != 2 || resp->f[0].len != 1 || resp->f[0].p[0] > PROTO_ERROR) {
+    if (resp->type != PROTO_RESP || resp->nfields != 2 || resp->f[0].len != 1 || resp->f[0].p[0] > PROTO_UNAVAILABLE) {
         proto_frame_free(resp);
         return PROTO_RC_MALFORMED;
     }
@@ -104,17 +105,30 @@ static int call(struct signer_pool *pool, unsigned type, const char *ca_id, cons
     }
     long long left = deadline - now_ms();
     if (rc == PROTO_RC_OK)
-        rc = left > 0 ? pool_round_trip(w->fd, type, f, type == PROTO_PING ? 0 : 2, (int)left, &resp, &status)
+        rc = left > 0 ? pool_round_trip(w->fd, type, f, type == PROTO_PING ? 0 : type == PROTO_PROBE ? 1 : 2,
+                                        (int)left, &resp, &status)
                       : PROTO_RC_TIMEOUT;
+    if (rc == PROTO_RC_OK && status == PROTO_UNAVAILABLE) {
+        /* the CA's token failed; that worker is leaving, its successor reopens the token */
+        const struct proto_field *d = &resp.f[1];
+        pthread_mutex_lock(&pool->mu);
+        snprintf(pool->token_down, sizeof pool->token_down, "%.*s", (int)(d->len > 250 ? 250 : d->len),
+                 (const char *)d->p);
+        pthread_mutex_unlock(&pool->mu);
+    }
     /* a frame refused before it was sent leaves the worker as it was */
-    give_back(pool, w, rc != PROTO_RC_OK && rc != PROTO_RC_TOO_BIG);
+    give_back(pool, w,
+              (rc != PROTO_RC_OK && rc != PROTO_RC_TOO_BIG) || (rc == PROTO_RC_OK && status == PROTO_UNAVAILABLE));
     if (rc == PROTO_RC_TOO_BIG)
         return pki_err_set(err, 500, "signer_error", "request too large for the signer");
     if (rc != PROTO_RC_OK)
         return pki_err_set(err, 503, "signer_unavailable", "signer unavailable: %s", proto_rc_str(rc));
     const struct proto_field *d = &resp.f[1];
     int ret = 0;
-    if (status == PROTO_REFUSED)
+    if (status == PROTO_UNAVAILABLE)
+        ret = pki_err_set(err, 503, "signer_unavailable", "signer unavailable: %.*s",
+                          (int)(d->len > 200 ? 200 : d->len), (const char *)d->p);
+    else if (status == PROTO_REFUSED)
         ret = pki_err_set(err, 422, "signer_refused", "signer refused: %.*s",
                           (int)(d->len > 200 ? 200 : d->len), (const char *)d->p);
     else if (status == PROTO_ERROR)
@@ -134,6 +148,11 @@ static int call(struct signer_pool *pool, unsigned type, const char *ca_id, cons
 int signer_ping(struct signer_pool *pool, struct pki_err *err)
 {
     return call(pool, PROTO_PING, NULL, NULL, 0, NULL, NULL, err);
+}
+
+int signer_probe(struct signer_pool *pool, const char *ca_id, struct pki_err *err)
+{
+    return call(pool, PROTO_PROBE, ca_id, NULL, 0, NULL, NULL, err);
 }
 
 int signer_sign_cert(struct signer_pool *pool, const char *ca_id, const unsigned char *tbs, size_t len,

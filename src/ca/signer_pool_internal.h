@@ -33,6 +33,7 @@ struct signer_pool {
     int boot_fd, ctl_fd;
     unsigned crl_validity_hours;
     int sup_gone;
+    char token_down[256]; /* the last "key token unavailable" answer; cleared by a new worker */
 };
 
 /* Send a request and read its RESP within timeout_ms; fills resp and status. Returns PROTO_RC_*. */

@@ -68,6 +68,8 @@ int cmd_init(int argc, char **argv, const char *config_path)
         "                  [--issuing-key rsa:2048|rsa:3072|ec:P-256|ec:P-384]\n"
         "                  [--offline-root DIR [--root-passphrase-file F]\n"
         "                   [--root-crl-days N]]\n"
+        "                  [--root-key-store pkcs11:token=LABEL[;object=NAME]]\n"
+        "                  [--issuing-key-store pkcs11:token=LABEL[;object=NAME]]\n"
         "Creates the community (defaults from [community] in the config), its CA\n"
         "hierarchy (a root, 20 years, default rsa:4096; an issuing intermediate,\n"
         "10 years, default rsa:3072) with their first CRLs, and, when there is no\n"
@@ -79,7 +81,11 @@ int cmd_init(int argc, char **argv, const char *config_path)
         "the terminal, or the first line of F), signs the issuing CA and the\n"
         "root's first CRL (valid N days, default 30) there; the database gets\n"
         "only the root's certificate and CRL. Sign later root CRLs with\n"
-        "`troth crl sign-root` and bring them in with `troth crl import`.\n";
+        "`troth crl sign-root` and bring them in with `troth crl import`.\n"
+        "--issuing-key-store / --root-key-store URI makes that CA's key inside a\n"
+        "PKCS#11 token ([pkcs11] module, logged in with the PIN of [pkcs11]\n"
+        "pin_file): sensitive, never extractable; the database keeps only its\n"
+        "RFC 7512 URI (token, object, id).\n";
     if (cli_wants_help(argc, argv)) {
         fputs(usage, stdout);
         return 0;
@@ -93,6 +99,7 @@ int cmd_init(int argc, char **argv, const char *config_path)
     const char *offline_dir = NULL, *root_pass_file = NULL;
     unsigned root_crl_days = 30;
     char *root_pass = NULL;
+    struct ca_key_stores stores = {0};
     static const struct option opts[] = {{"community-uri", required_argument, 0, 'u'},
                                          {"name", required_argument, 0, 'n'},
                                          {"root-key", required_argument, 0, 'r'},
@@ -100,6 +107,8 @@ int cmd_init(int argc, char **argv, const char *config_path)
                                          {"offline-root", required_argument, 0, 'o'},
                                          {"root-passphrase-file", required_argument, 0, 'p'},
                                          {"root-crl-days", required_argument, 0, 'd'},
+                                         {"root-key-store", required_argument, 0, 'R'},
+                                         {"issuing-key-store", required_argument, 0, 'I'},
                                          {0, 0, 0, 0}};
     optind = 0;
     int c, rc = 2;
@@ -112,11 +121,23 @@ int cmd_init(int argc, char **argv, const char *config_path)
         else if (c == 'o') offline_dir = optarg;
         else if (c == 'p') root_pass_file = optarg;
         else if (c == 'd') root_crl_days = (unsigned)strtoul(optarg, NULL, 10);
+        else if (c == 'R') stores.root = optarg;
+        else if (c == 'I') stores.issuing = optarg;
         else { fputs(usage, stderr); goto out; }
     }
     if ((root_pass_file || root_crl_days != 30) && !offline_dir) {
         fprintf(stderr, "troth init: --root-passphrase-file and --root-crl-days go with "
                         "--offline-root\n");
+        goto out;
+    }
+    if (stores.root && offline_dir) {
+        fprintf(stderr, "troth init: --root-key-store and --offline-root exclude each other\n");
+        goto out;
+    }
+    if ((stores.root && strncmp(stores.root, "pkcs11:", 7)) ||
+        (stores.issuing && strncmp(stores.issuing, "pkcs11:", 7))) {
+        fprintf(stderr, "troth init: --root-key-store / --issuing-key-store take a PKCS#11 URI "
+                        "(pkcs11:token=LABEL, RFC 7512)\n");
         goto out;
     }
     if (root_crl_days < 1 || root_crl_days > 366) {
@@ -158,7 +179,7 @@ int cmd_init(int argc, char **argv, const char *config_path)
     enum db_rc r = db_tx(db, DB_READ_COMMITTED, init_tx, &a);
     char cerr[512] = "";
     int ca_rc = r == DB_OK ? ca_create_hierarchy(db, &cfg, a.name, root_key, issuing_key,
-                                                 offline_dir ? &off : NULL, &a.actor,
+                                                 offline_dir ? &off : NULL, &stores, &a.actor,
                                                  cerr, sizeof cerr)
                            : -1;
     if (r != DB_OK) {
@@ -167,9 +188,10 @@ int cmd_init(int argc, char **argv, const char *config_path)
         fprintf(stderr, "troth init: %s\n", cerr);
     } else {
         if (ca_rc == 0)
-            fprintf(stderr, "CA hierarchy created: root (%s%s%s), issuing (%s)\n", root_key,
-                    offline_dir ? ", key offline in " : "", offline_dir ? offline_dir : "",
-                    issuing_key);
+            fprintf(stderr, "CA hierarchy created: root (%s%s%s), issuing (%s%s%s)\n", root_key,
+                    offline_dir ? ", key offline in " : stores.root ? ", key in " : "",
+                    offline_dir ? offline_dir : stores.root ? stores.root : "", issuing_key,
+                    stores.issuing ? ", key in " : "", stores.issuing ? stores.issuing : "");
         audit_seal(db, 1000);
         if (a.created_community)
             fprintf(stderr, "community %s (%s) created\n", a.uri, a.name);

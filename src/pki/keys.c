@@ -40,6 +40,16 @@ int pki_key_spec_valid(const char *spec)
     return find_spec(spec) != NULL;
 }
 
+int pki_key_spec_params(const char *spec, int *rsa_bits, const char **curve)
+{
+    const struct key_spec *s = find_spec(spec);
+    if (s == NULL)
+        return -1;
+    *rsa_bits = s->rsa_bits;
+    *curve = s->curve;
+    return 0;
+}
+
 EVP_PKEY *pki_key_generate(const char *spec, struct pki_err *err)
 {
     const struct key_spec *s = find_spec(spec);

@@ -14,6 +14,9 @@
 EVP_PKEY *pki_key_generate(const char *spec, struct pki_err *err);
 /* 1 if spec is one of the accepted key specs, else 0. */
 int pki_key_spec_valid(const char *spec);
+/* The spec's RSA modulus size (0 for EC) and curve ("P-256", "P-384"; NULL
+ * for RSA). 0, or -1 for an unknown spec. */
+int pki_key_spec_params(const char *spec, int *rsa_bits, const char **curve);
 /* Encrypt key as PEM "ENCRYPTED PRIVATE KEY" (PKCS#8, PBES2: AES-256-CBC + PBKDF2-HMAC-SHA256); malloc'd NUL-terminated. */
 char *pki_key_encrypt_pem(EVP_PKEY *key, const char *passphrase, struct pki_err *err);
 /* pki_key_encrypt_pem with an explicit PBKDF2 iteration count (>= 1000; tests, tuning). */

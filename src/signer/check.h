@@ -5,6 +5,7 @@
 #ifndef TROTH_SIGNER_CHECK_H
 #define TROTH_SIGNER_CHECK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <openssl/x509.h>
@@ -34,6 +35,7 @@ struct signer_ca_key {
     const unsigned char *alg;    /* AlgorithmIdentifier DER for this key (static) */
     size_t alg_len;
     uint64_t last_crl_number;    /* the highest cRLNumber this worker signed for it */
+    bool in_token;               /* the key is a PKCS#11 token's: a failed signature means the token is gone */
 };
 
 /* Fill role, subject_der, alg from cert and key; 0 or -1. */

@@ -11,7 +11,8 @@
  * ok, data = the signed Certificate DER (SIGN_CERT), or the
  * signatureAlgorithm DER followed by the signature value (SIGN_CRL: the web
  * process already holds the TBS, so the CRL does not travel back); else a
- * reason sentence. */
+ * reason sentence. PROBE {ca_id}: the CA's key signs a fixed string inside
+ * the worker (is its token there?); RESP ok, or UNAVAILABLE. */
 #ifndef TROTH_SIGNER_PROTO_H
 #define TROTH_SIGNER_PROTO_H
 
@@ -24,9 +25,11 @@
 
 enum proto_type {
     PROTO_INIT = 1, PROTO_PING = 2, PROTO_SIGN_CERT = 3, PROTO_SIGN_CRL = 4, PROTO_SIGN_CRL_PART = 5,
-    PROTO_RESP = 0x80,
+    PROTO_PROBE = 6, PROTO_RESP = 0x80,
 };
-enum proto_status { PROTO_OK = 0, PROTO_REFUSED = 1, PROTO_ERROR = 2 };
+/* UNAVAILABLE: the CA's key token failed (module error); the worker then
+ * exits and the supervisor starts another, which opens the token anew. */
+enum proto_status { PROTO_OK = 0, PROTO_REFUSED = 1, PROTO_ERROR = 2, PROTO_UNAVAILABLE = 3 };
 enum proto_rc { PROTO_RC_OK = 0, PROTO_RC_EOF = 1, PROTO_RC_IO = -1, PROTO_RC_TIMEOUT = -2, PROTO_RC_MALFORMED = -3,
                 PROTO_RC_TOO_BIG = -4 /* refused by the writer, nothing sent */ };
 

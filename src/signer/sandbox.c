@@ -8,11 +8,18 @@
  * (open, readlink, fstat, ioctl, prctl, sched_yield...) get EPERM instead of a
  * kill, so an ASan report still reaches stderr; none of them gives the process
  * anything new when refused. No open, socket, connect, exec, fork, ptrace.
+ * A worker that holds a key in a PKCS#11 token (SoftHSM2: a file store it
+ * re-reads, under fcntl locks, on every signature) may also open files for
+ * reading only (openat without write access, O_CREAT, O_TRUNC, O_APPEND:
+ * anything else EPERM or kill), fstat them, take and drop fcntl record locks,
+ * lseek and read directories; socket/connect (the module's syslog on error)
+ * get EPERM. It still cannot write, create or delete a file, exec or fork.
  * The process leaves with _exit(): atexit handlers (LeakSanitizer's among them)
  * would need clone/ptrace, which stay forbidden. */
 #include "signer/sandbox.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <seccomp.h>
@@ -52,7 +59,41 @@ static const int DENY_EPERM[] = {
     SCMP_SYS(rt_sigaction), SCMP_SYS(lseek), SCMP_SYS(nanosleep), SCMP_SYS(clock_nanosleep),
 };
 
-int sandbox_enter_signer(struct pki_err *err)
+/* The PKCS#11 module's file store (SoftHSM2), read-only. */
+static const int TOKEN_ALLOW[] = {
+    SCMP_SYS(fstat), SCMP_SYS(newfstatat), SCMP_SYS(lseek), SCMP_SYS(getdents64),
+};
+static const int TOKEN_DENY_EPERM[] = {
+    SCMP_SYS(open), SCMP_SYS(readlink), SCMP_SYS(readlinkat), SCMP_SYS(ioctl), SCMP_SYS(prctl),
+    SCMP_SYS(sched_yield), SCMP_SYS(sched_getaffinity), SCMP_SYS(getrlimit), SCMP_SYS(prlimit64),
+    SCMP_SYS(rt_sigaction), SCMP_SYS(nanosleep), SCMP_SYS(clock_nanosleep), SCMP_SYS(socket),
+    SCMP_SYS(connect),
+};
+static const int FCNTL_OK[] = {F_GETFD, F_GETFL, F_GETLK, F_SETLK, F_SETLKW};
+
+static int token_rules(scmp_filter_ctx ctx)
+{
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < sizeof TOKEN_ALLOW / sizeof TOKEN_ALLOW[0]; i++)
+        rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, TOKEN_ALLOW[i], 0);
+    for (size_t i = 0; rc == 0 && i < sizeof TOKEN_DENY_EPERM / sizeof TOKEN_DENY_EPERM[0]; i++)
+        rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), TOKEN_DENY_EPERM[i], 0);
+    for (size_t i = 0; rc == 0 && i < sizeof FCNTL_OK / sizeof FCNTL_OK[0]; i++)
+        rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1, SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)FCNTL_OK[i]));
+    /* openat for reading only; asking for write access is refused (EPERM) */
+    const scmp_datum_t w = O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND;
+    if (rc == 0)
+        rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1, SCMP_A2(SCMP_CMP_MASKED_EQ, w, 0));
+    if (rc == 0)
+        rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(openat), 1,
+                              SCMP_A2(SCMP_CMP_MASKED_EQ, O_ACCMODE, O_WRONLY));
+    if (rc == 0)
+        rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(openat), 1,
+                              SCMP_A2(SCMP_CMP_MASKED_EQ, O_ACCMODE, O_RDWR));
+    return rc;
+}
+
+int sandbox_enter_signer(bool token, struct pki_err *err)
 {
     scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
     if (ctx == NULL)
@@ -60,7 +101,9 @@ int sandbox_enter_signer(struct pki_err *err)
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < sizeof ALLOW / sizeof ALLOW[0]; i++)
         rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, ALLOW[i], 0);
-    for (size_t i = 0; rc == 0 && i < sizeof DENY_EPERM / sizeof DENY_EPERM[0]; i++)
+    if (token)
+        rc = rc ? rc : token_rules(ctx);
+    for (size_t i = 0; rc == 0 && !token && i < sizeof DENY_EPERM / sizeof DENY_EPERM[0]; i++)
         rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), DENY_EPERM[i], 0);
     if (rc == 0)
         rc = seccomp_load(ctx); /* sets no_new_privs first (SCMP_FLTATR_CTL_NNP default) */

@@ -28,6 +28,7 @@ struct crl_parts {
 
 struct signer_state {
     int fd;
+    bool sandbox;
     struct signer_ca_key cas[SIGNER_MAX_CAS];
     size_t n_cas;
     struct signer_policy policy;
@@ -48,6 +49,29 @@ __attribute__((format(printf, 1, 2))) static void slog(const char *fmt, ...)
         return;
 }
 
+/* The CA's key signs a fixed string (kept in this process). */
+static int probe(struct signer_ca_key *ca, struct pki_err *err)
+{
+    unsigned char *sig = NULL;
+    size_t siglen;
+    int rc = pki_sign_data(ca->key, (const unsigned char *)"troth-signer-probe", 18, &sig, &siglen, err);
+    free(sig);
+    return rc;
+}
+
+/* A token key failed: say so (the web process answers 503) and end this
+ * worker; the supervisor's next one logs in to the token anew. */
+static int token_gone(struct signer_state *st, const struct signer_ca_key *ca, const struct pki_err *err)
+{
+    char why[400];
+    snprintf(why, sizeof why, "CA %s: key token unavailable: %.200s", ca->id, err->detail);
+    slog("%s; exiting so that the supervisor reopens the token", why);
+    proto_write_resp(st->fd, PROTO_UNAVAILABLE, why, strlen(why), -1); /* no poll() in the sandbox */
+    if (st->sandbox)
+        _exit(4); /* no clean-up: logging out of a broken token needs calls the sandbox refuses */
+    return -1;
+}
+
 /* Open every CA's key through its key source (the PKCS#11 seam) and get it ready. */
 static int load_cas(struct signer_state *st, const struct signer_worker_cfg *cfg, struct pki_err *err)
 {
@@ -59,17 +83,16 @@ static int load_cas(struct signer_state *st, const struct signer_worker_cfg *cfg
         st->n_cas++;
         if ((ca->cert = X509_dup(cfg->cas[i].cert)) == NULL)
             return pki_err_set(err, 500, "signer_init_failed", "out of memory");
+        ca->in_token = cfg->cas[i].src.kind == SIGNER_KEY_PKCS11;
         ca->key = signer_key_open(&cfg->cas[i].src, err);
         if (ca->key == NULL || pki_ca_check_pair(ca->cert, ca->key, err) != 0)
             return -1;
         if (signer_ca_key_prepare(ca) != 0)
             return pki_err_set(err, 500, "signer_init_failed", "CA %s: unusable certificate or key", ca->id);
-        /* Warm up: load providers and seed the DRBG before the sandbox forbids open(). */
-        unsigned char *sig = NULL;
-        size_t siglen;
-        if (pki_sign_data(ca->key, (const unsigned char *)"warm-up", 7, &sig, &siglen, err) != 0)
+        /* Warm up: load providers and seed the DRBG before the sandbox forbids
+         * open(); for a token key, the first signature in the token too. */
+        if (probe(ca, err) != 0)
             return -1;
-        free(sig);
     }
     return 0;
 }
@@ -148,7 +171,8 @@ static int sign_crl(struct signer_state *st, struct signer_ca_key *ca, const uns
     if (alg == NULL)
         rc = proto_write_resp(st->fd, PROTO_ERROR, "CA key type is not supported for signing", 40, -1);
     else if (pki_sign_data(ca->key, tbs, len, &sig, &sig_len, &err) != 0)
-        rc = proto_write_resp(st->fd, PROTO_ERROR, err.detail, strlen(err.detail), -1);
+        rc = ca->in_token ? token_gone(st, ca, &err)
+                          : proto_write_resp(st->fd, PROTO_ERROR, err.detail, strlen(err.detail), -1);
     else if ((out = malloc(alg_len + sig_len)) == NULL)
         rc = proto_write_resp(st->fd, PROTO_ERROR, "out of memory", 13, -1);
     else {
@@ -167,6 +191,16 @@ static int handle(struct signer_state *st, const struct proto_frame *fr)
 {
     if (fr->type == PROTO_PING && fr->nfields == 0)
         return proto_write_resp(st->fd, PROTO_OK, "pong", 4, -1) == PROTO_RC_OK ? 0 : -1;
+    if (fr->type == PROTO_PROBE && fr->nfields == 1 && !st->parts.len && !st->parts.bad) {
+        struct signer_ca_key *ca = find_ca(st, &fr->f[0]);
+        struct pki_err err = {0};
+        if (ca == NULL)
+            return proto_write_resp(st->fd, PROTO_REFUSED, "unknown CA id", 13, -1) == PROTO_RC_OK ? 0 : -1;
+        if (probe(ca, &err) != 0)
+            return ca->in_token ? token_gone(st, ca, &err)
+                                : (proto_write_resp(st->fd, PROTO_ERROR, err.detail, strlen(err.detail), -1), -1);
+        return proto_write_resp(st->fd, PROTO_OK, "ok", 2, -1) == PROTO_RC_OK ? 0 : -1;
+    }
     if ((fr->type != PROTO_SIGN_CERT && fr->type != PROTO_SIGN_CRL && fr->type != PROTO_SIGN_CRL_PART) ||
         fr->nfields != 2 || (fr->type == PROTO_SIGN_CERT && (st->parts.len || st->parts.bad))) {
         slog("malformed request (type %u, %zu fields), closing", fr->type, fr->nfields);
@@ -203,7 +237,8 @@ static int handle(struct signer_state *st, const struct proto_frame *fr)
         size_t dlen = 0;
         struct pki_err err;
         if (pki_sign_tbs(ca->key, tbs, len, &der, &dlen, &err) != 0)
-            rc = proto_write_resp(st->fd, PROTO_ERROR, err.detail, strlen(err.detail), -1);
+            rc = ca->in_token ? token_gone(st, ca, &err)
+                              : proto_write_resp(st->fd, PROTO_ERROR, err.detail, strlen(err.detail), -1);
         else
             rc = proto_write_resp(st->fd, PROTO_OK, der, dlen, -1);
         free(der);
@@ -219,6 +254,18 @@ static void clear_state(struct signer_state *st)
         signer_ca_key_clear(&st->cas[i]);
     st->n_cas = 0;
     parts_reset(&st->parts);
+    /* a sandboxed worker's token sessions end with the process: closing
+     * them (C_Finalize) needs calls the sandbox refuses */
+    if (!st->sandbox)
+        signer_key_close_tokens();
+}
+
+static bool uses_token(const struct signer_state *st)
+{
+    for (size_t i = 0; i < st->n_cas; i++)
+        if (st->cas[i].in_token)
+            return true;
+    return false;
 }
 
 /* Startup: not dumpable, CA keys, confinement. Answers ok "ready" or the error. */
@@ -232,7 +279,7 @@ static int start(struct signer_state *st, const struct signer_worker_cfg *cfg)
         pki_err_set(&err, 500, "signer_init_failed", "prctl(PR_SET_DUMPABLE): %s", strerror(errno));
     ok = ok && load_cas(st, cfg, &err) == 0;
     ok = ok && (!cfg->sandbox || (sandbox_drop_privileges(cfg->user ? cfg->user : SIGNER_DEFAULT_USER, &err) == 0 &&
-                                  sandbox_enter_signer(&err) == 0));
+                                  sandbox_enter_signer(uses_token(st), &err) == 0));
     if (!ok) {
         slog("startup failed: %s: %s", err.code, err.detail);
         proto_write_resp(st->fd, PROTO_ERROR, err.detail, strlen(err.detail), 5000);
@@ -243,7 +290,7 @@ static int start(struct signer_state *st, const struct signer_worker_cfg *cfg)
 
 int signer_worker_main(int fd, const struct signer_worker_cfg *cfg)
 {
-    struct signer_state st = {.fd = fd, .policy = cfg->policy};
+    struct signer_state st = {.fd = fd, .sandbox = cfg->sandbox, .policy = cfg->policy};
     int status = start(&st, cfg);
     while (status == 0) {
         struct proto_frame fr;

@@ -61,15 +61,16 @@ __attribute__((format(printf, 1, 2))) static void slog(const char *fmt, ...)
         return;
 }
 
-/* The passphrase (util/file.c's one rule), from a regular file that neither
- * group nor others (nor the web process's user) can read. */
-static char *read_passphrase(const struct signer_sup_opts *o, struct pki_err *err)
+/* A secret file (the passphrase, the token PIN): util/file.c's one rule, from
+ * a regular file that neither group nor others (nor the web process's user)
+ * can read. what: "passphrase" or "PIN". */
+static char *read_secret(const struct signer_sup_opts *o, const char *path, const char *what,
+                         struct pki_err *err)
 {
-    const char *path = o->passphrase_file;
     int fd = path ? open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW) : -1;
     if (fd < 0) {
-        pki_err_set(err, 500, "passphrase_unreadable", "cannot open the passphrase file %s: %s", path ? path : "(unset)",
-                    strerror(errno));
+        pki_err_set(err, 500, "passphrase_unreadable", "cannot open the %s file %s: %s", what,
+                    path ? path : "(unset)", strerror(errno));
         return NULL;
     }
     struct stat st;
@@ -88,19 +89,43 @@ static char *read_passphrase(const struct signer_sup_opts *o, struct pki_err *er
     if (bad)
         return NULL;
     char why[300];
-    char *pass = passphrase_read(path, why, sizeof why);
+    char *pass = strcmp(what, "PIN") ? passphrase_read(path, why, sizeof why) : pin_read(path, why, sizeof why);
     if (pass == NULL)
         pki_err_set(err, 500, "passphrase_unreadable", "%s", why);
     return pass;
+}
+
+/* The variables named in keep_env (e.g. SOFTHSM2_CONF=...), copied before the wipe. */
+static size_t keep_vars(const char *keep_env, char **kept, size_t max)
+{
+    size_t n = 0;
+    for (const char *p = keep_env ? keep_env : ""; *p && n < max;) {
+        size_t l = strcspn(p, " ,");
+        char name[128];
+        if (l > 0 && l < sizeof name) {
+            memcpy(name, p, l);
+            name[l] = '\0';
+            const char *v = getenv(name);
+            if (v && (kept[n] = malloc(l + strlen(v) + 2)) != NULL)
+                sprintf(kept[n++], "%s=%s", name, v);
+        }
+        p += l;
+        p += strspn(p, " ,");
+    }
+    return n;
 }
 
 /* The parent's environment and the strings it named (database URL...) are
  * wiped from this copy of its memory: workers get nothing they do not need. */
 static void scrub(const struct signer_sup_opts *o)
 {
+    char *kept[8];
+    size_t n_kept = o->pkcs11_module ? keep_vars(o->keep_env, kept, 8) : 0;
     for (char **e = environ; e != NULL && *e != NULL; e++)
         OPENSSL_cleanse(*e, strlen(*e));
     clearenv();
+    for (size_t i = 0; i < n_kept; i++)
+        putenv(kept[i]); /* kept for the life of the process, as putenv wants */
     for (size_t i = 0; i < o->n_scrub; i++)
         if (o->scrub[i] != NULL)
             OPENSSL_cleanse(o->scrub[i], strlen(o->scrub[i]));
@@ -121,8 +146,9 @@ static int id_ok(const struct proto_field *f)
     return 1;
 }
 
-/* INIT: worker count, policy, CA triples; keys prepared with pass. */
-static int load_init(struct sup *s, const struct proto_frame *fr, const char *pass, struct pki_err *err)
+/* INIT: worker count, policy, CA triples; keys prepared with pass (PEM) or p11 (tokens). */
+static int load_init(struct sup *s, const struct proto_frame *fr, const char *pass, const struct signer_pkcs11 *p11,
+                     struct pki_err *err)
 {
     if (fr->type != PROTO_INIT || fr->nfields < 5 || (fr->nfields - 2) % 3 != 0 ||
         (fr->nfields - 2) / 3 > SIGNER_MAX_CAS)
@@ -142,7 +168,7 @@ static int load_init(struct sup *s, const struct proto_frame *fr, const char *pa
         s->n_cas++;
         if ((ca->cert = pki_cert_from_der(f[1].p, f[1].len)) == NULL)
             return pki_err_set(err, 400, "signer_init_malformed", "CA %s: certificate does not parse", ca->id);
-        if (signer_key_source_init(&ca->src, f[2].p, f[2].len, err) != 0 || signer_key_prepare(&ca->src, pass, err) != 0)
+        if (signer_key_source_init(&ca->src, f[2].p, f[2].len, err) != 0 || signer_key_prepare(&ca->src, pass, p11, err) != 0)
             return -1;
     }
     s->cfg.cas = s->cas;
@@ -321,9 +347,16 @@ __attribute__((noreturn)) static void supervisor_main(const struct signer_sup_op
     signal(SIGINT, SIG_IGN);
     signal(SIGTERM, SIG_IGN);
     scrub(o);
-    char *pass = read_passphrase(o, &err);
+    char *pass = read_secret(o, o->passphrase_file, "passphrase", &err);
     if (pass == NULL)
         boot_fail(&err);
+    /* the token PIN, read with the same rules before the privileges go; kept
+     * for the life of the supervisor (each worker it forks logs in with it) */
+    static char *pin;
+    if (o->pkcs11_pin_file && *o->pkcs11_pin_file && !(pin = read_secret(o, o->pkcs11_pin_file, "PIN", &err)))
+        boot_fail(&err);
+    static struct signer_pkcs11 p11;
+    p11 = (struct signer_pkcs11){o->pkcs11_module, pin};
     if (sandbox_drop_privileges(o->user ? o->user : SIGNER_DEFAULT_USER, &err) != 0)
         boot_fail(&err);
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);  /* a change of credentials resets both */
@@ -340,7 +373,7 @@ __attribute__((noreturn)) static void supervisor_main(const struct signer_sup_op
         passphrase_free(pass);
         _exit(rc == PROTO_RC_EOF ? 0 : 2); /* no CA to serve, or the web process is gone */
     }
-    rc = load_init(&s, &fr, pass, &err);
+    rc = load_init(&s, &fr, pass, &p11, &err);
     passphrase_free(pass);
     proto_frame_free(&fr);
     if (rc != 0)

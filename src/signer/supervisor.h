@@ -35,6 +35,10 @@ struct signer_ctl {
 
 struct signer_sup_opts {
     const char *passphrase_file;
+    const char *pkcs11_module;   /* [pkcs11] module, or NULL */
+    const char *pkcs11_pin_file; /* [pkcs11] pin_file, or NULL; read (as root) like the passphrase */
+    const char *keep_env;        /* names of variables (space-separated) the workers keep, for the
+                                  * module (SOFTHSM2_CONF): everything else is wiped */
     long web_uid;            /* the uid the web process will run as; -1: the current one */
     bool warn_same_uid;      /* say so when the web process keeps the supervisor's uid */
     const char *user;        /* the signers' user when started as root (default "nobody") */

@@ -23,4 +23,10 @@ char *passphrase_read(const char *path, char *why, size_t whylen);
 /* Wipes and frees a passphrase (NULL is fine). */
 void passphrase_free(char *pass);
 
+/* A PKCS#11 token user's PIN: the first line of path, PIN_MIN to PIN_MAX
+ * bytes ([pkcs11] pin_file). Free with passphrase_free. */
+#define PIN_MIN 4
+#define PIN_MAX 255
+char *pin_read(const char *path, char *why, size_t whylen);
+
 #endif
