@@ -77,7 +77,7 @@ async function urisCard(ctx, m, staff, isMember, msg) {
       }, msg, 'Approving…'), 'btn btn-small btn-primary');
       out.push(b);
     }
-    if (staff || (isMember && u.status === 'pending')) {
+    if (staff || (isMember && u.status !== 'approved')) {
       const b = button('Remove', async () => {
         const ok = await confirmDialog({ title: 'Remove this URI?', body: h('p', {}, 'New certificates can no longer name ', h('code', {}, u.uri), '. Certificates already issued stay valid until revoked.'), confirm: 'Remove', danger: true });
         if (!ok) return;

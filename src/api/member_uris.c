@@ -1,6 +1,9 @@
 /* /api/v1/members/{id}/uris: the client URIs, FHIR base URLs and IdP URIs
  * a member owns. Operators add approved URIs; member users propose pending
- * ones for their own member; one URI belongs to at most one member. */
+ * ones for their own member; one URI is approved for at most one member.
+ * Proposals are scoped to their member: a member user learns nothing of
+ * other members' URIs (issue 13), and staff adding or approving a URI
+ * decline the other members' proposals of it. */
 #include <stdio.h>
 #include <string.h>
 
@@ -66,8 +69,8 @@ static enum db_rc add_tx(struct db *db, void *arg)
     return member_uri_insert(db, &c->actor, &c->u);
 }
 
-/* A member user sees look-alikes of its own URIs in full, and of other
- * members' only as a warning without the owner. */
+/* A member user sees look-alikes of its own member's URIs only: nothing of
+ * other members' URIs, neither whose nor which (issue 13). */
 static json_t *lookalikes_for(const struct req *r, json_t *all)
 {
     json_t *out = json_array();
@@ -79,13 +82,13 @@ static json_t *lookalikes_for(const struct req *r, json_t *all)
             json_array_append(out, l);
             continue;
         }
-        bool own = !strcmp(json_string_value(json_object_get(l, "member_id")),
-                           r->who.member_id);
-        json_t *item = json_pack("{s:O, s:b}", "uri", json_object_get(l, "uri"),
-                                 "same_member", own);
-        if (own)
-            json_object_set(item, "id", json_object_get(l, "id"));
-        json_array_append_new(out, item);
+        if (strcmp(json_string_value(json_object_get(l, "member_id")),
+                   r->who.member_id))
+            continue;
+        json_array_append_new(out, json_pack("{s:O, s:b, s:O}", "uri",
+                                             json_object_get(l, "uri"),
+                                             "same_member", 1, "id",
+                                             json_object_get(l, "id")));
     }
     return out;
 }
@@ -132,8 +135,7 @@ void h_member_uri_add(struct req *r)
                           "this URI is already registered by member %s (%s)",
                           c.u.owner_id, c.u.owner_name);
         else
-            reply_problem(r, 409, "uri-taken", "uri",
-                          "this URI is already registered by another member");
+            reply_problem(r, 409, "uri-taken", "uri", "this URI is not available");
     } else {
         reply_db_failure(r, rc);
     }
@@ -157,8 +159,9 @@ struct uri_ctx {
     struct audit_actor actor;
     const char *member_id, *uri_id, *user_id;
     bool member_only; /* a member user: may only withdraw pending URIs */
-    enum { U_OK, U_NO_MEMBER, U_NO_URI, U_TERMINATED, U_STATUS } why;
+    enum { U_OK, U_NO_MEMBER, U_NO_URI, U_TERMINATED, U_STATUS, U_TAKEN } why;
     char status[16];
+    char owner_id[24], owner_name[260]; /* U_TAKEN: the member that has it */
     PGresult *row;
 };
 
@@ -198,6 +201,7 @@ static enum db_rc approve_tx(struct db *db, void *arg)
     PQclear(c->row);
     c->row = NULL;
     c->why = U_OK;
+    c->owner_id[0] = c->owner_name[0] = 0;
     char uri[URI_MAX + 1], kind[16];
     enum db_rc rc = lock_uri(db, c, uri, sizeof uri, kind, sizeof kind);
     if (rc != DB_OK)
@@ -206,12 +210,21 @@ static enum db_rc approve_tx(struct db *db, void *arg)
         c->why = U_STATUS;
         return DB_CONFLICT;
     }
+    rc = member_uri_approved_elsewhere(db, uri, c->member_id, c->owner_id,
+                                       c->owner_name);
+    if (rc == DB_CONFLICT)
+        c->why = U_TAKEN;
+    if (rc != DB_OK)
+        return rc;
     const char *p[] = {c->uri_id, c->member_id, c->user_id};
     if ((rc = db_exec(db, &q_uri_approve, &c->row, p)) != DB_OK)
-        return rc;
-    return audit_write(db, &c->actor, "uri.approve", "member_uri", c->uri_id,
-                       json_pack("{s:s, s:s, s:s}", "member_id", c->member_id,
-                                 "uri", uri, "kind", kind));
+        return rc; /* DB_CONFLICT: a concurrent approval elsewhere won */
+    rc = audit_write(db, &c->actor, "uri.approve", "member_uri", c->uri_id,
+                     json_pack("{s:s, s:s, s:s}", "member_id", c->member_id,
+                               "uri", uri, "kind", kind));
+    if (rc == DB_OK)
+        rc = member_uri_decline_others(db, &c->actor, uri, c->member_id);
+    return rc;
 }
 
 static enum db_rc delete_tx(struct db *db, void *arg)
@@ -224,7 +237,7 @@ static enum db_rc delete_tx(struct db *db, void *arg)
         rc = DB_OK; /* removing a terminated member's URIs is allowed */
     if (rc != DB_OK)
         return rc;
-    if (c->member_only && strcmp(c->status, "pending")) {
+    if (c->member_only && !strcmp(c->status, "approved")) {
         c->why = U_STATUS;
         return DB_CONFLICT;
     }
@@ -268,6 +281,14 @@ static void reply_uri_failure(struct req *r, struct uri_ctx *c, enum db_rc rc)
     else if (rc == DB_CONFLICT && c->why == U_STATUS && c->member_only)
         reply_problem(r, 403, "forbidden", NULL,
                       "only an operator may remove an approved URI");
+    else if (rc == DB_CONFLICT && c->why == U_TAKEN)
+        reply_problem(r, 409, "uri-taken", NULL,
+                      "this URI is already registered by member %s (%s); "
+                      "remove it there first, or remove this proposal",
+                      c->owner_id, c->owner_name);
+    else if (rc == DB_CONFLICT && c->why == U_OK)
+        reply_problem(r, 409, "uri-taken", NULL,
+                      "this URI was just approved for another member");
     else if (rc == DB_CONFLICT && c->why == U_STATUS)
         reply_problem(r, 409, "invalid-uri-status", "status",
                       "the URI is %s, not pending", c->status);

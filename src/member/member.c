@@ -96,9 +96,22 @@ json_t *member_uri_json(PGresult *res, int row)
                      "approved_at", json_col_or_null(res, row, 6));
 }
 
-DB_STMT(q_uri_owner, 1,
+/* The member's own row of the URI (any status) first, else, for an
+ * approved add ($3), the approved owner; other members' proposals do not
+ * count (scoped to their member), nor, for a proposal, anything of others */
+DB_STMT(q_uri_owner, 3,
         "SELECT m.id::text, m.name FROM member_uris u "
-        "JOIN members m ON m.id = u.member_id WHERE u.uri = $1");
+        "JOIN members m ON m.id = u.member_id WHERE u.uri = $1 "
+        "AND (u.member_id = $2::bigint OR ($3::bool AND u.status = 'approved')) "
+        "ORDER BY u.member_id = $2::bigint DESC LIMIT 1");
+DB_STMT(q_uri_approved_other, 2,
+        "SELECT m.id::text, m.name FROM member_uris u "
+        "JOIN members m ON m.id = u.member_id WHERE u.uri = $1 "
+        "AND u.status = 'approved' AND u.member_id <> $2::bigint");
+DB_STMT(q_uri_decline, 2,
+        "UPDATE member_uris SET status = 'declined' WHERE uri = $1 "
+        "AND member_id <> $2::bigint AND status = 'pending' "
+        "RETURNING id::text, member_id::text, kind");
 /* $1 the key, $3 the key without fragment: a URI with a fragment looks like
  * the same URI without one ($3) and the other way round (keys "$3#...",
  * a byte range in the "C" collation: '$' follows '#') */
@@ -124,7 +137,7 @@ enum db_rc member_uri_insert(struct db *db, const struct audit_actor *actor,
     u->lookalikes = NULL;
     u->owner_id[0] = u->owner_name[0] = 0;
     PGresult *res;
-    const char *p1[] = {u->uri};
+    const char *p1[] = {u->uri, u->member_id, u->approved ? "true" : "false"};
     enum db_rc rc = db_exec(db, &q_uri_owner, &res, p1);
     if (rc != DB_OK)
         return rc;
@@ -166,6 +179,8 @@ enum db_rc member_uri_insert(struct db *db, const struct audit_actor *actor,
                           "lookalikes", (json_int_t)json_array_size(looks));
     rc = audit_write(db, actor, "uri.create", "member_uri",
                      PQgetvalue(res, 0, 0), d);
+    if (rc == DB_OK && u->approved)
+        rc = member_uri_decline_others(db, actor, u->uri, u->member_id);
     if (rc != DB_OK) {
         PQclear(res);
         json_decref(looks);
@@ -174,6 +189,40 @@ enum db_rc member_uri_insert(struct db *db, const struct audit_actor *actor,
     u->row = res;
     u->lookalikes = looks;
     return DB_OK;
+}
+
+enum db_rc member_uri_approved_elsewhere(struct db *db, const char *uri,
+                                        const char *member_id, char owner_id[24],
+                                        char owner_name[260])
+{
+    PGresult *res;
+    enum db_rc rc = db_exec(db, &q_uri_approved_other, &res,
+                            (const char *[]){uri, member_id});
+    if (rc != DB_OK)
+        return rc;
+    if (PQntuples(res) > 0) {
+        snprintf(owner_id, 24, "%s", PQgetvalue(res, 0, 0));
+        snprintf(owner_name, 260, "%s", PQgetvalue(res, 0, 1));
+        rc = DB_CONFLICT;
+    }
+    PQclear(res);
+    return rc;
+}
+
+enum db_rc member_uri_decline_others(struct db *db, const struct audit_actor *actor,
+                                     const char *uri, const char *member_id)
+{
+    PGresult *res;
+    enum db_rc rc = db_exec(db, &q_uri_decline, &res, (const char *[]){uri, member_id});
+    if (rc != DB_OK)
+        return rc;
+    for (int i = 0; rc == DB_OK && i < PQntuples(res); i++)
+        rc = audit_write(db, actor, "uri.decline", "member_uri", PQgetvalue(res, i, 0),
+                         json_pack("{s:s, s:s, s:s, s:s}", "member_id",
+                                   PQgetvalue(res, i, 1), "uri", uri, "kind",
+                                   PQgetvalue(res, i, 2), "approved_for", member_id));
+    PQclear(res);
+    return rc;
 }
 
 DB_STMT(q_uri_approved, 2,

@@ -84,10 +84,25 @@ struct uri_new {
 
 /* Adds a URI to a member, with its "uri.create" audit event, in the
  * caller's transaction; the member must exist (locked by the caller).
- * DB_CONFLICT: the URI is registered already (owner in owner_id). Look-alikes
- * of existing URIs are listed, not refused. */
+ * DB_CONFLICT: the member has the URI already (any status), or, for an
+ * approved add, another member has it approved (owner in owner_id). A
+ * pending proposal is scoped to its member: another member's URI does not
+ * stop it (nor is it told of it); an approved add declines the other
+ * members' pending proposals (member_uri_decline_others). Look-alikes of
+ * existing URIs are listed, not refused. */
 enum db_rc member_uri_insert(struct db *db, const struct audit_actor *actor,
                              struct uri_new *u);
+
+/* DB_CONFLICT (owner into owner_id, owner_name) if a member other than
+ * member_id has `uri` approved; DB_OK if none. */
+enum db_rc member_uri_approved_elsewhere(struct db *db, const char *uri,
+                                        const char *member_id, char owner_id[24],
+                                        char owner_name[260]);
+
+/* `uri` was just approved for member_id: the other members' pending
+ * proposals of it become "declined", each with a "uri.decline" event. */
+enum db_rc member_uri_decline_others(struct db *db, const struct audit_actor *actor,
+                                     const char *uri, const char *member_id);
 
 /* Checks that each of uris[0..n) is an approved URI of member_id whose kind
  * is in kind_mask (URI_KIND_* bits). Byte-exact comparison. DB_OK: all are;

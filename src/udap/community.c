@@ -65,7 +65,10 @@ static X509_CRL *crl_of(const char *ca_id)
 
 DB_STMT(q_owner, 1,
         "SELECT m.id::text, m.name, m.status, u.status FROM member_uris u "
-        "JOIN members m ON m.id = u.member_id WHERE u.uri = $1");
+        "JOIN members m ON m.id = u.member_id WHERE u.uri = $1 "
+        "AND u.status <> 'declined' "
+        /* the approved owner; else the first of the pending proposals */
+        "ORDER BY u.status = 'approved' DESC, u.id LIMIT 1");
 DB_STMT(q_looks, 2,
         "SELECT uri FROM member_uris WHERE lookalike_key = $1 AND uri <> $2 "
         "ORDER BY id LIMIT 5");

@@ -1,5 +1,6 @@
--- Sign-in limits that cannot be turned against an account's owner, and
--- failed sign-ins counted without one audit row per attempt (issue 13).
+-- Hostile callers (issue 13): sign-in limits that cannot be turned against
+-- an account's owner, failed sign-ins counted without one audit row per
+-- attempt, and URI proposals that neither squat nor probe.
 
 -- Attempts per window, taken (counted) before the password is hashed, in
 -- one statement, so parallel guesses cannot pass the limit:
@@ -31,3 +32,16 @@ CREATE TABLE login_failures (
     reasons      jsonb NOT NULL DEFAULT '{}'    -- {"wrong password": 3, ...}
 );
 CREATE INDEX login_failures_window ON login_failures (window_start);
+
+-- A member user's proposal is scoped to its member: several members may
+-- propose one URI (none learns of the others, nor of an approved owner),
+-- and only an approved URI is unique in the community. When staff add or
+-- approve a URI, the other members' pending proposals of it are declined
+-- (kept, status 'declined', so their members see it; audited).
+ALTER TABLE member_uris DROP CONSTRAINT member_uris_uri_key;
+ALTER TABLE member_uris DROP CONSTRAINT member_uris_status_check;
+ALTER TABLE member_uris ADD CONSTRAINT member_uris_status_check
+    CHECK (status IN ('pending', 'approved', 'declined'));
+CREATE UNIQUE INDEX member_uris_approved_uri ON member_uris (uri) WHERE status = 'approved';
+CREATE UNIQUE INDEX member_uris_member_uri ON member_uris (member_id, uri);
+CREATE INDEX member_uris_uri ON member_uris (uri);
