@@ -3,6 +3,7 @@
  * silently truncates lines longer than 200 bytes; a CA's configuration must
  * fail loudly with "file:line: what is wrong". */
 #include "config.h"
+#include "config_internal.h"
 
 #include "util/file.h"
 
@@ -86,10 +87,8 @@ static const struct key keys[] = {
     {"community", "name", K_STR, OFF(community_name), 0, 0},
 };
 
-static void fail(char *err, size_t errlen, const char *name, int line,
-                 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-static void fail(char *err, size_t errlen, const char *name, int line,
-                 const char *fmt, ...)
+#define fail config_fail
+void config_fail(char *err, size_t errlen, const char *name, int line, const char *fmt, ...)
 {
     int n = line > 0 ? snprintf(err, errlen, "%s:%d: ", name, line)
                      : snprintf(err, errlen, "%s: ", name);
@@ -142,6 +141,7 @@ static void defaults(struct config *c)
     c->root_crl_warn_days = 7;
     c->client_days = 365;
     c->server_days = 365;
+    config_profiles_defaults(c);
     set_str(&c->expiry_days, "60,30,14,7,1");
     c->max_attempts = 12;
     c->retry_base_ms = 30000;
@@ -284,6 +284,7 @@ int config_parse(struct config *c, const char *name, const char *text,
     defaults(c);
     set_str(&c->path, name);
     char section[64] = "";
+    int profile = -1; /* the [profile NAME] being read */
     bool seen[sizeof keys / sizeof keys[0]] = {0};
     int line = 0;
     const char *p = text;
@@ -310,6 +311,12 @@ int config_parse(struct config *c, const char *name, const char *text,
                 *e = 0;
                 snprintf(section, sizeof section, "%s", s + 1);
                 bool known = false;
+                profile = -1;
+                if (!strncmp(section, "profile ", 8) || !strcmp(section, "profile")) {
+                    profile = config_profile_section(c, section, name, line, err, errlen);
+                    known = true;
+                    rc = profile < 0 ? -1 : 0;
+                }
                 for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
                     known |= !strcmp(keys[i].section, section);
                 if (!known) {
@@ -336,6 +343,9 @@ int config_parse(struct config *c, const char *name, const char *text,
                     fail(err, errlen, name, line, "key \"%s\" outside a section",
                          k);
                     rc = -1;
+                } else if (profile >= 0) {
+                    rc = config_profile_key(c, (size_t)profile, k, v, name, line, err,
+                                            errlen);
                 } else if (i == n) {
                     fail(err, errlen, name, line, "unknown key \"%s\" in [%s]", k,
                          section);
@@ -347,6 +357,11 @@ int config_parse(struct config *c, const char *name, const char *text,
                 } else {
                     seen[i] = true;
                     rc = set_value(c, &keys[i], v, name, line, err, errlen);
+                    if (!strcmp(section, "profiles"))
+                        c->legacy_set |= !strcmp(k, "udap_client_days")   ? LEGACY_CLIENT_DAYS
+                                         : !strcmp(k, "udap_server_days") ? LEGACY_SERVER_DAYS
+                                         : !strncmp(k, "udap_client", 11) ? LEGACY_CLIENT_EKU
+                                                                          : LEGACY_SERVER_EKU;
                 }
             }
         }
@@ -355,6 +370,10 @@ int config_parse(struct config *c, const char *name, const char *text,
             config_free(c);
             return -1;
         }
+    }
+    if (config_profiles_finish(c, name, err, errlen)) {
+        config_free(c);
+        return -1;
     }
     const char *env = getenv("TROTH_DATABASE_URL");
     if (env && *env)
@@ -427,6 +446,7 @@ void config_free(struct config *c)
             *slot = NULL;
         }
     }
+    config_profiles_free(c);
     free(c->path);
     c->path = NULL;
 }

@@ -13,6 +13,40 @@
     "+AES-128-GCM:+CHACHA20-POLY1305:-MAC-ALL:+AEAD:-KX-ALL:+ECDHE-ECDSA:"    \
     "+ECDHE-RSA:%SERVER_PRECEDENCE"
 
+/* [profile NAME]: one certificate policy of the community (troth.conf). */
+#define PROFILES_MAX 16
+#define PROFILE_NAME_MAX 32
+#define PROFILE_POLICIES_MAX 8
+#define PROFILE_FRAGMENTS_MAX 32
+#define PROFILE_MAX_URIS 16 /* the most SAN URIs any profile may allow */
+enum { /* uri_kinds bits: the same values as member/member.h URI_KIND_* */
+    PROFILE_URI_CLIENT = 1u << 0, PROFILE_URI_SERVER = 1u << 1, PROFILE_URI_IDP = 1u << 2
+};
+enum { /* key_types bits */
+    PROFILE_KEY_RSA2048 = 1u << 0, PROFILE_KEY_RSA3072 = 1u << 1, PROFILE_KEY_RSA4096 = 1u << 2,
+    PROFILE_KEY_EC_P256 = 1u << 3, PROFILE_KEY_EC_P384 = 1u << 4, PROFILE_KEY_ALL = 31
+};
+enum san_fragment { SAN_FRAGMENT_FORBID, SAN_FRAGMENT_ALLOW, SAN_FRAGMENT_REQUIRE };
+
+struct profile_conf {
+    char name[PROFILE_NAME_MAX + 1];
+    char *description;            /* NULL: none */
+    unsigned uri_kinds;           /* PROFILE_URI_* bits */
+    unsigned key_types;           /* PROFILE_KEY_* bits */
+    unsigned validity_days;       /* clamped to the issuing CA's notAfter */
+    unsigned max_uris;            /* SAN URIs in one certificate */
+    char *policies[PROFILE_POLICIES_MAX]; /* dotted OIDs: certificatePolicies */
+    size_t n_policies;
+    bool eku_client_auth, eku_server_auth; /* none when both are false */
+    enum san_fragment san_fragment;
+    char *fragments[PROFILE_FRAGMENTS_MAX]; /* allowed fragment values; none: any */
+    size_t n_fragments;
+    bool subject_cn;              /* subject = O (the member's legal name) [+ CN] */
+    /* for messages and checks at the end of parsing */
+    int line, fragments_line;
+    unsigned set;                 /* which keys the section gave (internal) */
+};
+
 struct config {
     /* [server] */
     char *public_listen;      /* host:port of the public (CRL/AIA) listener */
@@ -45,9 +79,14 @@ struct config {
     char *pkcs11_module;          /* the token's PKCS#11 module (.so) */
     char *pkcs11_pin_file;        /* first line: the token user's PIN */
     char *pkcs11_keep_env;        /* variables the module needs in the signers (NULL: "SOFTHSM2_CONF") */
-    /* [profiles] */
+    /* [profiles]: the older form of [profile udap-client] / [profile
+     * udap-server] validity and EKU, still read (legacy_set: which given) */
     unsigned client_days, server_days;
     bool client_eku_client_auth, server_eku_server_auth, server_eku_client_auth;
+    unsigned legacy_set;
+    /* [profile NAME] sections, udap-client and udap-server first */
+    struct profile_conf profiles[PROFILES_MAX];
+    size_t n_profiles;
     /* [auth] */
     unsigned argon2_t_cost, argon2_m_cost_kib, argon2_lanes;
     unsigned session_idle_minutes, session_max_hours;
@@ -89,6 +128,13 @@ const struct config *config_current(void);
 /* Parses [notify] expiry_days ("60,30,14,7,1") into out (up to max, sorted
  * descending); returns the count, or -1 when malformed. out may be NULL. */
 int notify_days_parse(const char *text, unsigned *out, size_t max);
+
+/* The profile named `name`, or NULL. */
+const struct profile_conf *config_profile(const struct config *c, const char *name);
+
+/* "RSA-2048" ... "EC-P384" -> its PROFILE_KEY_* bit, 0 when unknown; and back. */
+unsigned config_key_type(const char *name);
+const char *config_key_type_name(unsigned bit);
 
 /* Splits "host:port" / "[v6]:port"; returns 0 on success. */
 int config_split_listen(const char *listen, char *host, size_t hostlen,

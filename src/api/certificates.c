@@ -199,8 +199,13 @@ void h_certificates_keygen(struct req *r)
         return;
     }
     if (ca_issue_precheck(req_db(r), ca_signer(), ca_current(), config_current(), &rq,
-                          !strncmp(type, "RSA-", 4), &err)) {
-        reply_pki_err(r, &err);
+                          type, &err)) {
+        if (!strcmp(err.code, "key_type_not_allowed") || !strcmp(err.code, "rsa_required"))
+            reply_problem(r, 422, !strcmp(err.code, "rsa_required") ? "rsa-required"
+                                                                     : "key-type-not-allowed",
+                          "key_type", "%s", err.detail);
+        else
+            reply_pki_err(r, &err);
         return;
     }
     struct keygen_job *j = calloc(1, sizeof *j);

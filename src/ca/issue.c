@@ -16,6 +16,7 @@
 #include "pki/ca.h"
 #include "pki/crl.h"
 #include "pki/csr.h"
+
 #include "pki/encode.h"
 #include "pki/ext.h"
 #include "pki/keys.h"
@@ -23,6 +24,13 @@
 #include "ca/signer_pool.h"
 #include "ca/signatures.h"
 #include "util/hex.h"
+
+_Static_assert((unsigned)PKI_KEYT_RSA2048 == (unsigned)PROFILE_KEY_RSA2048 &&
+                   (unsigned)PKI_KEYT_RSA3072 == (unsigned)PROFILE_KEY_RSA3072 &&
+                   (unsigned)PKI_KEYT_RSA4096 == (unsigned)PROFILE_KEY_RSA4096 &&
+                   (unsigned)PKI_KEYT_EC_P256 == (unsigned)PROFILE_KEY_EC_P256 &&
+                   (unsigned)PKI_KEYT_EC_P384 == (unsigned)PROFILE_KEY_EC_P384,
+               "pki key type bits are the profile key_types bits");
 
 #define BACKDATE_SECONDS 300 /* notBefore at most 5 minutes in the past */
 
@@ -33,6 +41,7 @@ const char *ca_err_field(const char *code)
         {"key_weak", "csr"}, {"key_type_not_allowed", "csr"}, {"rsa_required", "csr"},
         {"uri_invalid", "uris"}, {"uri_missing", "uris"}, {"uri_not_approved", "uris"},
 {"uri_duplicate", "uris"},
+        {"uri_fragment_required", "uris"}, {"uri_fragment_not_allowed", "uris"},
         {"member_not_found", "member_id"}, {"member_not_active", "member_id"},
         {"profile_unknown", "profile"}, {"reason_invalid", "reason"},
         {"common_name_invalid", "common_name"}, {"key_spec_invalid", "key_type"},
@@ -81,7 +90,7 @@ struct issue_ctx {
     const struct ca_info *ca;
     const struct config *cfg;
     const struct issue_req *rq;
-    const struct profile *profile;
+    const struct profile_conf *profile;
     const struct audit_actor *actor;
     struct pki_err *err;
     char serial[SERIAL_HEX_MAX];
@@ -105,7 +114,7 @@ static enum db_rc fail(struct pki_err *err, int status, const char *code,
  * takes; the member row stays locked (FOR SHARE) until commit, so that a
  * concurrent suspension waits for this certificate and then holds it. */
 static enum db_rc check_member(struct db *db, const struct issue_req *rq,
-                               const struct profile *profile,
+                               const struct profile_conf *profile,
                                char org[MEMBER_NAME_MAX], struct pki_err *err)
 {
     char status[16];
@@ -131,11 +140,16 @@ static enum db_rc check_member(struct db *db, const struct issue_req *rq,
     rc = member_uris_approved(db, rq->member_id, profile->uri_kinds, rq->uris,
                               rq->n_uris, &bad);
     if (rc == DB_NOTFOUND) {
+        char kinds[32] = "";
+        static const char *names[] = {"client", "server", "idp"};
+        for (unsigned k = 0; k < 3; k++)
+            if (profile->uri_kinds & (1u << k))
+                snprintf(kinds + strlen(kinds), sizeof kinds - strlen(kinds), "%s%s",
+                         kinds[0] ? " or " : "", names[k]);
         pki_err_set(err, 422, "uri_not_approved",
                     "uris[%zu] (%.300s) is not an approved URI of this member of a kind "
                     "the %s profile takes (%s)",
-                    bad, rq->uris[bad], profile->name,
-                    profile->uri_kinds == URI_KIND_CLIENT ? "client" : "server or idp");
+                    bad, rq->uris[bad], profile->name, kinds);
         return DB_ERROR;
     }
     return rc;
@@ -155,10 +169,10 @@ static int sign_once(struct db *db, struct issue_ctx *c)
 {
     const struct issue_req *rq = c->rq;
     struct pki_err *err = c->err;
-    char cn[80];
+    char cn[80] = ""; /* subject = O alone: no CN */
     if (rq->common_name)
         snprintf(cn, sizeof cn, "%s", rq->common_name);
-    else
+    else if (c->profile->subject_cn)
         default_cn(rq->uris[0], cn, sizeof cn);
     X509_NAME *subject = pki_name_org_cn(c->org, cn, err);
     if (!subject)
@@ -168,10 +182,12 @@ static int sign_once(struct db *db, struct issue_ctx *c)
         .spki = rq->csr ? X509_REQ_get_X509_PUBKEY(rq->csr) : NULL,
         .crl_url = c->ca->crl_url, .aia_url = c->ca->cert_url,
         .eku_client_auth = c->profile->eku_client_auth,
-        .eku_server_auth = c->profile->eku_server_auth};
+        .eku_server_auth = c->profile->eku_server_auth,
+        .policies = (const char *const *)c->profile->policies,
+        .n_policies = c->profile->n_policies};
     time_t now = time(NULL);
     spec.not_before = now - BACKDATE_SECONDS;
-    spec.not_after = now + (time_t)c->profile->days * 86400;
+    spec.not_after = now + (time_t)c->profile->validity_days * 86400;
     /* clamp here as pki_leaf_build_tbs does, so that the row and the answer
      * carry the validity that is in the certificate (a CA made less than 5
      * minutes ago starts after now - BACKDATE_SECONDS) */
@@ -269,11 +285,11 @@ static enum db_rc store_tx(struct db *db, void *arg)
 /* The checks that need neither the key nor the database. */
 static int check_request(struct signer_pool *pool, const struct ca_set *set,
                          const struct config *cfg, const struct issue_req *rq,
-                         struct profile *storage, const struct profile **profile_out,
+                         const struct profile_conf **profile_out,
                          const struct ca_info **ca_out, struct pki_err *err)
 {
     pki_err_clear(err);
-    const struct profile *profile = profile_find(cfg, rq->profile, storage);
+    const struct profile_conf *profile = profile_find(cfg, rq->profile);
     const struct ca_info *ca = ca_issuing(set);
     if (!profile)
         return pki_err_set(err, 422, "profile_unknown",
@@ -285,8 +301,10 @@ static int check_request(struct signer_pool *pool, const struct ca_set *set,
         return pki_err_set(err, 404, "member_not_found", "no such member");
     if (rq->n_uris == 0)
         return pki_err_set(err, 422, "uri_missing", "at least one URI is required");
-    if (rq->n_uris > MAX_URIS)
-        return pki_err_set(err, 422, "uri_invalid", "at most %d URIs", MAX_URIS);
+    if (rq->n_uris > MAX_URIS || rq->n_uris > profile->max_uris)
+        return pki_err_set(err, 422, "uri_invalid", "at most %u URIs under the %s profile",
+                           profile->max_uris < MAX_URIS ? profile->max_uris : MAX_URIS,
+                           profile->name);
     for (size_t i = 0; i < rq->n_uris; i++) {
         if (!pki_uri_acceptable(rq->uris[i]))
             return pki_err_set(err, 400, "uri_invalid", "uris[%zu] is not a valid URI", i);
@@ -294,9 +312,15 @@ static int check_request(struct signer_pool *pool, const struct ca_set *set,
             if (!strcmp(rq->uris[i], rq->uris[j]))
                 return pki_err_set(err, 422, "uri_duplicate", "uris[%zu] is given twice", i);
     }
+    if (profile_check_fragments(profile, rq->uris, rq->n_uris, err))
+        return -1;
     if (rq->common_name && (!*rq->common_name || strlen(rq->common_name) > 64))
         return pki_err_set(err, 400, "common_name_invalid",
                            "common_name must be 1 to 64 characters");
+    if (rq->common_name && !profile->subject_cn)
+        return pki_err_set(err, 400, "common_name_invalid",
+                           "the %s profile's subject is O alone ([profile %s] subject): "
+                           "no common_name", profile->name, profile->name);
     *profile_out = profile;
     *ca_out = ca;
     return 0;
@@ -321,7 +345,7 @@ static void db_fail(struct db *db, enum db_rc rc, struct pki_err *err)
 
 struct precheck_ctx {
     const struct issue_req *rq;
-    const struct profile *profile;
+    const struct profile_conf *profile;
     struct pki_err *err;
 };
 
@@ -334,16 +358,24 @@ static enum db_rc precheck_tx(struct db *db, void *arg)
 
 int ca_issue_precheck(struct db *db, struct signer_pool *pool, const struct ca_set *set,
                       const struct config *cfg, const struct issue_req *rq,
-                      bool rsa_key, struct pki_err *err)
+                      const char *key_type, struct pki_err *err)
 {
-    struct profile storage;
-    const struct profile *profile;
+    const struct profile_conf *profile;
     const struct ca_info *ca;
-    if (check_request(pool, set, cfg, rq, &storage, &profile, &ca, err))
+    if (check_request(pool, set, cfg, rq, &profile, &ca, err))
         return -1;
-    if (profile->rsa_only && !rsa_key)
-        return pki_err_set(err, 422, "rsa_required",
-                           "the %s profile takes RSA keys only", profile->name);
+    unsigned type = config_key_type(key_type);
+    if (!profile_takes_key(profile, type)) {
+        char list[96];
+        profile_key_list(profile, list, sizeof list);
+        bool rsa_only = !(profile->key_types & (PROFILE_KEY_EC_P256 | PROFILE_KEY_EC_P384));
+        if (rsa_only && strncmp(key_type, "RSA-", 4))
+            return pki_err_set(err, 422, "rsa_required",
+                               "the %s profile takes RSA keys only (%s)", profile->name, list);
+        return pki_err_set(err, 422, "key_type_not_allowed",
+                           "the %s profile takes %s keys; not %s", profile->name, list,
+                           key_type);
+    }
     struct precheck_ctx c = {rq, profile, err};
     enum db_rc rc = db_tx(db, DB_READ_COMMITTED, precheck_tx, &c);
     if (rc == DB_OK)
@@ -359,12 +391,15 @@ int ca_issue(struct db *db, struct signer_pool *pool, const struct ca_set *set,
 {
     if (row)
         *row = NULL;
-    struct profile storage;
-    const struct profile *profile;
+    const struct profile_conf *profile;
     const struct ca_info *ca;
-    if (check_request(pool, set, cfg, rq, &storage, &profile, &ca, err))
+    if (check_request(pool, set, cfg, rq, &profile, &ca, err))
         return -1;
-    struct pki_key_policy policy = {profile->rsa_only};
+    char list[96];
+    profile_key_list(profile, list, sizeof list);
+    struct pki_key_policy policy = {
+        !(profile->key_types & (PROFILE_KEY_EC_P256 | PROFILE_KEY_EC_P384)),
+        profile->key_types, list};
     if (rq->csr ? pki_csr_check(rq->csr, &policy, err) : pki_key_check(rq->pubkey, &policy, err))
         return -1;
     struct issue_ctx c = {.pool = pool, .ca = ca, .cfg = cfg, .rq = rq, .profile = profile,

@@ -41,11 +41,11 @@ int ca_issue(struct db *db, struct signer_pool *pool, const struct ca_set *set,
              PGresult **row, struct pki_err *err);
 
 /* Every check ca_issue makes that needs no key (profile, member active,
- * URIs approved; rsa_key: whether the key to come is RSA), for work that is
+ * URIs approved; key_type: the key to come, "RSA-2048" ... "EC-P384", one the profile takes), for work that is
  * costly before the key exists (key generation). 0, or -1 with err. */
 int ca_issue_precheck(struct db *db, struct signer_pool *pool, const struct ca_set *set,
                       const struct config *cfg, const struct issue_req *rq,
-                      bool rsa_key, struct pki_err *err);
+                      const char *key_type, struct pki_err *err);
 
 /* The request field an error code is about ("csr", "uris", ...), or NULL. */
 const char *ca_err_field(const char *code);

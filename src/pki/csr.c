@@ -66,7 +66,38 @@ static int check_rsa(const EVP_PKEY *key, struct pki_err *err)
     return 0;
 }
 
+unsigned pki_key_type_bit(const EVP_PKEY *key)
+{
+    int id = EVP_PKEY_get_base_id(key), bits = EVP_PKEY_get_bits(key);
+    if (id == EVP_PKEY_RSA)
+        return bits == 2048 ? PKI_KEYT_RSA2048 : bits == 3072 ? PKI_KEYT_RSA3072
+               : bits == 4096 ? PKI_KEYT_RSA4096 : 0;
+    if (id != EVP_PKEY_EC)
+        return 0;
+    char group[64];
+    size_t glen = 0;
+    int nid = NID_undef;
+    if (EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, &glen))
+        nid = OBJ_txt2nid(group);
+    ERR_clear_error();
+    return nid == NID_X9_62_prime256v1 ? PKI_KEYT_EC_P256 : nid == NID_secp384r1 ? PKI_KEYT_EC_P384 : 0;
+}
+
+static int check_base(const EVP_PKEY *key, const struct pki_key_policy *policy, struct pki_err *err);
+
 int pki_key_check(const EVP_PKEY *key, const struct pki_key_policy *policy, struct pki_err *err)
+{
+    if (check_base(key, policy, err))
+        return -1;
+    if (policy == NULL || policy->types == 0 || (pki_key_type_bit(key) & policy->types))
+        return 0;
+    char desc[32];
+    pki_key_describe(key, desc, sizeof desc);
+    return pki_err_set(err, 422, "key_type_not_allowed", "this profile takes %s keys; got %s",
+                       policy->types_desc ? policy->types_desc : "other", desc);
+}
+
+static int check_base(const EVP_PKEY *key, const struct pki_key_policy *policy, struct pki_err *err)
 {
     char desc[32];
     pki_key_describe(key, desc, sizeof desc);

@@ -7,8 +7,15 @@
 #include <openssl/x509.h>
 #include "pki/err.h"
 
+enum { /* key types a profile may take (the values of config.h PROFILE_KEY_*) */
+    PKI_KEYT_RSA2048 = 1u << 0, PKI_KEYT_RSA3072 = 1u << 1, PKI_KEYT_RSA4096 = 1u << 2,
+    PKI_KEYT_EC_P256 = 1u << 3, PKI_KEYT_EC_P384 = 1u << 4
+};
+
 struct pki_key_policy {
-    bool rsa_only; /* udap-server profile: metadata must be RS256 (UDAP §2.3) */
+    bool rsa_only;     /* udap-server profile: metadata must be RS256 (UDAP §2.3) */
+    unsigned types;    /* PKI_KEYT_* bits the profile takes; 0: any the checks pass */
+    const char *types_desc; /* "RSA-2048, EC-P256", for the refusal */
 };
 
 struct pki_csr_summary {
@@ -26,6 +33,8 @@ X509_REQ *pki_csr_parse(const char *data, size_t len, struct pki_err *err);
 /* Key policy (422): RSA 2048..8192 with odd e >= 3 (65537 expected), EC P-256/P-384 only;
  * key_weak, key_type_not_allowed, rsa_required. */
 int pki_key_check(const EVP_PKEY *key, const struct pki_key_policy *policy, struct pki_err *err);
+/* The PKI_KEYT_* bit of a key, 0 for any other key (RSA-2560, P-521, ...). */
+unsigned pki_key_type_bit(const EVP_PKEY *key);
 /* Key policy then proof of possession (422 csr_signature_invalid). */
 int pki_csr_check(X509_REQ *req, const struct pki_key_policy *policy, struct pki_err *err);
 /* Summarise a CSR for previews; free with pki_csr_summary_free. */

@@ -148,6 +148,30 @@ int pki_ext_add_san_uris(X509 *x, const char *const *uris, size_t n)
     return ok ? 0 : -1;
 }
 
+int pki_ext_add_policies(X509 *x, const char *const *oids, size_t n)
+{
+    CERTIFICATEPOLICIES *pol = sk_POLICYINFO_new_null();
+    int ok = pol != NULL && n > 0;
+    for (size_t i = 0; ok && i < n; i++) {
+        POLICYINFO *pi = POLICYINFO_new();
+        ASN1_OBJECT *obj = OBJ_txt2obj(oids[i], 1); /* numerical form only */
+        ok = pi != NULL && obj != NULL;
+        if (ok) {
+            ASN1_OBJECT_free(pi->policyid);
+            pi->policyid = obj;
+            obj = NULL;
+            ok = sk_POLICYINFO_push(pol, pi) > 0;
+        }
+        if (!ok) {
+            POLICYINFO_free(pi);
+            ASN1_OBJECT_free(obj);
+        }
+    }
+    ok = ok && X509_add1_ext_i2d(x, NID_certificate_policies, pol, 0, X509V3_ADD_REPLACE);
+    sk_POLICYINFO_pop_free(pol, POLICYINFO_free);
+    return ok ? 0 : -1;
+}
+
 int pki_uri_acceptable(const char *s)
 {
     if (s == NULL || s[0] == '\0' || strlen(s) > 2048)

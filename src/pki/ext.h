@@ -24,6 +24,9 @@ int pki_ext_add_crl_dp(X509 *x, const char *url);
 int pki_ext_add_aia_ca_issuers(X509 *x, const char *url);
 /* Add subjectAltName of uniformResourceIdentifier names, byte-exact (§4.2.1.6). */
 int pki_ext_add_san_uris(X509 *x, const char *const *uris, size_t n);
+/* certificatePolicies (§4.2.1.4, not critical): one PolicyInformation per
+ * dotted OID, without qualifiers. 0 or -1 (an OID OpenSSL cannot read). */
+int pki_ext_add_policies(X509 *x, const char *const *oids, size_t n);
 /* 1 if s is a plausible IA5 URI for a certificate: non-empty, printable ASCII, no spaces, has a scheme. */
 int pki_uri_acceptable(const char *s);
 /* Convert an ASN1_TIME to time_t (UTC); -1 on error. */

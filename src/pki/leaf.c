@@ -137,6 +137,7 @@ int pki_leaf_build_tbs(const struct pki_leaf_spec *spec, const X509 *issuer,
         ((spec->eku_client_auth || spec->eku_server_auth) &&
          pki_ext_add_eku(x, spec->eku_client_auth, spec->eku_server_auth) != 0) ||
         pki_ext_add_san_uris(x, spec->uris, spec->n_uris) != 0 ||
+        (spec->n_policies && pki_ext_add_policies(x, spec->policies, spec->n_policies) != 0) ||
         pki_ext_add_crl_dp(x, spec->crl_url) != 0 ||
         pki_ext_add_aia_ca_issuers(x, spec->aia_url) != 0 ||
         (n = i2d_re_X509_tbs(x, &der)) <= 0) {

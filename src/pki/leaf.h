@@ -20,6 +20,8 @@ struct pki_leaf_spec {
     const char *aia_url;        /* HTTP URL of the issuer certificate (caIssuers) */
     bool eku_client_auth;
     bool eku_server_auth;
+    const char *const *policies; /* dotted OIDs for certificatePolicies; none: no extension */
+    size_t n_policies;
     unsigned char serial[16];   /* positive, non-zero: see pki_random_serial() */
 };
 
