@@ -22,6 +22,7 @@ static const struct command commands[] = {
     {"crl", cmd_crl, "generate CRLs now; sign (offline root) or import one"},
     {"audit", cmd_audit, "verify or seal the audit log's hash chain"},
     {"udap", cmd_udap, "validate a signed UDAP JWT"},
+    {"sandbox", cmd_sandbox, "create or refresh the conformance sandbox (test fixtures)"},
     {"routes", cmd_routes, "print the route table as JSON"},
     {"version", cmd_version, "print the version"},
 };

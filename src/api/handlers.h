@@ -26,6 +26,19 @@ void h_public_crl(struct req *r);
 void h_public_ca_cert(struct req *r);
 void h_public_anchors_pem(struct req *r);
 void h_public_anchors_json(struct req *r);
+struct pub_blob;
+/* A published object with ETag, Last-Modified, Cache-Control (bounded by
+ * a CRL's nextUpdate), 304 and HEAD; 404 naming `what` when b is NULL. */
+void serve_blob(struct req *r, struct pub_blob *b, const char *ctype, const char *what);
+
+/* sandbox.c (the conformance sandbox, issue 15) */
+void h_sandbox_index(struct req *r);
+void h_sandbox_anchors(struct req *r);
+void h_sandbox_ca(struct req *r);
+void h_sandbox_crl(struct req *r);
+void h_sandbox_fixture(struct req *r);
+void h_sandbox_init(struct req *r);
+void h_sandbox_refresh(struct req *r);
 
 /* ui.c */
 void h_ui_index(struct req *r);

@@ -33,7 +33,7 @@ static bool etag_matches(const char *inm, const char *etag)
     return false;
 }
 
-static void serve_blob(struct req *r, struct pub_blob *b, const char *ctype,
+void serve_blob(struct req *r, struct pub_blob *b, const char *ctype,
                        const char *what)
 {
     if (!b) {

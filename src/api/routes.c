@@ -21,6 +21,12 @@ const struct route routes[] = {
     {"GET", "/ca/{ca}.crt", PUB, ANY, 0, h_public_ca_cert},
     {"GET", "/anchors.pem", PUB, ANY, 0, h_public_anchors_pem},
     {"GET", "/anchors.json", PUB, ANY, 0, h_public_anchors_json},
+    /* the conformance sandbox (test material, apart from the above) */
+    {"GET", "/sandbox/index.json", PUB, ANY, 0, h_sandbox_index},
+    {"GET", "/sandbox/anchors.pem", PUB, ANY, 0, h_sandbox_anchors},
+    {"GET", "/sandbox/ca/{name}.crt", PUB, ANY, 0, h_sandbox_ca},
+    {"GET", "/sandbox/crl/{name}.crl", PUB, ANY, 0, h_sandbox_crl},
+    {"GET", "/sandbox/fixtures/{name}/{file}", PUB, ANY, 0, h_sandbox_fixture},
     /* admin listener: the UI's files */
     {"GET", "/", ADM, ANY, 0, h_ui_index},
     {"GET", "/app/{file}", ADM, ANY, 0, h_ui_asset},
@@ -94,6 +100,8 @@ const struct route routes[] = {
     {"POST", "/api/v1/invitations/accept", ADM, ANY, 4 * KB, h_invitation_accept},
     /* UDAP toolkit: a JWT with a 4-certificate RSA-4096 x5c is ~12 KB */
     {"POST", "/api/v1/udap/validate", ADM, USERS, 72 * KB, h_udap_validate},
+    {"POST", "/api/v1/sandbox/init", ADM, ROLE_ADMIN, 0, h_sandbox_init},
+    {"POST", "/api/v1/sandbox/refresh", ADM, ROLE_ADMIN, 0, h_sandbox_refresh},
 };
 
 const size_t routes_count = sizeof routes / sizeof routes[0];

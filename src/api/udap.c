@@ -12,6 +12,7 @@
 #include "audit/audit.h"
 #include "http/http.h"
 #include "http/json_body.h"
+#include "sandbox/sandbox.h"
 #include "udap/community.h"
 
 #define JWT_FIELD_MAX (64 * 1024)
@@ -21,6 +22,7 @@ static const struct jfield fields[] = {
     {"kind", JT_STRING, false, 32, 0, 0},
     {"audience", JT_STRING, false, 2048, 0, 0},
     {"base_url", JT_STRING, false, 2048, 0, 0},
+    {"trust", JT_STRING, false, 16, 0, 0},
 };
 
 void h_udap_validate(struct req *r)
@@ -33,6 +35,12 @@ void h_udap_validate(struct req *r)
         reply_problem(r, 400, "invalid-field", "kind",
                       "kind must be software_statement, signed_metadata, "
                       "client_assertion or auto");
+        return;
+    }
+    const char *trust = json_get_str(r->json, "trust");
+    bool sandbox = trust && !strcmp(trust, "sandbox");
+    if (trust && !sandbox && strcmp(trust, "community")) {
+        reply_problem(r, 400, "invalid-field", "trust", "trust must be community or sandbox");
         return;
     }
     const char *jwt = json_get_str(r->json, "jwt");
@@ -52,7 +60,19 @@ void h_udap_validate(struct req *r)
     };
     struct audit_actor actor = audit_actor_of(&r->who, r->client_ip);
     json_t *out;
-    enum db_rc rc = udap_validate_community(req_db(r), &in, &actor, &out);
+    enum db_rc rc;
+    if (sandbox) {
+        struct udap_trust t;
+        if (sandbox_trust(&t)) {
+            udap_trust_free(&t);
+            reply_problem(r, 409, "sandbox-missing", "trust",
+                          "there is no sandbox: an admin initialises it (troth sandbox init)");
+            return;
+        }
+        rc = udap_validate_audited(req_db(r), &t, &in, &actor, &out);
+        udap_trust_free(&t);
+    } else
+        rc = udap_validate_community(req_db(r), &in, &actor, &out);
     if (rc != DB_OK) {
         reply_db_failure(r, rc);
         return;

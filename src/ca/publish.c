@@ -55,6 +55,11 @@ static struct pub_blob *blob_new(const void *data, size_t len, time_t modified)
     return blob_take(copy, len, modified);
 }
 
+struct pub_blob *pub_blob_copy(const void *data, size_t len, time_t modified)
+{
+    return blob_new(data, len, modified);
+}
+
 void pub_blob_release(void *blob)
 {
     struct pub_blob *b = blob;

@@ -20,6 +20,9 @@ struct pub_blob {
     time_t expires;         /* a CRL's nextUpdate; 0 for the others */
 };
 
+/* A new blob holding a copy of data (one reference), or NULL. */
+struct pub_blob *pub_blob_copy(const void *data, size_t len, time_t modified);
+
 /* Drops a reference (also the libmicrohttpd free callback). */
 void pub_blob_release(void *blob);
 

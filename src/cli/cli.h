@@ -22,6 +22,7 @@ int cmd_cert(int argc, char **argv, const char *config_path);
 int cmd_ca(int argc, char **argv, const char *config_path);
 int cmd_crl(int argc, char **argv, const char *config_path);
 int cmd_udap(int argc, char **argv, const char *config_path);
+int cmd_sandbox(int argc, char **argv, const char *config_path);
 
 /* Key custody (cli/ca_keys.c); argv[0] is the subcommand. */
 int cli_crl_sign_root(int argc, char **argv);

@@ -20,6 +20,7 @@
 #include "http/server.h"
 #include "metrics/metrics.h"
 #include "notify/outbox.h"
+#include "sandbox/sandbox.h"
 #include "util/log.h"
 
 /* Waits up to `seconds` for the database, then checks the schema. */
@@ -132,7 +133,9 @@ int cmd_serve(int argc, char **argv, const char *config_path)
         return 1;
     }
     struct server *srv = server_start(&cfg, routes, routes_count);
-    if (!srv || ca_service_start_worker(&cfg) != 0 || metrics_gauges_start(10) != 0) {
+    if (!srv || ca_service_start_worker(&cfg) != 0 || metrics_gauges_start(10) != 0 ||
+        sandbox_watch_start() != 0) {
+        sandbox_watch_stop();
         outbox_stop();
         server_stop(srv);
         ca_service_stop();
@@ -149,6 +152,7 @@ int cmd_serve(int argc, char **argv, const char *config_path)
     server_stop(srv);
     atomic_store(&stopping, true);
     pthread_join(upkeep_thread, NULL);
+    sandbox_watch_stop();
     metrics_gauges_stop();
     outbox_stop();
     ca_service_stop();

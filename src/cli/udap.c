@@ -13,16 +13,19 @@
 #include "ca/registry.h"
 #include "config.h"
 #include "db/db.h"
+#include "sandbox/sandbox.h"
 #include "udap/community.h"
 
 static const char usage[] =
     "usage: troth udap validate FILE [--kind K] [--audience URL] [--base-url URL]\n"
+    "                           [--sandbox]\n"
     "Checks a signed UDAP JWT (FILE, or - for stdin) as a relying party of this\n"
     "community would: header, signature, chain to the anchors, validity,\n"
     "revocation by the current CRLs, iss against the leaf's SAN URIs, claims,\n"
     "and the URI's registration. K: software_statement, signed_metadata,\n"
     "client_assertion or auto (default). Prints the checks as JSON; exits 0\n"
-    "when valid, 1 when not, 2 on a usage or system error.\n";
+    "when valid, 1 when not, 2 on a usage or system error. --sandbox checks\n"
+    "against the conformance sandbox (troth sandbox init) instead.\n";
 
 static char *read_input(const char *path, size_t *len)
 {
@@ -51,6 +54,7 @@ int cmd_udap(int argc, char **argv, const char *config_path)
     }
     struct udap_input in = {.now = time(NULL), .show_owner = true};
     const char *file = NULL;
+    bool sandbox = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *val = i + 1 < argc ? argv[i + 1] : NULL;
@@ -68,7 +72,9 @@ int cmd_udap(int argc, char **argv, const char *config_path)
         } else if (!strcmp(a, "--base-url") && val) {
             in.base_url = val;
             i++;
-        } else if (!file && (a[0] != '-' || !strcmp(a, "-")))
+        } else if (!strcmp(a, "--sandbox"))
+            sandbox = true;
+        else if (!file && (a[0] != '-' || !strcmp(a, "-")))
             file = a;
         else {
             fputs(usage, stderr);
@@ -100,7 +106,25 @@ int cmd_udap(int argc, char **argv, const char *config_path)
     int rc = 2;
     struct db *db = cli_open_db(&cfg);
     struct ca_set set = {0};
-    if (db && ca_set_load(db, cfg.public_url, &set) < 0)
+    if (db && sandbox) {
+        struct udap_trust t;
+        int loaded = sandbox_publish_load(db);
+        json_t *out = NULL;
+        struct audit_actor actor = cli_actor();
+        if (loaded != 0 || sandbox_trust(&t)) {
+            fprintf(stderr, "troth udap validate: %s\n",
+                    loaded > 0 ? "no sandbox: run troth sandbox init" : db_last_error(db));
+        } else if (udap_validate_audited(db, &t, &in, &actor, &out) == DB_OK) {
+            json_dumpf(out, stdout, JSON_INDENT(2));
+            putchar('\n');
+            rc = json_is_true(json_object_get(out, "valid")) ? 0 : 1;
+            json_decref(out);
+        } else
+            fprintf(stderr, "troth udap validate: database error: %s\n", db_last_error(db));
+        if (loaded == 0)
+            udap_trust_free(&t);
+        sandbox_publish_shutdown();
+    } else if (db && ca_set_load(db, cfg.public_url, &set) < 0)
         fprintf(stderr, "troth udap validate: cannot load the CAs: %s\n", db_last_error(db));
     else if (db) {
         publish_init(&set, cfg.community_uri, cfg.community_name);

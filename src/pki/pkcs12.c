@@ -10,6 +10,14 @@ int pki_pkcs12_create(EVP_PKEY *key, X509 *cert, X509 *const *chain, size_t n,
                       const char *passphrase, const char *friendly_name,
                       unsigned char **der, size_t *len, struct pki_err *err)
 {
+    return pki_pkcs12_create_iter(key, cert, chain, n, passphrase, friendly_name,
+                                  PKI_P12_ITER, der, len, err);
+}
+
+int pki_pkcs12_create_iter(EVP_PKEY *key, X509 *cert, X509 *const *chain, size_t n,
+                           const char *passphrase, const char *friendly_name, int iter,
+                           unsigned char **der, size_t *len, struct pki_err *err)
+{
     *der = NULL;
     if (passphrase == NULL || passphrase[0] == '\0')
         return pki_err_set(err, 400, "passphrase_missing", "a PKCS#12 passphrase is required");
@@ -24,12 +32,12 @@ int pki_pkcs12_create(EVP_PKEY *key, X509 *cert, X509 *const *chain, size_t n,
     /* NID_aes_256_cbc selects PBES2; OpenSSL 3 pairs it with PBKDF2-HMAC-SHA256.
      * mac_iter -1: no MAC here, a SHA-256 one is set below (the default would be SHA-1). */
     PKCS12 *p12 = PKCS12_create(passphrase, friendly_name, key, cert, ca, NID_aes_256_cbc,
-                                NID_aes_256_cbc, PKI_P12_ITER, -1, 0);
+                                NID_aes_256_cbc, iter, -1, 0);
     sk_X509_free(ca); /* the certificates stay the caller's */
     unsigned char *out = NULL;
     int n_out = 0;
     if (p12 == NULL ||
-        !PKCS12_set_mac(p12, passphrase, -1, NULL, 0, PKI_P12_ITER, EVP_sha256()) ||
+        !PKCS12_set_mac(p12, passphrase, -1, NULL, 0, iter, EVP_sha256()) ||
         (n_out = i2d_PKCS12(p12, &out)) <= 0) {
         PKCS12_free(p12);
         return pki_err_ossl(err, "pkcs12_failed", "building the PKCS#12 bundle");

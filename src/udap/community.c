@@ -137,6 +137,7 @@ void udap_community_shutdown(void)
 
 struct audit_arg {
     const struct audit_actor *actor;
+    const char *trust;
     json_t *result;
 };
 
@@ -147,11 +148,12 @@ static enum db_rc audit_tx(struct db *db, void *arg)
     char short_iss[URI_MAX + 1] = "";
     if (iss)
         snprintf(short_iss, sizeof short_iss, "%s", iss);
-    json_t *d = json_pack("{s:b, s:O, s:O, s:o}", "valid",
+    json_t *d = json_pack("{s:b, s:O, s:O, s:o, s:s}", "valid",
                           json_is_true(json_object_get(a->result, "valid")), "kind",
                           json_object_get(a->result, "kind"), "error",
                           json_object_get(a->result, "error"), "iss",
-                          iss ? json_string(short_iss) : json_null());
+                          iss ? json_string(short_iss) : json_null(), "trust",
+                          a->trust);
     return audit_write(db, a->actor, "udap.validate", "udap_jwt", "", d);
 }
 
@@ -164,16 +166,25 @@ enum db_rc udap_validate_community(struct db *db, const struct udap_input *in,
         udap_trust_free(&t);
         return DB_ERROR;
     }
-    bool lookup_failed = false;
-    json_t *res = udap_validate(&t, in, &lookup_failed);
+    enum db_rc rc = udap_validate_audited(db, &t, in, actor, out);
     udap_trust_free(&t);
+    return rc;
+}
+
+enum db_rc udap_validate_audited(struct db *db, const struct udap_trust *t,
+                                 const struct udap_input *in,
+                                 const struct audit_actor *actor, json_t **out)
+{
+    *out = NULL;
+    bool lookup_failed = false;
+    json_t *res = udap_validate(t, in, &lookup_failed);
     if (!res)
         return DB_ERROR;
     if (lookup_failed) {
         json_decref(res);
         return db_is_up(db) ? DB_ERROR : DB_UNAVAILABLE;
     }
-    struct audit_arg a = {actor, res};
+    struct audit_arg a = {actor, t->label ? t->label : "community", res};
     enum db_rc rc = db_tx(db, DB_READ_COMMITTED, audit_tx, &a);
     if (rc != DB_OK) {
         json_decref(res);

@@ -23,4 +23,10 @@ struct audit_actor;
 enum db_rc udap_validate_community(struct db *db, const struct udap_input *in,
                                    const struct audit_actor *actor, json_t **out);
 
+/* The same against any trust context (the sandbox's); the audit event
+ * names it ("trust"). */
+enum db_rc udap_validate_audited(struct db *db, const struct udap_trust *t,
+                                 const struct udap_input *in,
+                                 const struct audit_actor *actor, json_t **out);
+
 #endif

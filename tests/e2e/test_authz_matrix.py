@@ -156,6 +156,13 @@ EXPECTED_ROLES = {
     ("POST", "/api/v1/members/{id}/invitations"): OPS,
     ("POST", "/api/v1/invitations/accept"): ANYONE,
     ("POST", "/api/v1/udap/validate"): SIGNED_IN,
+    ("GET", "/sandbox/index.json"): ANYONE,
+    ("GET", "/sandbox/anchors.pem"): ANYONE,
+    ("GET", "/sandbox/ca/{name}.crt"): ANYONE,
+    ("GET", "/sandbox/crl/{name}.crl"): ANYONE,
+    ("GET", "/sandbox/fixtures/{name}/{file}"): ANYONE,
+    ("POST", "/api/v1/sandbox/init"): ADMIN,
+    ("POST", "/api/v1/sandbox/refresh"): ADMIN,
 }
 
 
@@ -236,6 +243,13 @@ class World:
         assert r.status_code == 201, r.text
         return r.json()
 
+    def ensure_sandbox(self):
+        """The conformance sandbox exists (made once, by the admin's API)."""
+        if not getattr(self, "sandbox_made", False):
+            r = self.admin.post("/api/v1/sandbox/init")
+            assert r.status_code in (201, 409), r.text
+            self.sandbox_made = True
+
     def cert_status(self, serial):
         return self.admin.get(f"/api/v1/certificates/{serial}").json()["status"]
 
@@ -286,6 +300,13 @@ def plan(route, caller, w):
     unsafe = m not in ("GET", "HEAD")
     b_probe = caller == "memberB"
     A = w.a["id"]
+
+    if p.startswith("/sandbox/") or p.startswith("/api/v1/sandbox/"):
+        # init answers 409 and refresh re-issues the test fixtures: neither
+        # changes a decision about production objects
+        w.ensure_sandbox()
+        return Call(fill(p, {"name": "issuing", "file": "key.p12"}).replace(
+            "/fixtures/issuing/", "/fixtures/valid-client/"))
 
     # body-less state changes: a fresh object per call
     if unsafe and not takes_body:

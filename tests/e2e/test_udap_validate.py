@@ -377,7 +377,7 @@ def test_audit_event_holds_verdict_and_iss_only(admin, client):
     ev = r.json()["items"][0]
     d = ev["details"] if isinstance(ev["details"], dict) else json.loads(ev["details"])
     assert d["iss"] == client.uri and d["valid"] is True
-    assert set(d) == {"valid", "kind", "error", "iss"}
+    assert set(d) == {"valid", "kind", "error", "iss", "trust"} and d["trust"] == "community"
 
 
 def test_cli(server, client, tmp_path):
