@@ -14,6 +14,8 @@
 #include "ca/crl_import.h"
 #include "ca/offline_root.h"
 #include "ca/registry.h"
+#include "ca/issue.h"
+#include "ca/signatures.h"
 #include "ceremony/ceremony.h"
 #include "config.h"
 #include "db/db.h"
@@ -24,6 +26,7 @@
 #include "pki/sign.h"
 #include "pki/token.h"
 #include "util/file.h"
+#include "util/hex.h"
 
 /* One new CA: key, certificate, encrypted key. */
 struct new_ca {
@@ -83,6 +86,25 @@ struct store_arg {
 
 DB_STMT(q_pending_done, 1, "DELETE FROM ca_pending_keys WHERE spki_sha256 = $1");
 
+static enum db_rc record_ca_signature(struct db *db, const struct new_ca *c,
+                                      const struct audit_actor *actor)
+{
+    unsigned char *tbs = NULL;
+    int tl = i2d_re_X509_tbs(c->cert, &tbs);
+    const ASN1_INTEGER *sn = X509_get0_serialNumber(c->cert);
+    int sl = ASN1_STRING_length(sn);
+    char serial[SERIAL_HEX_MAX];
+    if (tl <= 0 || sl < 1 || sl > 20) {
+        OPENSSL_free(tbs);
+        return DB_ERROR;
+    }
+    hex_encode(ASN1_STRING_get0_data(sn), (size_t)sl, serial);
+    enum db_rc rc = sig_record_signed(db, c->parent ? c->parent : c->id, "certificate", serial,
+                                      0, tbs, (size_t)tl, c->der, c->der_len, actor, NULL);
+    OPENSSL_free(tbs);
+    return rc;
+}
+
 static enum db_rc store_tx(struct db *db, void *arg)
 {
     struct store_arg *a = arg;
@@ -118,6 +140,10 @@ static enum db_rc store_tx(struct db *db, void *arg)
                                               c->fingerprint));
         rc = audit_write(db, a->actor, action, "ca", c->id, rec);
         if (rc != DB_OK)
+            return rc;
+        /* signed here (or at this ceremony) by a key that exists nowhere
+         * else yet: in the signature record of its issuer at once */
+        if (!a->import && (rc = record_ca_signature(db, c, a->actor)) != DB_OK)
             return rc;
     }
     if (a->pending_spki &&

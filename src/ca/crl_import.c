@@ -9,6 +9,7 @@
 
 #include "audit/audit.h"
 #include "ca/registry.h"
+#include "ca/signatures.h"
 #include "ceremony/ceremony.h"
 #include "pki/encode.h"
 #include "pki/ext.h"
@@ -17,10 +18,10 @@ DB_STMT(q_lock, 1, "SELECT pg_advisory_xact_lock(hashtext('troth.crl.' || $1))")
 DB_STMT(q_state, 1,
         "SELECT c.crl_generation, coalesce(max(l.crl_number), 0) FROM cas c "
         "LEFT JOIN crls l ON l.ca_id = c.id WHERE c.id = $1 GROUP BY c.crl_generation");
-DB_STMT(q_store, 7,
+DB_STMT(q_store, 8,
         "INSERT INTO crls (ca_id, crl_number, this_update, next_update, entries, "
-        "covers_generation, der) VALUES ($1, $2, to_timestamp($3::bigint), "
-        "to_timestamp($4::bigint), $5, $6, $7)");
+        "covers_generation, der, signature_id) VALUES ($1, $2, to_timestamp($3::bigint), "
+        "to_timestamp($4::bigint), $5, $6, $7, $8::bigint)");
 DB_STMT(q_notify, 2, "SELECT pg_notify('troth_crl', $1 || ':' || $2)");
 
 struct import {
@@ -34,6 +35,8 @@ struct import {
     const struct audit_actor *actor;
     struct pki_err *e;
     char log_err[256];
+    unsigned char *tbs; /* its TBSCertList, for the signature record */
+    size_t tbs_len;
 };
 
 static enum db_rc import_tx(struct db *db, void *arg)
@@ -59,9 +62,14 @@ static enum db_rc import_tx(struct db *db, void *arg)
     snprintf(tu, sizeof tu, "%lld", (long long)a->tu);
     snprintf(nu, sizeof nu, "%lld", (long long)a->nu);
     snprintf(entries, sizeof entries, "%ld", a->entries);
-    const char *p[] = {id, num, tu, nu, entries, generation, (const char *)a->der};
-    int lens[] = {0, 0, 0, 0, 0, 0, (int)a->der_len};
-    int fmts[] = {0, 0, 0, 0, 0, 0, 1};
+    /* signed on the offline machine: recorded as it comes in */
+    char sig_id[SIG_ID_MAX];
+    if ((rc = sig_record_signed(db, id, "crl", NULL, a->number, a->tbs, a->tbs_len, a->der,
+                                a->der_len, a->actor, sig_id)) != DB_OK)
+        return rc;
+    const char *p[] = {id, num, tu, nu, entries, generation, (const char *)a->der, sig_id};
+    int lens[] = {0, 0, 0, 0, 0, 0, (int)a->der_len, 0};
+    int fmts[] = {0, 0, 0, 0, 0, 0, 1, 0};
     if ((rc = db_exec_bin(db, &q_store, NULL, p, lens, fmts, 0)) != DB_OK)
         return rc;
     if (a->log) {
@@ -168,8 +176,15 @@ int crl_import(struct db *db, const unsigned char *data, size_t len,
     }
     STACK_OF(X509_REVOKED) *rev = X509_CRL_get_REVOKED(crl);
     struct import a = {ca, der, der_len, num, tu, nu, rev ? sk_X509_REVOKED_num(rev) : 0,
-                       ceremony_log, actor, e, ""};
+                       ceremony_log, actor, e, "", NULL, 0};
+    int tl = i2d_re_X509_CRL_tbs(crl, &a.tbs);
+    if (tl <= 0) {
+        pki_err_set(e, 400, "crl_malformed", "the CRL's TBSCertList does not encode");
+        goto out;
+    }
+    a.tbs_len = (size_t)tl;
     enum db_rc drc = db_tx(db, DB_READ_COMMITTED, import_tx, &a);
+    OPENSSL_free(a.tbs);
     if (drc != DB_OK) {
         if (!e->code[0])
             pki_err_set(e, drc == DB_UNAVAILABLE ? 503 : 500, "crl_not_stored", "%s",

@@ -19,6 +19,11 @@ DB_STMT(q_abandon, 3,
         "signed_sha256 = coalesce($2, signed_sha256), decided_at = now() "
         "WHERE id = $1::bigint AND state = 'reserved'");
 
+DB_STMT(q_signed, 7,
+        "INSERT INTO signatures (ca_id, kind, serial, crl_number, tbs_sha256, requested_by, "
+        "state, signed_sha256, decided_at) "
+        "VALUES ($1, $2, $3, $4::bigint, $5, $6, 'issued', $7, now()) RETURNING id");
+
 static void sha256_hex(const unsigned char *p, size_t n, char out[65])
 {
     unsigned char md[32];
@@ -42,6 +47,29 @@ enum db_rc sig_reserve(struct db *db, const char *ca_id, const char *kind,
     if (rc != DB_OK)
         return rc;
     snprintf(id_out, SIG_ID_MAX, "%s", PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return DB_OK;
+}
+
+enum db_rc sig_record_signed(struct db *db, const char *ca_id, const char *kind,
+                             const char *serial, uint64_t crl_number,
+                             const unsigned char *tbs, size_t tbs_len,
+                             const unsigned char *der, size_t der_len,
+                             const struct audit_actor *actor, char id_out[SIG_ID_MAX])
+{
+    char tbs_hex[65], der_hex[65], number[24];
+    sha256_hex(tbs, tbs_len, tbs_hex);
+    sha256_hex(der, der_len, der_hex);
+    snprintf(number, sizeof number, "%llu", (unsigned long long)crl_number);
+    bool crl = !strcmp(kind, "crl");
+    const char *p[] = {ca_id, kind, crl ? NULL : serial, crl ? number : NULL, tbs_hex,
+                       actor && actor->name ? actor->name : "system", der_hex};
+    PGresult *res;
+    enum db_rc rc = db_exec(db, &q_signed, &res, p);
+    if (rc != DB_OK)
+        return rc;
+    if (id_out)
+        snprintf(id_out, SIG_ID_MAX, "%s", PQgetvalue(res, 0, 0));
     PQclear(res);
     return DB_OK;
 }

@@ -38,6 +38,18 @@ enum db_rc sig_mark_issued(struct db *db, const char *id, const unsigned char *d
 enum db_rc sig_abandon(struct db *db, const char *id, const unsigned char *der,
                        size_t der_len, const char *reason);
 
+/* Inside the caller's transaction: a signature made where no reservation
+ * could precede it, recorded 'issued' at once: a CA certificate signed
+ * with a key made in this process (`troth init`), or an object signed on
+ * an offline machine and brought in (`troth init --offline-root`, `troth
+ * crl import`); the audit log's ceremony events say which. id_out may
+ * be NULL. */
+enum db_rc sig_record_signed(struct db *db, const char *ca_id, const char *kind,
+                             const char *serial, uint64_t crl_number,
+                             const unsigned char *tbs, size_t tbs_len,
+                             const unsigned char *der, size_t der_len,
+                             const struct audit_actor *actor, char id_out[SIG_ID_MAX]);
+
 /* The record of CA ca_id, newest first: rows with id < after, at most
  * limit (text), optionally of one state and/or kind (NULL: any). Columns
  * in the order sig_json reads them; column 0 is the id (keyset paging). */

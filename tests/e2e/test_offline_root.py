@@ -260,3 +260,30 @@ def test_ceremony_report_and_audit_events(off, cluster):
     r = off.cli("ca", "ceremony-report", "issuing")
     assert r.returncode == 0 and "database-encrypted" in r.stdout
     assert off.cli("ca", "ceremony-report", "nosuch").returncode == 1
+
+
+def test_the_signature_record_lists_what_the_offline_root_signed(off, cluster):
+    """Signed on the ceremony machine, recorded as it came in: both CA
+    certificates of `init --offline-root`, and every root CRL imported, with
+    the SHA-256 of their TBS computed here."""
+    api = off.token()
+    r = api.get("/api/v1/cas/root/signatures", params={"limit": 200})
+    assert r.status_code == 200, r.text
+    rows = r.json()["items"]
+    assert all(s["state"] == "issued" and s["ca"] == "root" for s in rows), rows
+    certs = {int(s["serial"], 16): s for s in rows if s["kind"] == "certificate"}
+    issuing = x509.load_der_x509_certificate(
+        requests.get(f"{off.public}/ca/issuing.crt", timeout=5).content)
+    for cert in (root_cert(off), issuing):
+        s = certs[cert.serial_number]
+        assert s["tbs_sha256"] == hashlib.sha256(cert.tbs_certificate_bytes).hexdigest()
+    crls = {s["crl_number"]: s for s in rows if s["kind"] == "crl"}
+    stored = cluster.psql("SELECT crl_number, encode(der, 'hex') FROM crls "
+                          "WHERE ca_id = 'root'", db=off.db).splitlines()
+    assert stored
+    for line in stored:
+        number, der = line.split("|")
+        crl = x509.load_der_x509_crl(bytes.fromhex(der))
+        s = crls[int(number)]
+        assert s["tbs_sha256"] == hashlib.sha256(crl.tbs_certlist_bytes).hexdigest()
+        assert s["signed_sha256"] == hashlib.sha256(bytes.fromhex(der)).hexdigest()

@@ -9,13 +9,16 @@ its TBS computed here by python3-cryptography; before the record existed a
 retried issuance signed a second certificate and the first one vanished.
 A crash between signing and storing (troth serve killed while the INSERT
 is held in the trigger) leaves the reservation 'reserved', visible."""
+import getpass
 import hashlib
+import socket
 import threading
 import urllib.parse
 
 import pytest
 import requests
 from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from harness import Server, problem
@@ -143,8 +146,11 @@ def test_a_retried_issuance_leaves_no_signed_certificate_unrecorded(srv, admin, 
     assert {s for _, s, _ in seen} == {stored}
     n_certs = int(srv.su("SELECT count(*) FROM certificates"))
     n_issued = int(srv.su("SELECT count(*) FROM signatures WHERE kind = 'certificate' "
-                          "AND state = 'issued'"))
-    assert n_certs == n_issued
+                          "AND state = 'issued' AND ca_id = 'issuing'"))
+    n_linked = int(srv.su("SELECT count(*) FROM certificates c JOIN signatures s ON "
+                          "s.id = c.signature_id AND s.state = 'issued' "
+                          "AND s.signed_sha256 = c.fingerprint_sha256 AND s.serial = c.serial"))
+    assert n_certs == n_issued == n_linked
 
 
 def test_a_failed_issuance_is_recorded_abandoned_with_its_tbs_hash(srv, admin, community):
@@ -260,3 +266,44 @@ def test_signatures_paging_and_bad_input(srv, admin):
     problem(admin.get("/api/v1/cas/nosuch/signatures"), 404)
     auditor = srv.user("sigauditor", "auditor")
     assert auditor.get("/api/v1/cas/root/signatures").status_code == 200
+
+
+def spki_sha256(cert):
+    return hashlib.sha256(cert.public_key().public_bytes(
+        serialization.Encoding.DER,
+        serialization.PublicFormat.SubjectPublicKeyInfo)).hexdigest()
+
+
+def test_init_records_each_key_and_each_ca_certificate(srv, admin):
+    """`troth init` (keys in the database): an audit event per CA naming its
+    key type and size, the SHA-256 of its SPKI (computed here from the
+    published certificate), where it lives, the unix user and the host; the
+    root's signature record lists both CA certificates with their TBS hash;
+    the ceremony report carries it all."""
+    cas = {c["id"]: c for c in admin.get("/api/v1/cas").json()["items"]}
+    certs = {i: x509.load_der_x509_certificate(requests.get(c["certificate_url"],
+                                                            timeout=5).content)
+             for i, c in cas.items()}
+    events = admin.get("/api/v1/audit", params={"action": "ca.create", "limit": 200}).json()
+    by_ca = {e["object_id"]: e["details"] for e in events["items"]}
+    want_key = {"root": "EC P-384", "issuing": "EC P-256"}
+    for ca_id in ("root", "issuing"):
+        d = by_ca[ca_id]
+        assert d["ca"] == ca_id and d["key"] == want_key[ca_id]
+        assert d["spki_sha256"] == spki_sha256(certs[ca_id])
+        assert d["key_location"] == "database-encrypted"
+        assert d["operator"] == getpass.getuser() and d["host"] == socket.gethostname()
+    rows = {s["serial"]: s for s in signatures(admin, ca="root", kind="certificate")}
+    for ca_id in ("root", "issuing"):
+        cert = certs[ca_id]
+        (row,) = [r for k, r in rows.items() if int(k, 16) == cert.serial_number]
+        assert row["state"] == "issued"
+        assert row["tbs_sha256"] == hashlib.sha256(cert.tbs_certificate_bytes).hexdigest()
+        assert row["signed_sha256"] == hashlib.sha256(
+            cert.public_bytes(serialization.Encoding.DER)).hexdigest()
+    rep = srv.cli("ca", "ceremony-report", "root")
+    assert rep.returncode == 0, rep.stderr
+    assert spki_sha256(certs["root"]) in rep.stdout and "database-encrypted" in rep.stdout
+    assert "certificate issued: 2" in rep.stdout
+    assert "crl         issued: 1" in rep.stdout  # the root's first CRL, made at init
+    assert "Witness:" in rep.stdout
