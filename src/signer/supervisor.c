@@ -383,17 +383,26 @@ __attribute__((noreturn)) static void supervisor_main(const struct signer_sup_op
     sigaddset(&chld, SIGCHLD);
     sigprocmask(SIG_BLOCK, &chld, NULL);
     int sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
-    /* every worker opens its keys at once; then each is handed over */
+    /* every worker opens its keys at once, then each is handed over; but
+     * one after the other when a key is in a token: logging in writes the
+     * token's state (SoftHSM2 rewrites token.object), and a worker loading
+     * the module meanwhile may not find the token */
+    bool serial = false;
+    for (size_t i = 0; i < s.n_cas; i++)
+        serial = serial || s.cas[i].src.kind == SIGNER_KEY_PKCS11;
     int fds[MAX_WORKERS];
-    for (size_t i = 0; i < s.n; i++)
-        if (fork_worker(&s, i, &fds[i]) != 0) {
-            pki_err_set(&err, 503, "signer_unavailable", "fork: %s", strerror(errno));
-            boot_fail(&err);
-        }
-    for (size_t i = 0; i < s.n; i++) {
+    for (size_t i = 0, forked = 0; i < s.n; i++) {
+        for (; forked < s.n && (forked == i || !serial); forked++)
+            if (fork_worker(&s, forked, &fds[forked]) != 0) {
+                pki_err_set(&err, 503, "signer_unavailable", "fork: %s", strerror(errno));
+                for (size_t k = i; k < forked; k++)
+                    close(fds[k]);
+                stop_all(&s);
+                boot_fail(&err);
+            }
         char why[256];
         if (hand_over(&s, i, fds[i], why, sizeof why) != 0) {
-            for (size_t k = i + 1; k < s.n; k++)
+            for (size_t k = i + 1; k < forked; k++)
                 close(fds[k]);
             pki_err_set(&err, 503, "signer_unavailable", "signer worker did not start: %s", why);
             proto_write_resp(BOOT_FD, PROTO_ERROR, err.detail, strlen(err.detail), 5000);
