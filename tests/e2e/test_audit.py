@@ -91,3 +91,49 @@ def test_audit_list_filters_and_access(server, admin):
     problem(op.get("/api/v1/audit"), 403)
     r = admin.post("/api/v1/users", json={"username": "aud-audit", "role": "auditor"})
     assert server.token("aud-audit").get("/api/v1/audit").status_code == 200
+
+
+def test_audit_events_name_their_objects(server, admin, community):
+    """Issue 14 item 5: an event's object is named (the member, the
+    certificate's subject and member) as the database holds it now."""
+    from pki_util import ec_key
+    m, uris = community.member(name="Audited Objects Clinic")
+    r = community.issue(admin, m["id"], "udap-client", ec_key(), uris["client"])
+    assert r.status_code == 201, r.text
+    serial = r.json()["serial"]
+    ev = admin.get("/api/v1/audit", params={"action": "member.create",
+                                            "object_id": m["id"]}).json()["items"]
+    assert len(ev) == 1 and ev[0]["object"] == {"name": "Audited Objects Clinic",
+                                                "member_id": m["id"]}
+    ev = admin.get("/api/v1/audit", params={"action": "certificate.issue",
+                                            "object_id": serial}).json()["items"]
+    assert len(ev) == 1
+    obj = ev[0]["object"]
+    assert obj["member_id"] == m["id"] and obj["member_name"] == "Audited Objects Clinic"
+    assert obj["subject"] == r.json()["subject"] and obj["subject"]
+    # a URI's events name the member it belongs to
+    ev = admin.get("/api/v1/audit", params={"object_type": "member_uri", "action": "uri"}).json()
+    named = [e for e in ev["items"] if e["details"].get("member_id") == m["id"]]
+    assert named and all(e["object"]["member_name"] == "Audited Objects Clinic" for e in named)
+    # an object id that is not a number names nothing and breaks nothing
+    assert admin.get("/api/v1/audit", params={"object_type": "member",
+                                              "object_id": "x'1"}).json()["items"] == []
+    admin.post("/api/v1/users", json={"username": "named-in-audit", "role": "auditor"})
+    ev = admin.get("/api/v1/audit", params={"action": "user.create", "limit": 1}).json()
+    assert ev["items"][0]["object"] == {"name": "named-in-audit"}
+    ev = admin.get("/api/v1/audit", params={"action": "community.create"}).json()
+    assert ev["items"] and ev["items"][0]["object"] == {}
+
+
+def test_audit_verify_gives_the_chain_head(server, admin, cluster):
+    """The head (last sealed link's position, hash and time) and when the
+    check ran, for keeping elsewhere; the hash is the one stored."""
+    v = wait_sealed(admin)
+    assert v["intact"] is True
+    head = v["head"]
+    assert head["chain_seq"] >= 1 and head["chain_seq"] <= v["checked"]
+    stored = cluster.psql("SELECT encode(hash, 'hex') || ' ' || id FROM audit_events "
+                          f"WHERE chain_seq = {head['chain_seq']}")
+    assert stored == f"{head['hash']} {head['event_id']}"
+    assert len(head["hash"]) == 64
+    assert v["verified_at"].endswith("Z") and v["verified_at"] >= head["at"][:19]
