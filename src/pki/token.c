@@ -372,7 +372,7 @@ int pki_token_generate(const char *module, const char *pin, const char *spec, st
     CK_FUNCTION_LIST_PTR f = NULL;
     CK_C_INITIALIZE_ARGS args = {.flags = CKF_OS_LOCKING_OK};
     CK_SESSION_HANDLE s = CK_INVALID_HANDLE;
-    CK_SLOT_ID slot;
+    CK_SLOT_ID slot = 0; /* set before use; -O2 cannot see it (release build) */
     CK_RV rv;
     int rc = -1, inited = 0, logged_in = 0;
     if (get == NULL || get(&f) != CKR_OK || f == NULL)
