@@ -4,6 +4,7 @@ import { h, uid } from './dom.js';
 import { get, post, enc } from './api.js';
 import { field, input, select, messageArea, pageHeader, card, busy, notice, details, markField } from './widgets.js';
 import { decodeCsr } from './csr.js';
+import { memberPicker } from './member-picker.js';
 import { saveFile, base64ToBytes } from './download.js';
 
 const KEY_TYPES = ['EC-P256', 'EC-P384', 'RSA-2048', 'RSA-3072', 'RSA-4096'];
@@ -14,10 +15,9 @@ export default async function issue(ctx) {
   const msg = messageArea();
   const renew = ctx.query.renew || '';
 
-  // members to choose from (a member user: its own)
-  let members;
-  if (isMember) members = [await get(`/api/v1/members/${enc(ctx.me.member_id)}`)];
-  else members = (await get('/api/v1/members', { status: 'active', limit: 200 })).items || [];
+  // the member: a member user's own; staff search the active members on the server
+  let own = null;
+  if (isMember) own = await get(`/api/v1/members/${enc(ctx.me.member_id)}`);
   let profiles = [];
   try {
     const p = await get('/api/v1/profiles');
@@ -25,8 +25,13 @@ export default async function issue(ctx) {
   } catch (err) { if (err.status === 401 || err.unavailable) throw err; }
 
   const keyType = select('key_type', KEY_TYPES);
-  const member = select('member_id', members.map((m) => [m.id, `${m.name} (${m.organization_id})`]));
-  if (ctx.query.member) member.value = ctx.query.member;
+  let member;
+  if (own) member = select('member_id', [[own.id, `${own.name} (${own.organization_id})`]]);
+  else {
+    member = memberPicker({ status: 'active', selected: ctx.query.member || '',
+      onChange: () => loadUris().catch((e) => msg.error(e)) });
+    await member.ready;
+  }
   const pid = (p) => p.name || p.id;
   const profile = select('profile', profiles.map((p) => [pid(p), pid(p)]));
   const profileHint = h('p', { class: 'hint' });
@@ -49,7 +54,7 @@ export default async function issue(ctx) {
         h('label', { for: id }, h('span', { class: 'mono wrap' }, u.uri), h('span', { class: 'muted' }, ` · ${u.kind}`))));
     }
   }
-  member.addEventListener('change', () => loadUris().catch((e) => msg.error(e)));
+  if (own) member.addEventListener('change', () => loadUris().catch((e) => msg.error(e)));
   profile.addEventListener('change', () => loadUris().catch((e) => msg.error(e)));
 
   // CSR or keygen
@@ -88,7 +93,7 @@ export default async function issue(ctx) {
   const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, renew ? 'Renew' : isMember ? 'Request certificate' : 'Issue certificate');
   const form = h('form', { class: 'form', novalidate: true },
     renew ? notice('info', `Renewing certificate ${renew}: send a new CSR.`) : null,
-    h('div', { class: 'grid' }, field('Member', member), renew ? null : h('div', {}, field('Profile', profile), profileHint)),
+    h('div', { class: 'grid' }, own ? field('Member', member) : member, renew ? null : h('div', {}, field('Profile', profile), profileHint)),
     renew ? null : urisBox, modes, csrPart, genPart, h('div', { class: 'actions' }, submit));
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
@@ -111,6 +116,6 @@ export default async function issue(ctx) {
   return h('div', {},
     pageHeader(renew ? 'Renew a certificate' : isMember ? 'Request a certificate' : 'Issue a certificate',
       'A certificate for a member’s approved URIs, under one of the community’s profiles.'),
-    !members.length ? notice('info', 'No active member yet: create and activate one first.') : null,
+    !own && !member.value && !member.search.value ? notice('info', 'No active member yet: create and activate one first.') : null,
     msg, card(null, form));
 }

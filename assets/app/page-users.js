@@ -4,6 +4,7 @@ import { get, post, patch, enc } from './api.js';
 import { field, input, select, messageArea, pageHeader, card, table, paged, badge, busy,
   secretBox, confirmDialog, formData, markField, button, link } from './widgets.js';
 import { fmtTime } from './dom.js';
+import { memberPicker } from './member-picker.js';
 
 const ROLES = ['operator', 'auditor', 'admin', 'member'];
 
@@ -57,13 +58,17 @@ export default async function users(ctx) {
   // create
   const username = input('username', { required: true, maxlength: 128, autocomplete: 'off' });
   const role = select('role', ROLES);
-  const memberId = input('member_id', { placeholder: 'only for role member' });
+  // the organisation of a member user: searched on the server, any size of community
+  const memberId = memberPicker({ optional: true, label: 'Member', hint: 'The organisation a member user belongs to.' });
+  const showMember = () => { memberId.hidden = role.value !== 'member'; memberId.select.disabled = memberId.hidden; };
+  role.addEventListener('change', showMember);
+  showMember();
   const password = input('password', { type: 'password', autocomplete: 'new-password', minlength: 12 });
   const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, 'Create user');
   const created = h('div', {});
   const form = h('form', { class: 'form grid', novalidate: true },
     field('Username', username), field('Role', role),
-    field('Member id', memberId, 'The organisation a member user belongs to.'),
+    memberId,
     field('Password', password, 'Leave empty to generate one.'),
     h('div', { class: 'actions' }, submit));
   form.addEventListener('submit', async (e) => {
@@ -75,6 +80,7 @@ export default async function users(ctx) {
         const u = await post('/api/v1/users', body);
         markField(form);
         form.reset();
+        showMember();
         msg.show('success', `User ${u.username} created.`);
         if (u.password) created.append(secretBox(`Password for ${u.username}`, u.password));
         await list.restart();
@@ -82,6 +88,7 @@ export default async function users(ctx) {
     }, msg, 'Creating…');
   });
 
+  await memberId.ready.catch((err) => { if (err.status === 401) throw err; });
   await list.restart().catch((err) => { if (err.status === 401) throw err; });
   return h('div', {},
     pageHeader('Users', 'People who can sign in, and what they may do.'),
