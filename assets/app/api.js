@@ -1,5 +1,7 @@
 // The REST API client: JSON in and out, the CSRF token on unsafe methods,
 // RFC 9457 problems turned into ApiError with a human message.
+// The CSRF token comes with the session (sign-in, and GET /api/v1/me in every
+// tab); a tab without it, or with a stale one, asks /me again and retries once.
 
 const CSRF_KEY = 'troth.csrf';
 const listeners = new Set();
@@ -43,8 +45,36 @@ async function problemOf(res) {
   return { title: res.statusText, detail: `${what} (HTTP ${res.status} ${res.statusText}).` };
 }
 
+// The session's CSRF token from GET /api/v1/me; false when there is no session.
+async function refreshCsrf() {
+  let res;
+  try {
+    res = await fetch('/api/v1/me', { headers: { Accept: 'application/json' }, credentials: 'same-origin', cache: 'no-store' });
+  } catch { return false; }
+  if (!res.ok) return false;
+  const me = await res.json().catch(() => ({}));
+  setCsrf(me.csrf_token || null);
+  return !!me.csrf_token;
+}
+
 // request('POST', '/api/v1/users', {username, role}) → parsed JSON (or text/blob with opts.as)
 export async function request(method, path, body, opts = {}) {
+  try {
+    return await send(method, path, body, opts);
+  } catch (err) {
+    const unsafe = !['GET', 'HEAD'].includes(method);
+    if (!(err instanceof ApiError) || !unsafe || err.type !== 'csrf-token-missing' || opts.retried) throw err;
+    // this tab had no token, or an old one: the session tells it, then once more
+    if (!await refreshCsrf()) {
+      if (!opts.quiet) sessionEnded('expired');
+      throw new ApiError(401, { type: 'urn:troth:problem:unauthenticated', title: 'Unauthorized',
+        detail: 'Your session has ended. Please sign in again.' });
+    }
+    return send(method, path, body, { ...opts, retried: true });
+  }
+}
+
+async function send(method, path, body, opts) {
   const headers = { Accept: opts.accept || 'application/json' };
   const unsafe = !['GET', 'HEAD'].includes(method);
   if (body !== undefined) headers['Content-Type'] = 'application/json';
@@ -63,7 +93,8 @@ export async function request(method, path, body, opts = {}) {
   if (!res.ok) {
     const err = new ApiError(res.status, await problemOf(res));
     const signingIn = method === 'POST' && path === '/api/v1/session';
-    if (!opts.quiet && !signingIn && (res.status === 401 || err.type === 'csrf-token-missing'))
+    const csrfRetry = err.type === 'csrf-token-missing' && !opts.retried;
+    if (!opts.quiet && !signingIn && !csrfRetry && (res.status === 401 || err.type === 'csrf-token-missing'))
       sessionEnded(err.type === 'csrf-token-missing' ? 'csrf' : 'expired');
     throw err;
   }

@@ -1,5 +1,5 @@
 // Starts the admin UI: who is signed in, the page shell, the routes.
-import { get, onSessionEnded, ApiError } from './api.js';
+import { get, onSessionEnded, setCsrf, ApiError } from './api.js';
 import { route, current, go } from './router.js';
 import { h, clear } from './dom.js';
 import { notice } from './widgets.js';
@@ -40,6 +40,9 @@ onSessionEnded((reason) => {
 async function loadMe() {
   try {
     state.me = await get('/api/v1/me', null, { quiet: true });
+    // this tab's CSRF token: a new tab, or a reload, has it from the session
+    if (state.me.csrf_token) setCsrf(state.me.csrf_token);
+    delete state.me.csrf_token;
   } catch (err) {
     if (!(err instanceof ApiError) || err.status !== 401) throw err;
     state.me = null;

@@ -31,7 +31,18 @@ export function renderShell(app, state, active) {
   signOut.addEventListener('click', async () => {
     signOut.disabled = true;
     signOut.textContent = 'Signing out…';
-    try { await del('/api/v1/session', { quiet: true }); } catch { /* the session is gone either way */ }
+    try {
+      await del('/api/v1/session', { quiet: true });
+    } catch (err) {
+      // 401: the session had already ended, which is what was asked for;
+      // anything else: the session may still be alive, and the person must know
+      if (err.status !== 401) {
+        signOut.disabled = false;
+        signOut.textContent = 'Sign out';
+        signOutFailed(err);
+        return;
+      }
+    }
     setCsrf(null);
     location.hash = '#/signin?bye=1';
     location.reload();
@@ -58,6 +69,20 @@ export function renderShell(app, state, active) {
         signOut)),
     h('div', { class: 'layout' }, nav, h('main', { id: 'main', tabindex: '-1' })));
   return app.querySelector('#main');
+}
+
+// A loud, lasting message at the top of the page: the person is still signed in.
+function signOutFailed(err) {
+  document.getElementById('sign-out-failed')?.remove();
+  const close = h('button', { type: 'button', class: 'btn btn-small' }, 'Dismiss');
+  const box = h('div', { id: 'sign-out-failed', class: 'notice notice-error sign-out-failed', role: 'alert' },
+    h('span', { class: 'notice-text' },
+      `Sign-out failed: you are still signed in. ${err && err.message ? err.message : ''} Try again, or close the browser.`),
+    close);
+  close.addEventListener('click', () => box.remove());
+  const layout = document.querySelector('.layout');
+  layout.parentNode.insertBefore(box, layout);
+  close.focus();
 }
 
 export function setActive(key) {

@@ -198,5 +198,10 @@ void h_me(struct req *r)
                            r->who.member_id);
     if (!r->who.member_id[0])
         json_object_set_new(me, "member_id", json_null());
+    /* A session's CSRF token, so that every tab of the browser can make
+     * changes (a cross-origin page cannot read this answer: no CORS, and the
+     * cookie is SameSite=Strict). Tokens need no CSRF token. */
+    if (r->who.session_id[0])
+        json_object_set_new(me, "csrf_token", json_string(r->who.csrf));
     reply_json(r, 200, me);
 }

@@ -86,6 +86,7 @@ static int by_session(struct req *r, const char *cookie)
     }
     fill(&r->who, &c);
     snprintf(r->who.session_id, sizeof r->who.session_id, "%s", c.id);
+    snprintf(r->who.csrf, sizeof r->who.csrf, "%s", c.csrf);
     if (c.stale)
         sessions_touch(db, c.id);
     return 0;

@@ -22,6 +22,7 @@ struct principal {
     char member_id[24];  /* for ROLE_MEMBER: the member it belongs to */
     char token_id[24];   /* set when authenticated by an API token */
     char session_id[24]; /* set when authenticated by a session cookie */
+    char csrf[72];       /* that session's CSRF token (GET /api/v1/me tells it) */
 };
 
 struct req {

@@ -84,7 +84,7 @@ test('an expired session returns to sign-in, then back to the page', async () =>
   await page.close();
 });
 
-test('a reload keeps the session; a lost CSRF token asks to sign in again', async () => {
+test('a reload keeps the session; a lost or stale CSRF token is fetched again from the session', async () => {
   const page = await newPage(browser);
   await signIn(page, troth.base, 'admin', troth.adminPassword);
   await page.goto(`${troth.base}/#/tokens`);
@@ -93,11 +93,62 @@ test('a reload keeps the session; a lost CSRF token asks to sign in again', asyn
   await page.getByLabel('Name').fill('after-reload');
   await page.getByRole('button', { name: 'Create token' }).click();
   await page.getByText('Your new API token').waitFor();
-  await page.evaluate(() => sessionStorage.clear());
-  await page.getByLabel('Name').fill('no-csrf');
-  await page.getByRole('button', { name: 'Create token' }).click();
-  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
-  await page.getByText('Please sign in again to make changes').waitFor();
+  for (const [name, lose] of [['no-csrf', () => sessionStorage.clear()],
+    ['stale-csrf', () => sessionStorage.setItem('troth.csrf', 'not-the-token')]]) {
+    await page.evaluate(lose);
+    await page.getByLabel('Name').fill(name);
+    await page.getByRole('button', { name: 'Create token' }).click();
+    await page.getByRole('cell', { name }).waitFor();
+  }
+  assert.equal(await page.locator('#sign-out').count(), 1);
   assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+// issue 14 §2: the CSRF token lived in the first tab's sessionStorage only
+test('a second tab of the same browser can make changes and sign out', async () => {
+  const first = await newPage(browser);
+  await signIn(first, troth.base, 'admin', troth.adminPassword);
+  // GET /api/v1/me tells a session its CSRF token, and a bearer token none
+  const me = await first.evaluate(async () => (await fetch('/api/v1/me')).json());
+  assert.equal(me.auth, 'session');
+  assert.match(me.csrf_token, /^\S{16,}$/);
+  const viaToken = await troth.api().get('/api/v1/me');
+  assert.equal(viaToken.data.csrf_token, undefined);
+  // the second tab shares the cookie, not the first tab's sessionStorage
+  const second = await browser.context.newPage();
+  second.problems = [];
+  second.on('pageerror', (e) => second.problems.push(`page error: ${e.message}`));
+  await second.goto(`${troth.base}/#/tokens`);
+  await second.getByRole('heading', { name: 'API tokens' }).waitFor();
+  await second.getByLabel('Name').fill('from-the-second-tab');
+  await second.getByRole('button', { name: 'Create token' }).click();
+  await second.getByText('Your new API token').waitFor();
+  assert.equal(await second.locator('#sign-out').count(), 1);
+  // sign-out from the second tab ends the session for both
+  await second.getByRole('button', { name: 'Sign out' }).click();
+  await second.getByText('You have signed out.').waitFor();
+  assert.equal(await first.evaluate(async () => (await fetch('/api/v1/me')).status), 401);
+  assert.deepEqual(second.problems, []);
+  await second.close();
+  await first.close();
+});
+
+test('a sign-out the server refuses says so and leaves the person signed in', async () => {
+  const page = await newPage(browser);
+  await signIn(page, troth.base, 'admin', troth.adminPassword);
+  await page.route('**/api/v1/session', (route) => (route.request().method() === 'DELETE'
+    ? route.fulfill({ status: 503, contentType: 'application/problem+json',
+      body: JSON.stringify({ type: 'urn:troth:problem:db-unavailable', title: 'Service Unavailable', status: 503, detail: 'the database is unavailable' }) })
+    : route.continue()));
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  const alert = page.getByRole('alert').filter({ hasText: 'Sign-out failed' });
+  await alert.waitFor();
+  assert.match(await alert.textContent(), /still signed in.*the database is unavailable/);
+  assert.equal(await page.evaluate(async () => (await fetch('/api/v1/me')).status), 200);
+  await page.unroute('**/api/v1/session');
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByText('You have signed out.').waitFor();
+  assert.equal(await page.evaluate(async () => (await fetch('/api/v1/me')).status), 401);
   await page.close();
 });

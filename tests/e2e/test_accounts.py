@@ -27,7 +27,8 @@ def test_session_cookie_flags_csrf_and_logout(server, admin):
     assert "Secure" not in cookie               # plain HTTP on loopback
     me = api.get("/api/v1/me").json()
     assert me == {"id": user["id"], "username": name, "role": "operator",
-                  "auth": "session", "member_id": None}
+                  "auth": "session", "member_id": None,
+                  "csrf_token": r.json()["csrf_token"]}
     # an unsafe method without the CSRF header is refused
     problem(api.post("/api/v1/tokens", json={"name": "x"}, csrf=False), 403,
             "csrf-token-missing")
@@ -36,6 +37,25 @@ def test_session_cookie_flags_csrf_and_logout(server, admin):
     assert api.post("/api/v1/tokens", json={"name": "x"}).status_code == 201
     assert api.delete("/api/v1/session").status_code == 204
     problem(api.get("/api/v1/me"), 401, "unauthenticated")
+
+
+def test_every_tab_reads_the_csrf_token_from_me(server, admin):
+    """Issue 14 §2: a second tab has the cookie but not the first tab's
+    sessionStorage; GET /api/v1/me gives it the session's CSRF token."""
+    name, user = new_user(admin)
+    first = Api(server.admin)
+    assert first.login(name, user["password"]).status_code == 200
+    second = Api(server.admin)
+    second.s.cookies.update(first.s.cookies)
+    problem(second.post("/api/v1/tokens", json={"name": "x"}), 403, "csrf-token-missing")
+    second.csrf = second.get("/api/v1/me").json()["csrf_token"]
+    assert second.csrf == first.csrf
+    assert second.post("/api/v1/tokens", json={"name": "tab2"}).status_code == 201
+    # sign-out from the second tab ends the first tab's session too
+    assert second.delete("/api/v1/session").status_code == 204
+    problem(first.get("/api/v1/me"), 401, "unauthenticated")
+    # an API token has no CSRF token to tell
+    assert "csrf_token" not in admin.get("/api/v1/me").json()
 
 
 def test_unknown_user_and_wrong_password_answer_alike(server, admin, cluster):
