@@ -17,8 +17,8 @@
 #include "pki/encode.h"
 #include "util/validate.h"
 
-/* The filters shared by both orders: $1 member, $2 status, $3 profile,
- * $4 uri, $5 text; $6/$7 the keyset cursor; $8 limit; $9 days. */
+/* The filters every order shares: $1 member, $2 status, $3 profile, $4 uri,
+ * $5 text, $6 days to expiry (valid, not yet expired, within that many). */
 #define CERT_FILTERS                                                              \
     "($1::bigint IS NULL OR c.member_id = $1::bigint) "                           \
     "AND ($2::text IS NULL OR CASE $2 "                                           \
@@ -28,25 +28,37 @@
     "AND ($3::text IS NULL OR c.profile = $3) "                                   \
     "AND ($4::text IS NULL OR c.uris @> ARRAY[$4::text]) "                        \
     "AND ($5::text IS NULL OR c.serial LIKE lower($5) || '%' OR c.subject ILIKE " \
-    "  '%' || replace(replace(replace($5, '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%') "
+    "  '%' || replace(replace(replace($5, '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%') " \
+    "AND ($6::int IS NULL OR (c.status = 'valid' AND c.not_after > now() "       \
+    "  AND c.not_after <= now() + make_interval(days => $6::int))) "
 
-DB_STMT(q_recent, 9,
-        "SELECT " CERT_COLUMNS_LIST ", "
-        "(extract(epoch FROM c.created_at) * 1000000)::bigint::text "
-        "FROM certificates c WHERE " CERT_FILTERS
-        "AND ($9::int IS NULL OR true) "
-        "AND ($6::bigint IS NULL OR (c.created_at, c.serial) < "
-        "  (to_timestamp($6::bigint / 1000000.0), $7)) "
-        "ORDER BY c.created_at DESC, c.serial DESC LIMIT $8::int");
-DB_STMT(q_expiring, 9,
-        "SELECT " CERT_COLUMNS_LIST ", "
-        "(extract(epoch FROM c.not_after) * 1000000)::bigint::text "
-        "FROM certificates c WHERE " CERT_FILTERS
-        "AND c.status = 'valid' AND c.not_after > now() "
-        "AND c.not_after <= now() + make_interval(days => $9::int) "
-        "AND ($6::bigint IS NULL OR (c.not_after, c.serial) > "
-        "  (to_timestamp($6::bigint / 1000000.0), $7)) "
-        "ORDER BY c.not_after, c.serial LIMIT $8::int");
+/* One page in one order: the key (immutable for a certificate) and the
+ * serial break ties; the cursor is the last row's serial ($7), whose key is
+ * read back, so the keyset stays exact in every order; $8 the limit. */
+#define CERT_PAGE(key, cmp, dir)                                                  \
+    "SELECT " CERT_COLUMNS_LIST " FROM certificates c WHERE " CERT_FILTERS        \
+    "AND ($7::text IS NULL OR (c." key ", c.serial) " cmp                         \
+    "  (SELECT k." key ", k.serial FROM certificates k WHERE k.serial = $7)) "    \
+    "ORDER BY c." key " " dir ", c.serial " dir " LIMIT $8::int"
+
+DB_STMT(q_created_desc, 8, CERT_PAGE("created_at", "<", "DESC"));
+DB_STMT(q_created_asc, 8, CERT_PAGE("created_at", ">", "ASC"));
+DB_STMT(q_not_after_asc, 8, CERT_PAGE("not_after", ">", "ASC"));
+DB_STMT(q_not_after_desc, 8, CERT_PAGE("not_after", "<", "DESC"));
+DB_STMT(q_subject_asc, 8, CERT_PAGE("subject", ">", "ASC"));
+DB_STMT(q_subject_desc, 8, CERT_PAGE("subject", "<", "DESC"));
+DB_STMT(q_total, 6, "SELECT count(*)::text FROM certificates c WHERE " CERT_FILTERS);
+
+/* sort values, their statements; the default: newest first, or soonest
+ * to expire when expiring_within_days is given */
+static const struct {
+    const char *name;
+    struct db_stmt *stmt;
+} sorts[] = {
+    {"-created", &q_created_desc}, {"created", &q_created_asc},
+    {"not_after", &q_not_after_asc}, {"-not_after", &q_not_after_desc},
+    {"subject", &q_subject_asc}, {"-subject", &q_subject_desc},
+};
 
 static bool one_of(const char *s, const char *const *set, size_t n)
 {
@@ -84,17 +96,20 @@ void h_certificates_list(struct req *r)
         bad = "expiring_within_days", why = "expiring_within_days must be 1 to 3650";
     else if (limit && (!digits_valid(limit, 3) || atoi(limit) < 1 || atoi(limit) > 200))
         bad = "limit", why = "limit must be a whole number from 1 to 200";
-    char ck[24] = "", cs[48] = "";
-    if (!bad && cursor) {
-        const char *dot = strchr(cursor, '.');
-        if (!dot || dot - cursor > 20 || !ca_serial_valid(dot + 1) ||
-            strspn(cursor, "0123456789") != (size_t)(dot - cursor) || dot == cursor)
-            bad = "cursor", why = "cursor is not one this server gave out";
-        else {
-            snprintf(ck, sizeof ck, "%.*s", (int)(dot - cursor), cursor);
-            snprintf(cs, sizeof cs, "%s", dot + 1);
-        }
+    const char *sort = req_query(r, "sort");
+    struct db_stmt *stmt = days ? &q_not_after_asc : &q_created_desc;
+    if (!bad && sort) {
+        size_t i = 0;
+        while (i < sizeof sorts / sizeof sorts[0] && strcmp(sort, sorts[i].name))
+            i++;
+        if (i == sizeof sorts / sizeof sorts[0])
+            bad = "sort", why = "sort must be created, -created, not_after, -not_after, "
+                                "subject or -subject";
+        else
+            stmt = sorts[i].stmt;
     }
+    if (!bad && cursor && !ca_serial_valid(cursor))
+        bad = "cursor", why = "cursor is not one this server gave out";
     if (bad) {
         reply_problem(r, 400, "invalid-field", bad, "%s", why);
         return;
@@ -107,14 +122,17 @@ void h_certificates_list(struct req *r)
     long n = limit ? atol(limit) : 50;
     char lim[24];
     snprintf(lim, sizeof lim, "%ld", n + 1);
-    const char *p[] = {member, status, profile, uri, q, cursor ? ck : NULL,
-                       cursor ? cs : NULL, lim, days};
-    PGresult *res;
-    enum db_rc rc = db_exec(req_db(r), days ? &q_expiring : &q_recent, &res, p);
+    const char *p[] = {member, status, profile, uri, q, days, cursor, lim};
+    PGresult *res, *total;
+    enum db_rc rc = db_exec(req_db(r), stmt, &res, p);
+    if (rc == DB_OK && (rc = db_exec(req_db(r), &q_total, &total, p)) != DB_OK)
+        PQclear(res);
     if (rc != DB_OK) {
         reply_db_failure(r, rc);
         return;
     }
+    json_int_t count = atoll(PQgetvalue(total, 0, 0));
+    PQclear(total);
     int rows = PQntuples(res);
     int shown = rows > n ? (int)n : rows;
     json_t *items = json_array();
@@ -122,13 +140,11 @@ void h_certificates_list(struct req *r)
         json_array_append_new(items, cert_json(res, i, false));
     json_t *next = json_null();
     if (rows > n) {
-        char c[80];
-        snprintf(c, sizeof c, "%s.%s", PQgetvalue(res, shown - 1, CERT_COL_DER_B64 + 1),
-                 PQgetvalue(res, shown - 1, CERT_COL_SERIAL));
-        next = json_string(c);
+        next = json_string(PQgetvalue(res, shown - 1, CERT_COL_SERIAL));
     }
     PQclear(res);
-    reply_json(r, 200, json_pack("{s:o, s:o}", "items", items, "next_cursor", next));
+    reply_json(r, 200, json_pack("{s:o, s:o, s:I}", "items", items, "next_cursor", next,
+                                 "total", count));
 }
 
 enum form { AS_JSON, AS_PEM, AS_DER, AS_CHAIN };

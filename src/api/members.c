@@ -194,17 +194,40 @@ void h_member_create(struct req *r)
 
 /* ---- GET /api/v1/members ---- */
 
-DB_STMT(q_list, 5,
-        "SELECT " MEMBER_COLUMNS " FROM members m "
-        "WHERE ($1::text IS NULL "
-        "   OR strpos(lower(m.name), lower($1)) > 0 "
-        "   OR strpos(lower(m.organization_id), lower($1)) > 0 "
-        "   OR EXISTS (SELECT 1 FROM member_uris u WHERE u.member_id = m.id "
-        "              AND strpos(lower(u.uri), lower($1)) > 0)) "
-        "AND ($2::text IS NULL OR m.status = $2) "
-        "AND m.id > $3::bigint "
-        "AND ($4::bigint IS NULL OR m.id = $4::bigint) "
-        "ORDER BY m.id LIMIT $5::int");
+/* $1 the search, $2 status, $3 only this member (a member user) */
+#define MEMBER_FILTERS                                                     \
+    "($1::text IS NULL "                                                   \
+    "   OR strpos(lower(m.name), lower($1)) > 0 "                          \
+    "   OR strpos(lower(m.organization_id), lower($1)) > 0 "               \
+    "   OR EXISTS (SELECT 1 FROM member_uris u WHERE u.member_id = m.id "  \
+    "              AND strpos(lower(u.uri), lower($1)) > 0)) "             \
+    "AND ($2::text IS NULL OR m.status = $2) "                             \
+    "AND ($3::bigint IS NULL OR m.id = $3::bigint) "
+
+/* One page in one order; the cursor ($4) is the last row's id and its key
+ * is read back, so the keyset holds in every order; $5 the limit. "created"
+ * is the id's order (ids are handed out as members are created). */
+#define MEMBER_PAGE(keyset, order)                                         \
+    "SELECT " MEMBER_COLUMNS " FROM members m WHERE " MEMBER_FILTERS       \
+    "AND ($4::bigint IS NULL OR " keyset ") ORDER BY " order " LIMIT $5::int"
+#define NAME_KEYSET(cmp)                                                   \
+    "(lower(m.name), m.id) " cmp " (SELECT lower(k.name), k.id FROM members k " \
+    "WHERE k.id = $4::bigint)"
+
+DB_STMT(q_list, 5, MEMBER_PAGE("m.id > $4::bigint", "m.id"));
+DB_STMT(q_list_created_desc, 5, MEMBER_PAGE("m.id < $4::bigint", "m.id DESC"));
+DB_STMT(q_list_name, 5, MEMBER_PAGE(NAME_KEYSET(">"), "lower(m.name), m.id"));
+DB_STMT(q_list_name_desc, 5,
+        MEMBER_PAGE(NAME_KEYSET("<"), "lower(m.name) DESC, m.id DESC"));
+DB_STMT(q_count, 3, "SELECT count(*)::text FROM members m WHERE " MEMBER_FILTERS);
+
+static const struct {
+    const char *name;
+    struct db_stmt *stmt;
+} member_sorts[] = {
+    {"created", &q_list}, {"-created", &q_list_created_desc},
+    {"name", &q_list_name}, {"-name", &q_list_name_desc},
+};
 
 void h_member_list(struct req *r)
 {
@@ -212,6 +235,7 @@ void h_member_list(struct req *r)
     if (page_parse(r, &pg, false))
         return;
     const char *q = req_query(r, "q"), *status = req_query(r, "status");
+    const char *sort = req_query(r, "sort");
     if (q && !*q)
         q = NULL; /* an empty search box searches nothing */
     if (q) {
@@ -233,15 +257,34 @@ void h_member_list(struct req *r)
                       "status must be pending, active, suspended or terminated");
         return;
     }
+    struct db_stmt *stmt = &q_list;
+    if (sort && *sort) {
+        size_t i = 0, n = sizeof member_sorts / sizeof member_sorts[0];
+        while (i < n && strcmp(sort, member_sorts[i].name))
+            i++;
+        if (i == n) {
+            reply_problem(r, 400, "invalid-field", "sort",
+                          "sort must be name, -name, created or -created");
+            return;
+        }
+        stmt = member_sorts[i].stmt;
+    }
     const char *only = r->who.role == ROLE_MEMBER ? r->who.member_id : NULL;
-    const char *p[] = {q, status, pg.after, only, pg.limit_plus_one};
-    PGresult *res;
-    enum db_rc rc = db_exec(req_db(r), &q_list, &res, p);
+    const char *p[] = {q, status, only, req_query(r, "cursor") ? pg.after : NULL,
+                       pg.limit_plus_one};
+    PGresult *res, *total;
+    struct db *db = req_db(r);
+    enum db_rc rc = db_exec(db, stmt, &res, p);
+    if (rc == DB_OK && (rc = db_exec(db, &q_count, &total, p)) != DB_OK)
+        PQclear(res);
     if (rc != DB_OK) {
         reply_db_failure(r, rc);
         return;
     }
-    reply_json(r, 200, page_result(&pg, res, member_json));
+    json_t *out = page_result(&pg, res, member_json);
+    json_object_set_new(out, "total", json_integer(atoll(PQgetvalue(total, 0, 0))));
+    PQclear(total);
+    reply_json(r, 200, out);
     PQclear(res);
 }
 
