@@ -37,13 +37,28 @@ export default async function issue(ctx) {
   const profileHint = h('p', { class: 'hint' });
   const current = () => profiles.find((p) => pid(p) === profile.value) || {};
   const urisBox = h('fieldset', { class: 'checks' }, h('legend', {}, 'SAN URIs (approved URIs of the member)'));
+  // the profile's rule for SAN URI fragments ([profile NAME] san_fragment
+  // and san_fragment_values in troth.conf), as the API applies it
+  function fragmentFits(p, uri) {
+    const at = uri.indexOf('#');
+    const frag = at < 0 ? null : uri.slice(at + 1);
+    const values = p.san_fragment_values || [];
+    if (p.san_fragment === 'forbid') return frag === null;
+    if (frag === null) return p.san_fragment !== 'require';
+    return !values.length || values.includes(frag);
+  }
   async function loadUris() {
     urisBox.replaceChildren(h('legend', {}, 'SAN URIs (approved URIs of the member)'));
     if (!member.value) return;
     const page = await get(`/api/v1/members/${enc(member.value)}/uris`, { limit: 200 });
     const kinds = current().uri_kinds;
-    const approved = (page.items || []).filter((u) => u.status === 'approved' && (!kinds || kinds.includes(u.kind)));
-    profileHint.textContent = current().description || '';
+    const approved = (page.items || []).filter((u) => u.status === 'approved' && (!kinds || kinds.includes(u.kind)) && fragmentFits(current(), u.uri));
+    const values = current().san_fragment_values || [];
+    const rule = current().san_fragment === 'require'
+      ? `Every SAN URI carries ${values.length ? `one of these fragments: ${values.map((v) => `#${v}`).join(', ')}` : 'a fragment'}.`
+      : current().san_fragment === 'forbid' ? 'SAN URIs without a fragment.'
+        : values.length ? `A fragment, if any, is one of ${values.map((v) => `#${v}`).join(', ')}.` : '';
+    profileHint.textContent = [current().description || '', rule].filter(Boolean).join(' ');
     const types = current().key_types;
     if (types) keyType.replaceChildren(...types.map((t) => h('option', { value: t }, t)));
     if (!approved.length) urisBox.append(h('p', { class: 'hint' }, kinds ? `This member has no approved ${kinds.join(' or ')} URI for this profile.` : 'This member has no approved URI yet.'));

@@ -65,6 +65,7 @@ export class Troth {
       '# cheap password hashing: the tests sign in often, under ASan',
       'argon2_t_cost = 1',
       'argon2_m_cost = 1024',
+      ...(this.extraConf || []),
       '',
     ].join('\n'));
     // the CA keys' passphrase: a long random first line

@@ -18,7 +18,8 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtensionOID, NameOID
 
 from harness import Unchanged, problem
-from pki_util import (Community, Relying, load_pems, csr_pem, ec_key, ext, key_pem, parse_time,
+from pki_util import (Community, Relying, cdp_url, fetch_crl, load_pems, csr_pem, ec_key, ext,
+                      key_pem, parse_time,
                       rsa_key, signed_by, spki, uniq, utc)
 
 
@@ -185,6 +186,19 @@ def test_intermediate_and_root_profile(server, issuing):
         ku = ext(root, ExtensionOID.KEY_USAGE)
         assert ku.critical and ku.value.key_cert_sign and ku.value.crl_sign
         ext(root, ExtensionOID.SUBJECT_KEY_IDENTIFIER)
+        # a trust anchor carries no AIA (one relying-party library loops on
+        # it) and no CRL distribution point of its own
+        for oid in (ExtensionOID.AUTHORITY_INFORMATION_ACCESS,
+                    ExtensionOID.CRL_DISTRIBUTION_POINTS):
+            with pytest.raises(x509.ExtensionNotFound):
+                root.extensions.get_extension_for_oid(oid)
+    # every CA below the anchor names a CRL a relying party can fetch
+    # (chain-checking validators such as Inferno's): the root's, signed by it
+    root_crl = fetch_crl(cdp_url(inter))
+    issuer = next(r for r in roots if r.subject == inter.issuer)
+    assert root_crl.issuer == inter.issuer
+    assert root_crl.is_signature_valid(issuer.public_key())
+    assert root_crl.next_update > datetime.datetime.utcnow()
     ku = ext(inter, ExtensionOID.KEY_USAGE)
     assert ku.critical and ku.value.key_cert_sign and ku.value.crl_sign
 

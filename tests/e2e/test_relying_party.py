@@ -25,7 +25,13 @@ BACKDATE = 90                                     # [ca] crl_backdate_seconds de
 
 @pytest.fixture(scope="module")
 def rp_server(cluster):
-    s = Server(cluster, db=cluster.new_db())
+    # every shipped profile, and a DirectTrust-style one writing
+    # certificatePolicies and both EKUs
+    s = Server(cluster, db=cluster.new_db(), extra={
+        "profile tefca-client": shipped_profile("tefca-client"),
+        "profile dt-client": {"uri_kinds": "client", "eku": "clientAuth, serverAuth",
+                              "certificate_policies": "1.3.6.1.4.1.41179.2.1, 2.5.29.32.0",
+                              "san_fragment": "forbid", "subject": "O"}})
     s.migrate()
     s.init()
     s.start()
@@ -87,9 +93,19 @@ def workdir(rp_server):
     shutil.rmtree(d, ignore_errors=True)
 
 
+def shipped_profile(name):
+    import configparser
+    cp = configparser.ConfigParser(interpolation=None)
+    cp.read(os.path.join(os.path.dirname(__file__), "..", "..", "troth.conf"))
+    return dict(cp[f"profile {name}"])
+
+
 def issue(community, admin, d, profile="udap-client"):
-    kind = "client" if profile == "udap-client" else "server"
+    kind = "server" if profile == "udap-server" else "client"
     m, uris = community.member(kinds=(kind,))
+    if profile == "tefca-client":   # the exchange purpose in the SAN URI's fragment
+        uris = {kind: [uris[kind][0] + "#T-TREAT"]}
+        community.add_uri(m["id"], uris[kind][0], kind)
     key = ec_key() if kind == "client" else rsa_key()
     r = community.issue(admin, m["id"], profile, key, uris[kind])
     assert r.status_code == 201, r.text
@@ -204,7 +220,7 @@ def fresh_jvm(pkix_java, workdir, cert):
     return p.stdout.strip()
 
 
-@pytest.mark.parametrize("profile", ["udap-client", "udap-server"])
+@pytest.mark.parametrize("profile", ["udap-client", "udap-server", "tefca-client", "dt-client"])
 def test_fresh_jvm_valid_revoked_held_released(rp_admin, rp_community, workdir, issuing,
                                                pkix_java, profile):
     valid = issue(rp_community, rp_admin, workdir, profile)
