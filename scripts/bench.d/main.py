@@ -3,6 +3,7 @@ comparisons of issue 6, prints one table and writes bench/results/*.json."""
 import argparse
 import os
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -12,6 +13,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bulk  # noqa: E402
 import crlgen  # noqa: E402
 import issuance  # noqa: E402
+import pkcs11  # noqa: E402
 import report  # noqa: E402
 import signer  # noqa: E402
 import serving  # noqa: E402
@@ -31,7 +33,7 @@ def valid_serials(cluster, troth, n):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--only", default="123456", help="targets to run, e.g. 12")
+    ap.add_argument("--only", default="1234567", help="targets to run, e.g. 12")
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder")
     a = ap.parse_args()
     q = a.quick
@@ -114,6 +116,12 @@ def main():
                                   valid_serials(cluster, b, rounds + 1), within=5)
                 rows += r
                 details[f"crl_{n}"] = d
+        if "7" in a.only:
+            log("target 7: issuance with the issuing key in a SoftHSM2 token")
+            db = details.get("issuance", {}).get("troth_rounds")
+            r, d = pkcs11.run(cluster, folder, q, statistics.median(db) if db else None)
+            rows += r
+            details["pkcs11"] = d
         if "5" in a.only:
             log("target 5: the signer alone")
             r, d = signer.run()

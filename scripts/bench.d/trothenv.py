@@ -111,11 +111,12 @@ argon2_m_cost = 1024
             raise RuntimeError(f"troth {' '.join(map(str, args))}: {r.stderr}")
         return r.stdout.strip()
 
-    def setup(self):
+    def setup(self, issuing_key="ec:P-256", issuing_store=None):
         self.cli("migrate")
         self.cli("init", "--community-uri", "urn:troth:community:bench",
                  "--name", "Bench Community", "--root-key", "ec:P-384",
-                 "--issuing-key", "ec:P-256")
+                 "--issuing-key", issuing_key,
+                 *(["--issuing-key-store", issuing_store] if issuing_store else []))
         self.token = self.cli("token", "create", "--user", "admin")
 
     def auth(self):
