@@ -299,6 +299,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
             return send_reply(r);
         }
     }
+    /* the request is read: the read deadline ends here, not when the
+     * handler is done (a handler may work longer than request_read_timeout) */
+    deadlines_disarm(r->conn);
     r->route->handler(r);
     if (r->job)
         return MHD_YES; /* answered when the job is done */

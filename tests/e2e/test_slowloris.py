@@ -161,3 +161,25 @@ def test_crls_are_served_while_slow_clients_hold_1100_connections(srv):
           f"{attack.closed_by_server} closed by the server")
     assert attack.max_open >= 1000
     assert not failures, failures[:20]
+
+
+def test_a_slow_handler_is_not_cut_by_the_read_deadline(cluster):
+    """The read deadline is for reading the request: a handler that works
+    longer than request_read_timeout still answers (a sandbox init under
+    load was cut at 10 s: 'Remote end closed connection without response').
+    Here the slow handler is a sign-in whose password hash is costly."""
+    s = Server(cluster, db=cluster.new_db("slowhandler"),
+               extra={"server": {"request_read_timeout": "1"},
+                      "auth": {"argon2_t_cost": "12", "argon2_m_cost": "65536"}})
+    s.migrate()
+    s.init()
+    s.start()
+    try:
+        t0 = time.monotonic()
+        r = requests.post(s.admin + "/api/v1/session", timeout=60,
+                          json={"username": "admin", "password": s.admin_password})
+        took = time.monotonic() - t0
+        assert r.status_code == 200, r.text
+        assert took > 1, f"the sign-in took {took:.2f} s: not slower than the deadline"
+    finally:
+        s.stop()
