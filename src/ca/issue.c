@@ -404,7 +404,8 @@ int ca_issue(struct db *db, struct signer_pool *pool, const struct ca_set *set,
         return -1;
     struct issue_ctx c = {.pool = pool, .ca = ca, .cfg = cfg, .rq = rq, .profile = profile,
                           .actor = actor, .err = err};
-    enum db_rc rc = db_tx(db, DB_READ_COMMITTED, check_tx, &c);
+    /* the pre-check writes only row locks: no flush of its own */
+    enum db_rc rc = db_tx(db, DB_READ_COMMITTED_ASYNC, check_tx, &c);
     if (rc == DB_OK && sign_once(db, &c) != 0) {
         if (c.sig_id[0]) /* reserved, and the signer refused or failed */
             sig_abandon(db, c.sig_id, NULL, 0, err->code[0] ? err->detail : "signer failed");

@@ -1,8 +1,10 @@
 /* The signature record (sql/migrations/0012_signatures.sql): before a CA
  * key is asked to sign a certificate or a CRL, a row naming the CA, the
  * kind, the serial or CRL number, the SHA-256 of the TBS and who asked is
- * written and committed on its own (autocommit: the connection must not be
- * in a transaction). The transaction that stores the signed object marks it
+ * written and committed on its own (its own transaction: the connection
+ * must not be in one; the commit does not wait for the disk, since the
+ * storing transaction's durable commit flushes it too, before anything
+ * signed leaves Troth). The transaction that stores the signed object marks it
  * 'issued' (sig_mark_issued, inside that transaction); a store that fails
  * marks it 'abandoned' with the reason (sig_abandon, autocommit again). A
  * crash in between leaves it 'reserved', which the listings show. */

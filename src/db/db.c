@@ -277,8 +277,9 @@ static bool retryable(const struct db *db)
 enum db_rc db_tx(struct db *db, enum db_isolation iso, db_tx_fn fn, void *arg)
 {
     const char *begin = iso == DB_SERIALIZABLE ? "BEGIN ISOLATION LEVEL SERIALIZABLE"
-                        : iso == DB_REPEATABLE_READ
-                            ? "BEGIN ISOLATION LEVEL REPEATABLE READ"
+                        : iso == DB_REPEATABLE_READ ? "BEGIN ISOLATION LEVEL REPEATABLE READ"
+                        : iso == DB_READ_COMMITTED_ASYNC
+                            ? "BEGIN; SET LOCAL synchronous_commit TO off" /* one round trip */
                             : "BEGIN";
     for (int attempt = 0; attempt < 8; attempt++) {
         if (!ensure_conn(db))

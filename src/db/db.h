@@ -56,6 +56,12 @@ enum db_isolation {
     DB_READ_COMMITTED = 0,
     DB_SERIALIZABLE = 1,
     DB_REPEATABLE_READ = 2, /* one snapshot for the whole transaction */
+    /* READ COMMITTED whose COMMIT does not wait for the WAL to reach the
+     * disk (synchronous_commit off): only for a record that a later
+     * synchronous commit makes durable anyway (WAL is flushed in order, so
+     * that commit flushes this one too) and whose loss in a crash before
+     * it is harmless: a signature reservation, a pre-check's row locks. */
+    DB_READ_COMMITTED_ASYNC = 3,
 };
 
 /* Runs fn in a transaction, retrying serialization failures and deadlocks.
