@@ -23,6 +23,8 @@ route('/users', page('users'), { roles: ['admin'], nav: 'users' });
 route('/webhooks', page('webhooks'), { roles: ['admin'], nav: 'webhooks' });
 route('/tokens', page('tokens'), { roles: ALL, nav: 'tokens' });
 route('/account', page('account'), { roles: ALL, nav: 'account' });
+route('/validate', page('validate'), { roles: ALL, nav: 'validate' });
+route('/sandbox', page('sandbox'), { roles: ALL, nav: 'sandbox' });
 
 const app = document.getElementById('app');
 const state = { me: null, community: null, endedReason: null };

@@ -13,6 +13,8 @@ const NAV = [
   { key: 'users', href: '#/users', label: 'Users', roles: ['admin'] },
   { key: 'webhooks', href: '#/webhooks', label: 'Webhooks', roles: ['admin'] },
   { key: 'tokens', href: '#/tokens', label: 'API tokens' },
+  { key: 'validate', href: '#/validate', label: 'Validate JWT' },
+  { key: 'sandbox', href: '#/sandbox', label: 'Sandbox' },
 ];
 
 let shellFor = null;

@@ -37,6 +37,7 @@ void h_sandbox_anchors(struct req *r);
 void h_sandbox_ca(struct req *r);
 void h_sandbox_crl(struct req *r);
 void h_sandbox_fixture(struct req *r);
+void h_sandbox_get(struct req *r);
 void h_sandbox_init(struct req *r);
 void h_sandbox_refresh(struct req *r);
 

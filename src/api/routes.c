@@ -100,6 +100,7 @@ const struct route routes[] = {
     {"POST", "/api/v1/invitations/accept", ADM, ANY, 4 * KB, h_invitation_accept},
     /* UDAP toolkit: a JWT with a 4-certificate RSA-4096 x5c is ~12 KB */
     {"POST", "/api/v1/udap/validate", ADM, USERS, 72 * KB, h_udap_validate},
+    {"GET", "/api/v1/sandbox", ADM, USERS, 0, h_sandbox_get},
     {"POST", "/api/v1/sandbox/init", ADM, ROLE_ADMIN, 0, h_sandbox_init},
     {"POST", "/api/v1/sandbox/refresh", ADM, ROLE_ADMIN, 0, h_sandbox_refresh},
 };

@@ -55,6 +55,28 @@ enum db_rc sandbox_generate(struct db *db, const char *base_url, bool refresh,
                             const struct audit_actor *actor, json_t **summary,
                             char *err, size_t errlen);
 
+/* The same in three steps, for a caller that builds off its thread (the
+ * web process: building takes seconds). prepare reads the generation and
+ * the keys (DB_CONFLICT / DB_NOTFOUND as above); build is OpenSSL only, no
+ * database (-1 with j->err); commit stores it in one transaction with the
+ * audit event and the NOTIFY, DB_CONFLICT when another init or refresh
+ * committed meanwhile. Free with sandbox_job_free() in every case. */
+struct sandbox_job {
+    char base[400];
+    bool refresh;
+    long gen;      /* the generation being built */
+    time_t now;
+    json_t *keys, *certs;
+    struct sandbox_files files;
+    char err[256];
+};
+enum db_rc sandbox_prepare(struct db *db, const char *base_url, bool refresh,
+                           struct sandbox_job *j);
+int sandbox_job_build(struct sandbox_job *j);
+enum db_rc sandbox_commit(struct db *db, struct sandbox_job *j,
+                          const struct audit_actor *actor, json_t **summary);
+void sandbox_job_free(struct sandbox_job *j);
+
 /* build.c: the objects of one generation. keys: {name: PEM} and certs
  * {name: base64 DER} of an earlier generation (refresh), or empty objects
  * (init); new keys and CA certificates are added to them. */

@@ -161,6 +161,7 @@ EXPECTED_ROLES = {
     ("GET", "/sandbox/ca/{name}.crt"): ANYONE,
     ("GET", "/sandbox/crl/{name}.crl"): ANYONE,
     ("GET", "/sandbox/fixtures/{name}/{file}"): ANYONE,
+    ("GET", "/api/v1/sandbox"): SIGNED_IN,
     ("POST", "/api/v1/sandbox/init"): ADMIN,
     ("POST", "/api/v1/sandbox/refresh"): ADMIN,
 }

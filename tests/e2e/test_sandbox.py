@@ -145,6 +145,25 @@ def test_production_anchors_never_hold_the_sandbox(server, sandbox):
         assert not ca["crl_url"].startswith(server.public + "/crl/")
     r = public_get(server, "/readyz")
     assert r.status_code == 200, r.text
+    cas = admin_get_cas(server)
+    assert cas and not any("SANDBOX" in c["subject"] for c in cas)
+    for c in cas:  # the production CRLs are current, whatever the sandbox's
+        crl = x509.load_der_x509_crl(fetch(c["crl_url"]).content)
+        assert crl.next_update > datetime.datetime.utcnow()
+
+
+def admin_get_cas(server):
+    r = server.token("admin").get("/api/v1/cas")
+    assert r.status_code == 200, r.text
+    return r.json()["items"]
+
+
+def test_api_index_for_signed_in_users(server, sandbox):
+    member = server.user("sb-auditor-reader", "auditor")
+    r = member.get("/api/v1/sandbox")
+    assert r.status_code == 200, r.text
+    assert r.json() == index(server)
+    assert requests.get(server.admin + "/api/v1/sandbox", timeout=10).status_code == 401
 
 
 def test_unknown_sandbox_paths_404(server, sandbox):
