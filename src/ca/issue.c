@@ -98,6 +98,8 @@ struct issue_ctx {
     char org[MEMBER_NAME_MAX]; /* the member's name the certificate carries */
     char subj[512];
     char sig_id[SIG_ID_MAX]; /* its row in the signature record */
+    unsigned char *tbs;      /* its TBSCertificate, until signed */
+    size_t tbs_len;
     unsigned char *der;      /* the signed certificate, signed once */
     size_t der_len;
     time_t not_before, not_after;
@@ -155,17 +157,12 @@ static enum db_rc check_member(struct db *db, const struct issue_req *rq,
     return rc;
 }
 
-/* Before signing: the member may have a certificate (and its name). */
-static enum db_rc check_tx(struct db *db, void *arg)
-{
-    struct issue_ctx *c = arg;
-    return check_member(db, c->rq, c->profile, c->org, c->err);
-}
+static void db_fail(struct db *db, enum db_rc rc, struct pki_err *err);
 
-/* Outside any transaction: build the TBS, reserve its serial in the
- * signature record (committed), then have it signed. 0, or -1 with err
- * (*sig_id set when a reservation was made and must be abandoned). */
-static int sign_once(struct db *db, struct issue_ctx *c)
+/* The TBSCertificate for the checked member (c->org), under a fresh
+ * random serial: c->tbs (malloc'd), c->serial, c->subj and the validity.
+ * 0, or -1 with err. */
+static int build_tbs(struct issue_ctx *c)
 {
     const struct issue_req *rq = c->rq;
     struct pki_err *err = c->err;
@@ -198,35 +195,55 @@ static int sign_once(struct db *db, struct issue_ctx *c)
     c->not_before = spec.not_before;
     c->not_after = spec.not_after;
     ca_name_string(subject, c->subj, sizeof c->subj);
-    unsigned char *tbs = NULL;
-    size_t tbs_len = 0;
     const unsigned char *alg;
     size_t alg_len;
-    enum db_rc rc = DB_CONFLICT;
-    /* a serial is reserved once, ever: a collision (2^-159) draws again */
-    for (int i = 0; i < 3 && rc == DB_CONFLICT; i++) {
-        free(tbs);
-        tbs = NULL;
-        if (pki_random_serial(spec.serial)) {
-            pki_err_set(err, 500, "serial_failed", "no random serial");
-            break;
-        }
-        if (pki_leaf_build_tbs(&spec, c->ca->cert, &tbs, &tbs_len, &alg, &alg_len, err))
-            break;
+    free(c->tbs);
+    c->tbs = NULL;
+    int rc = -1;
+    if (pki_random_serial(spec.serial))
+        pki_err_set(err, 500, "serial_failed", "no random serial");
+    else if (pki_leaf_build_tbs(&spec, c->ca->cert, &c->tbs, &c->tbs_len, &alg, &alg_len, err) == 0) {
         hex_encode(spec.serial, sizeof spec.serial, c->serial);
-        rc = sig_reserve(db, c->ca->id, "certificate", c->serial, 0, tbs, tbs_len, c->actor,
-                         c->sig_id);
+        rc = 0;
     }
     X509_NAME_free(subject);
+    return rc;
+}
+
+/* Before signing, in one transaction whose commit does not wait for the
+ * disk (the storing transaction's durable commit flushes it too): the
+ * member may have the certificate, its TBS, and the serial reserved in the
+ * signature record with the TBS's hash. */
+static enum db_rc reserve_tx(struct db *db, void *arg)
+{
+    struct issue_ctx *c = arg;
+    c->sig_id[0] = 0;
+    enum db_rc rc = check_member(db, c->rq, c->profile, c->org, c->err);
+    if (rc != DB_OK)
+        return rc;
+    if (build_tbs(c) != 0)
+        return DB_ERROR;
+    return sig_reserve_here(db, c->ca->id, "certificate", c->serial, 0, c->tbs, c->tbs_len,
+                            c->actor, c->sig_id);
+}
+
+/* Reserves (as above) and has the TBS signed, once. 0, or -1 with err
+ * (c->sig_id set when a reservation was made and must be abandoned). */
+static int sign_once(struct db *db, struct issue_ctx *c)
+{
+    enum db_rc rc = DB_CONFLICT;
+    /* a serial is reserved once, ever: a collision (2^-159) draws again */
+    for (int i = 0; i < 3 && rc == DB_CONFLICT; i++)
+        rc = db_tx(db, DB_READ_COMMITTED_ASYNC, reserve_tx, c);
     if (rc != DB_OK) {
-        free(tbs);
-        if (!err->code[0])
-            pki_err_set(err, rc == DB_UNAVAILABLE ? 503 : 500, "signature_not_recorded",
-                        "the signature could not be recorded, so nothing was signed");
+        c->sig_id[0] = 0; /* rolled back: nothing to abandon */
+        db_fail(db, rc, c->err);
         return -1;
     }
-    int src = signer_sign_cert(c->pool, c->ca->id, tbs, tbs_len, &c->der, &c->der_len, err);
-    free(tbs);
+    int src = signer_sign_cert(c->pool, c->ca->id, c->tbs, c->tbs_len, &c->der, &c->der_len,
+                               c->err);
+    free(c->tbs);
+    c->tbs = NULL;
     if (src) {
         free(c->der);
         c->der = NULL;
@@ -404,15 +421,13 @@ int ca_issue(struct db *db, struct signer_pool *pool, const struct ca_set *set,
         return -1;
     struct issue_ctx c = {.pool = pool, .ca = ca, .cfg = cfg, .rq = rq, .profile = profile,
                           .actor = actor, .err = err};
-    /* the pre-check writes only row locks: no flush of its own */
-    enum db_rc rc = db_tx(db, DB_READ_COMMITTED_ASYNC, check_tx, &c);
-    if (rc == DB_OK && sign_once(db, &c) != 0) {
+    if (sign_once(db, &c) != 0) {
+        free(c.tbs);
         if (c.sig_id[0]) /* reserved, and the signer refused or failed */
             sig_abandon(db, c.sig_id, NULL, 0, err->code[0] ? err->detail : "signer failed");
         return -1;
     }
-    if (rc == DB_OK)
-        rc = db_tx(db, DB_READ_COMMITTED, store_tx, &c);
+    enum db_rc rc = db_tx(db, DB_READ_COMMITTED, store_tx, &c);
     if (rc == DB_OK) {
         free(c.der);
         metrics_certificate_issued(profile->name);

@@ -29,6 +29,13 @@ enum db_rc sig_reserve(struct db *db, const char *ca_id, const char *kind,
                        const unsigned char *tbs, size_t tbs_len,
                        const struct audit_actor *actor, char id_out[SIG_ID_MAX]);
 
+/* The same inside the caller's transaction, which must commit before the
+ * signer is asked (issuance: with the member check, in one transaction). */
+enum db_rc sig_reserve_here(struct db *db, const char *ca_id, const char *kind,
+                            const char *serial, uint64_t crl_number,
+                            const unsigned char *tbs, size_t tbs_len,
+                            const struct audit_actor *actor, char id_out[SIG_ID_MAX]);
+
 /* Inside the storing transaction: the signed DER's hash, state 'issued'.
  * DB_NOTFOUND when the row is no longer 'reserved'. */
 enum db_rc sig_mark_issued(struct db *db, const char *id, const unsigned char *der,
