@@ -17,7 +17,7 @@ import jwt as pyjwt
 import pytest
 import requests
 from cryptography import x509
-from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.hazmat.primitives.serialization import Encoding, pkcs12
 
 from harness import problem
 from pki_util import anchors, load_pems, wait_for
@@ -227,7 +227,6 @@ def test_openssl_verify_agrees(server, sandbox, name, tmp_path):
                if ca["certificate_url"] and ca["kind"] == "root"]
     assert ca_pems
     (tmp_path / "anchors.pem").write_text(root)
-    from cryptography.hazmat.primitives.serialization import Encoding
     untrusted = "".join(c.public_bytes(Encoding.PEM).decode() for c in chain[1:]
                         if c.subject != c.issuer)
     (tmp_path / "untrusted.pem").write_text(untrusted)
@@ -372,3 +371,19 @@ def test_cli_validate_sandbox(server, sandbox, tmp_path):
 
 def test_validate_trust_field_checked(admin):
     problem(admin.post("/api/v1/udap/validate", json={"jwt": "a.b.c", "trust": "prod"}), 400)
+
+
+def test_pyjwt_verifies_every_signature(sandbox):
+    """Whatever a fixture is meant to fail, its JWTs are well formed and
+    signed by its leaf's key with the alg it names (PyJWT), x5c leaf first
+    is the fixture's certificate, and iat/exp are the IG's windows."""
+    for f in sandbox["fixtures"]:
+        leaf = x509.load_pem_x509_certificate(fetch(f["certificate_url"]).content)
+        for k, window in (("software_statement", 300), ("signed_metadata", 7 * 86400)):
+            tok = fetch(f[k]["url"]).text
+            hdr = pyjwt.get_unverified_header(tok)
+            assert hdr["alg"] == f["alg"], (f["name"], hdr)
+            assert base64.b64decode(hdr["x5c"][0]) == leaf.public_bytes(Encoding.DER)
+            claims = pyjwt.decode(tok, leaf.public_key(), algorithms=[f["alg"]],
+                                  options={"verify_aud": False})
+            assert claims["exp"] - claims["iat"] == window, (f["name"], k)
