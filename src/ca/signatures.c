@@ -31,16 +31,19 @@ static void sha256_hex(const unsigned char *p, size_t n, char out[65])
     hex_encode(md, 32, out);
 }
 
-struct reserve {
-    const char *const *params;
-    char *id_out;
-};
-
-static enum db_rc insert_reservation(struct db *db, const char *const *params,
-                                     char id_out[SIG_ID_MAX])
+enum db_rc sig_reserve_here(struct db *db, const char *ca_id, const char *kind,
+                            const char *serial, uint64_t crl_number,
+                            const unsigned char *tbs, size_t tbs_len,
+                            const struct audit_actor *actor, char id_out[SIG_ID_MAX])
 {
+    char tbs_hex[65], number[24];
+    sha256_hex(tbs, tbs_len, tbs_hex);
+    snprintf(number, sizeof number, "%llu", (unsigned long long)crl_number);
+    bool crl = !strcmp(kind, "crl");
+    const char *p[] = {ca_id, kind, crl ? NULL : serial, crl ? number : NULL, tbs_hex,
+                       actor && actor->name ? actor->name : "system"};
     PGresult *res;
-    enum db_rc rc = db_exec(db, &q_reserve, &res, params);
+    enum db_rc rc = db_exec(db, &q_reserve, &res, p);
     if (rc != DB_OK)
         return rc;
     snprintf(id_out, SIG_ID_MAX, "%s", PQgetvalue(res, 0, 0));
@@ -48,27 +51,20 @@ static enum db_rc insert_reservation(struct db *db, const char *const *params,
     return DB_OK;
 }
 
+struct reserve {
+    const char *ca_id, *kind, *serial;
+    uint64_t crl_number;
+    const unsigned char *tbs;
+    size_t tbs_len;
+    const struct audit_actor *actor;
+    char *id_out;
+};
+
 static enum db_rc reserve_tx(struct db *db, void *arg)
 {
-    struct reserve *r = arg;
-    return insert_reservation(db, r->params, r->id_out);
-}
-
-/* The reservation's parameters (tbs_hex and number are the caller's buffers). */
-static void reservation_params(const char *ca_id, const char *kind, const char *serial,
-                               uint64_t crl_number, const unsigned char *tbs, size_t tbs_len,
-                               const struct audit_actor *actor, char tbs_hex[65],
-                               char number[24], const char *p[6])
-{
-    sha256_hex(tbs, tbs_len, tbs_hex);
-    snprintf(number, 24, "%llu", (unsigned long long)crl_number);
-    bool crl = !strcmp(kind, "crl");
-    p[0] = ca_id;
-    p[1] = kind;
-    p[2] = crl ? NULL : serial;
-    p[3] = crl ? number : NULL;
-    p[4] = tbs_hex;
-    p[5] = actor && actor->name ? actor->name : "system";
+    const struct reserve *r = arg;
+    return sig_reserve_here(db, r->ca_id, r->kind, r->serial, r->crl_number, r->tbs,
+                            r->tbs_len, r->actor, r->id_out);
 }
 
 enum db_rc sig_reserve(struct db *db, const char *ca_id, const char *kind,
@@ -76,26 +72,12 @@ enum db_rc sig_reserve(struct db *db, const char *ca_id, const char *kind,
                        const unsigned char *tbs, size_t tbs_len,
                        const struct audit_actor *actor, char id_out[SIG_ID_MAX])
 {
-    char tbs_hex[65], number[24];
-    const char *p[6];
-    reservation_params(ca_id, kind, serial, crl_number, tbs, tbs_len, actor, tbs_hex, number, p);
-    struct reserve r = {p, id_out};
+    struct reserve r = {ca_id, kind, serial, crl_number, tbs, tbs_len, actor, id_out};
     /* committed before the signer is asked, without waiting for the disk:
      * the storing transaction's synchronous commit flushes this row too, and
      * nothing signed leaves Troth before that commit (issuance was 2.7x
      * slower with a flush of its own: scripts/bench --quick --only 1) */
     return db_tx(db, DB_READ_COMMITTED_ASYNC, reserve_tx, &r);
-}
-
-enum db_rc sig_reserve_here(struct db *db, const char *ca_id, const char *kind,
-                            const char *serial, uint64_t crl_number,
-                            const unsigned char *tbs, size_t tbs_len,
-                            const struct audit_actor *actor, char id_out[SIG_ID_MAX])
-{
-    char tbs_hex[65], number[24];
-    const char *p[6];
-    reservation_params(ca_id, kind, serial, crl_number, tbs, tbs_len, actor, tbs_hex, number, p);
-    return insert_reservation(db, p, id_out);
 }
 
 enum db_rc sig_record_signed(struct db *db, const char *ca_id, const char *kind,

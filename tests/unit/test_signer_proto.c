@@ -192,15 +192,23 @@ static void *inproc_main(void *arg)
     return NULL;
 }
 
+/* A worker in a thread of this process, ready on sv[0] (its end is sv[1]). */
+static pthread_t start_inproc(int sv[2], struct inproc *ip)
+{
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    *ip = (struct inproc){.fd = sv[1], .rc = -1};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, inproc_main, ip), 0);
+    await_ready(sv[0]);
+    return th;
+}
+
 static void test_in_process_signer_no_leaks(void **state)
 {
     (void)state;
     int sv[2];
-    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
-    struct inproc ip = {.fd = sv[1], .rc = -1};
-    pthread_t th;
-    assert_int_equal(pthread_create(&th, NULL, inproc_main, &ip), 0);
-    await_ready(sv[0]);
+    struct inproc ip;
+    pthread_t th = start_inproc(sv, &ip);
     unsigned char *tbs;
     size_t len;
     assert_int_equal(st_leaf_tbs(F->c.issuing, &tbs, &len), 0);
@@ -233,11 +241,8 @@ static void test_crl_pieces_from_a_forged_peer(void **state)
 {
     (void)state;
     int sv[2];
-    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
-    struct inproc ip = {.fd = sv[1], .rc = -1};
-    pthread_t th;
-    assert_int_equal(pthread_create(&th, NULL, inproc_main, &ip), 0);
-    await_ready(sv[0]);
+    struct inproc ip;
+    pthread_t th = start_inproc(sv, &ip);
     time_t now = time(NULL);
     struct pki_crl_spec spec = {.issuer = F->c.issuing, .number = 5, .this_update = now,
                                 .next_update = now + 3600};
