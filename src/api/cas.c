@@ -34,6 +34,7 @@ static json_t *ca_json(const struct ca_info *c)
                           "certificate_url", c->cert_url, "crl_url", c->crl_url,
                           "issues_members", c->issues_members);
     json_object_set_new(o, "key_store", json_string(c->key_store));
+    json_object_set_new(o, "key_uri", c->key_uri ? json_string(c->key_uri) : json_null());
     char why[512];
     json_object_set_new(o, "crl_warning",
                         ca_crl_status(c, time(NULL), config_current()->root_crl_warn_days,

@@ -165,6 +165,8 @@ def test_the_database_keeps_only_the_uri(rsa_srv, cluster):
     api = rsa_srv.token()
     cas = {c["id"]: c for c in api.get("/api/v1/cas").json()["items"]}
     assert cas["issuing"]["key_store"] == "pkcs11"
+    assert cas["issuing"]["key_uri"] == issuing[3]
+    assert cas["root"]["key_uri"] is None
 
 
 def test_rsa_token_key_signs_certificates_and_crls_that_openssl_verifies(rsa_srv):
@@ -277,3 +279,36 @@ def test_bad_key_store_uris_and_missing_config_are_refused(cluster, softhsm):
         assert r.returncode != 0 and "chmod 600" in r.stderr, r.stderr
     finally:
         os.chmod(softhsm.pin_file, 0o600)
+
+
+def test_cli_signs_a_crl_with_the_token_key(rsa_srv, softhsm, cluster):
+    """`troth crl generate` runs its own signer supervisor: the token works there too."""
+    q = "SELECT max(crl_number) FROM crls WHERE ca_id = 'issuing'"
+    before = int(cluster.psql(q, db=rsa_srv.db))
+    r = troth("crl", "generate", "--ca", "issuing", conf=rsa_srv.conf, env=softhsm.env)
+    assert r.returncode == 0, r.stderr
+    assert int(cluster.psql(q, db=rsa_srv.db)) == before + 1
+    hexder = cluster.psql("SELECT encode(der, 'hex') FROM crls WHERE ca_id = 'issuing' "
+                          "ORDER BY crl_number DESC LIMIT 1", db=rsa_srv.db)
+    crl = x509.load_der_x509_crl(bytes.fromhex(hexder))
+    issuing = x509.load_der_x509_certificate(
+        requests.get(f"{rsa_srv.public}/ca/issuing.crt", timeout=10).content)
+    assert crl.is_signature_valid(issuing.public_key())
+
+
+def test_serve_refuses_a_pin_file_the_web_user_owns(cluster, softhsm):
+    s = token_server(cluster, softhsm, "p11pin")
+    init(s, softhsm, "--root-key", "ec:P-384", "--issuing-key", "ec:P-256",
+         "--issuing-key-store", f"pkcs11:token={softhsm.label};object=pin-check")
+    softhsm.give_to_signer()
+    web = pwd.getpwnam("troth").pw_uid
+    os.chown(softhsm.pin_file, web, -1)
+    try:
+        s.start(wait=False)
+        assert s.proc.wait(timeout=60) != 0
+        s.log.close()
+        s.proc = None
+        assert "is owned by the web process's user" in s.log_text()
+        assert str(softhsm.pin_file) in s.log_text()
+    finally:
+        os.chown(softhsm.pin_file, 0, -1)
