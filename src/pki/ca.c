@@ -98,7 +98,12 @@ X509 *pki_ca_make_issuing(EVP_PKEY *key, const X509_NAME *subject, int days,
     X509 *x = ca_skeleton(key, subject, now, na, 0);
     if (x == NULL || !X509_set_issuer_name(x, X509_get_subject_name(root)) ||
         pki_ext_add_aki(x, root) != 0 || pki_ext_add_crl_dp(x, root_crl_url) != 0 ||
-        pki_ext_add_aia_ca_issuers(x, root_cert_url) != 0 || X509_sign(x, root_key, md) <= 0) {
+        pki_ext_add_aia_ca_issuers(x, root_cert_url) != 0 ||
+        /* anyPolicy (RFC 5280 §4.2.1.4): the community's profiles choose the
+         * leaves' policies ([profile] certificate_policies); a relying party
+         * that requires one of them then finds it valid through this CA */
+        pki_ext_add_policies(x, (const char *const[]){"2.5.29.32.0"}, 1) != 0 ||
+        X509_sign(x, root_key, md) <= 0) {
         X509_free(x);
         pki_err_ossl(err, "ca_build_failed", "building the issuing CA certificate");
         return NULL;

@@ -76,6 +76,24 @@ def openssl_verify(srv, body):
     return p.returncode == 0, p.stdout + p.stderr, text, gnutls
 
 
+def go_check(go_x509, srv, bodies):
+    """Go's crypto/x509 (relying/x509check.go) parses and verifies each."""
+    import json
+    with tempfile.TemporaryDirectory() as d:
+        roots = os.path.join(d, "anchors.pem")
+        with open(roots, "w") as f:
+            f.write(anchors_pem(srv))
+        paths = []
+        for i, b in enumerate(bodies):
+            paths.append(os.path.join(d, f"{i}.pem"))
+            with open(paths[-1], "w") as f:
+                f.write(b["chain_pem"])
+        p = subprocess.run([go_x509] + paths, capture_output=True, text=True,
+                           env=dict(os.environ, ROOTS=roots), timeout=60)
+    assert p.returncode == 0, p.stderr
+    return [json.loads(line) for line in p.stdout.splitlines()]
+
+
 def test_profiles_api_shows_the_configuration(admin):
     items = {p["name"]: p for p in admin.get("/api/v1/profiles").json()["items"]}
     assert set(items) == {"udap-client", "udap-server", "tefca-client", "dt-client"}
@@ -94,7 +112,7 @@ def test_profiles_api_shows_the_configuration(admin):
     assert s["san_fragment"] == "forbid" and s["certificate_policies"] == []
 
 
-def test_tefca_client_issues_purpose_fragments(admin, community):
+def test_tefca_client_issues_purpose_fragments(admin, community, go_x509):
     m, _ = community.member(kinds=())
     base = f"https://{uniq('tefca')}.example.org/fhir"
     uris = [base + "#T-TREAT", base + "#T-PYMNT"]
@@ -110,6 +128,8 @@ def test_tefca_client_issues_purpose_fragments(admin, community):
     ok, out, text, gnutls = openssl_verify(community.server, body)
     assert ok, out
     assert f"URI:{uris[0]}" in text and uris[1] in gnutls
+    [g] = go_check(go_x509, community.server, [body])
+    assert g["ok"] and g["uris"] == uris, g
 
 
 def test_tefca_client_refuses_other_or_no_fragment(admin, community):
@@ -136,7 +156,7 @@ def test_tefca_client_refuses_other_or_no_fragment(admin, community):
     assert r.status_code == 201, r.text
 
 
-def test_policies_eku_and_subject_from_the_profile(admin, community):
+def test_policies_eku_and_subject_from_the_profile(admin, community, go_x509):
     m, uris = community.member(kinds=("client",))
     r = community.issue(admin, m["id"], "dt-client", ec_key(), uris["client"])
     assert r.status_code == 201, r.text
@@ -157,6 +177,22 @@ def test_policies_eku_and_subject_from_the_profile(admin, community):
     for oid in POLICIES:
         assert f"Policy: {oid}" in text, text
         assert oid in gnutls
+    [g] = go_check(go_x509, community.server, [body])
+    assert g["ok"], g
+    # a relying party that requires one of the community's policies (RFC
+    # 5280 6.1 with explicit policy, as DirectTrust-style ones do) accepts
+    # the path: the issuing CA asserts anyPolicy
+    with tempfile.TemporaryDirectory() as d:
+        anchors, leaf, chain = (os.path.join(d, n) for n in ("a.pem", "l.pem", "c.pem"))
+        for path, text in ((anchors, anchors_pem(community.server)),
+                           (leaf, body["certificate_pem"]), (chain, body["chain_pem"])):
+            with open(path, "w") as f:
+                f.write(text)
+        for oid, ok in ((POLICIES[1], True), ("1.2.3.4.5", False)):
+            p = subprocess.run(["openssl", "verify", "-policy_check", "-explicit_policy",
+                                "-policy", oid, "-CAfile", anchors, "-untrusted", chain, leaf],
+                               capture_output=True, text=True)
+            assert (p.returncode == 0) == ok, (oid, p.stdout + p.stderr)
     # the default profiles write no certificatePolicies
     r = community.issue(admin, m["id"], "udap-client", ec_key(), uris["client"])
     cert = x509.load_pem_x509_certificate(r.json()["certificate_pem"].encode())
