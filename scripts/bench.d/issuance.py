@@ -1,5 +1,6 @@
 """Target 1: certificates per second, Troth vs cfssl, 8 keep-alive clients,
 the same EC P-256 CSRs; and the ECDSA P-256 signing ceiling of the machine."""
+import glob
 import json
 import os
 import re
@@ -21,6 +22,38 @@ def ceiling(seconds):
     line = [l for l in r.stdout.splitlines() if "nistp256" in l][-1]
     sign_s = float(line.split()[-2])
     return sign_s * os.cpu_count()
+
+
+PGBENCH_SCRIPT = """\\set n random(1, 2000000000)
+BEGIN;
+INSERT INTO pb_certificates (serial, member_id, der) VALUES (md5(:n::text || clock_timestamp()::text), :n % 1000, decode(repeat('ab', 700), 'hex'));
+INSERT INTO pb_audit (action, object_id, details) VALUES ('certificate.issue', :n::text, '{"profile": "udap-client", "uris": ["https://issuer.bench.example.org/app"]}');
+END;
+"""
+
+
+def pgbench_ceiling(cluster, troth, folder, secs, rounds):
+    """The durable-commit ceiling: pgbench, 8 clients, one transaction of the
+    same two inserts (a certificate row with its DER, an audit event) per
+    issuance, on the same cluster; median transactions per second."""
+    cluster.psql("DROP TABLE IF EXISTS pb_certificates, pb_audit; "
+                 "CREATE TABLE pb_certificates (serial text PRIMARY KEY, member_id bigint, "
+                 "der bytea NOT NULL, created_at timestamptz NOT NULL DEFAULT now()); "
+                 "CREATE TABLE pb_audit (id bigserial PRIMARY KEY, action text NOT NULL, "
+                 "object_id text, details jsonb, created_at timestamptz NOT NULL DEFAULT now())",
+                 db=troth.db)
+    script = os.path.join(folder, "pgbench-issue.sql")
+    with open(script, "w") as f:
+        f.write(PGBENCH_SCRIPT)
+    pgbench = next((p for p in sorted(glob.glob("/usr/lib/postgresql/*/bin/pgbench"), reverse=True)),
+                   "pgbench")
+    tps = []
+    for _ in range(rounds):
+        r = subprocess.run([pgbench, "-n", "-c", "8", "-j", "2", "-T", str(secs), "-f", script,
+                            cluster.url(troth.db)], capture_output=True, text=True, check=True)
+        tps.append(float(re.search(r"tps = ([0-9.]+)", r.stdout).group(1)))
+    cluster.psql("DROP TABLE pb_certificates, pb_audit", db=troth.db)
+    return tps
 
 
 def run(cluster, troth, folder, quick):
@@ -64,14 +97,18 @@ def run(cluster, troth, folder, quick):
     finally:
         cf.stop()
     ceil = ceiling(1 if quick else 3)
-    tm, cm = statistics.median(t), statistics.median(c)
+    pg = pgbench_ceiling(cluster, troth, folder, secs, rounds)
+    tm, cm, pm = statistics.median(t), statistics.median(c), statistics.median(pg)
     details = {"troth_rounds": t, "cfssl_rounds": c, "troth_stored": stored, "troth_audited": audited,
                "cfssl_stored": cf_stored, "ceiling_signs_per_s": ceil,
-               "troth_share_of_ceiling": tm / ceil, "csrs": n, "seconds": secs}
+               "troth_share_of_ceiling": tm / ceil, "pgbench_tps_rounds": pg,
+               "csrs": n, "seconds": secs}
     rows = [
         {"figure": "issuance, certs/s (8 clients)", "troth": tm, "peer": cm,
          "ratio": tm / cm, "target": ">= 4x cfssl", "met": tm / cm >= 4},
         {"figure": "  ceiling: openssl speed p256 sign/s x cores", "troth": tm, "peer": ceil,
          "ratio": tm / ceil, "target": "(share)", "met": True},
+        {"figure": "  ceiling: pgbench, the same two inserts, tx/s", "troth": tm, "peer": pm,
+         "ratio": tm / pm, "target": "(share)", "met": True},
     ]
     return rows, details
