@@ -355,6 +355,9 @@ static int build_fixture(struct bctx *b, const struct sb_fixture *f, json_t *lis
     int ci = f->ca;
     if (f->cdp == CDP_404)
         url_of(b, cdp, sizeof cdp, "crl", "does-not-exist", "crl");
+    else if (f->cdp == CDP_LDAP)
+        snprintf(cdp, sizeof cdp, "ldap://ldap.sandbox.invalid/cn=Troth%%20SANDBOX%%20Issuing%%20CA"
+                                  "?certificateRevocationList;binary");
     else
         url_of(b, cdp, sizeof cdp, "crl", sb_cas[ci].name, "crl");
     url_of(b, aia, sizeof aia, "ca", sb_cas[ci].name, "crt");

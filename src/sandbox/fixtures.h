@@ -46,7 +46,7 @@ struct sb_expect {
     const char *error, *check, *says;
 };
 
-enum cdp_mode { CDP_OK, CDP_NONE, CDP_404 };
+enum cdp_mode { CDP_OK, CDP_NONE, CDP_404, CDP_LDAP };
 enum iss_mode { ISS_SAN, ISS_LOOKALIKE, ISS_BASE_URL };
 
 struct sb_fixture {
@@ -114,6 +114,10 @@ static const struct sb_fixture sb_fixtures[] = {
     {"cdp-404", "the leaf's CRL distribution point answers 404", "RSA-2048", CA_ISSUING,
      false, LIFE, -1, CDP_404, ISS_SAN, SS_TRUST("crl_distribution_point", "fetching it fails"),
      MD("crl_distribution_point", "fetching it fails")},
+    {"cdp-not-http", "the leaf's only CRL distribution point is an ldap: URI", "RSA-2048",
+     CA_ISSUING, false, LIFE, -1, CDP_LDAP, ISS_SAN,
+     SS_TRUST("crl_distribution_point", "no HTTP CRL distribution point"),
+     MD("crl_distribution_point", "no HTTP CRL distribution point")},
 };
 
 #define SB_NFIXTURES (sizeof sb_fixtures / sizeof sb_fixtures[0])

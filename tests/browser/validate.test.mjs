@@ -29,7 +29,7 @@ test('sandbox: the admin creates it from the page; the fixtures and verdicts are
   await page.getByRole('heading', { name: 'Conformance sandbox' }).waitFor();
   await page.getByText('There is no sandbox yet').waitFor();
   await page.getByRole('button', { name: 'Create the sandbox' }).click();
-  await page.locator('.notice-success').getByText(/generation 1, 16 fixtures/).waitFor({ timeout: 120000 });
+  await page.locator('.notice-success').getByText(/generation 1, 17 fixtures/).waitFor({ timeout: 120000 });
   const row = page.getByRole('row').filter({ hasText: 'revoked-key-compromise' });
   await row.getByText('unapproved_software_statement').waitFor();
   await row.getByText('revocation').first().waitFor();

@@ -101,7 +101,8 @@ def assert_verdict(res, expected, what):
 EXPECTED_FIXTURES = {
     "valid-client", "valid-server", "expired", "not-yet-valid", "revoked-key-compromise",
     "on-hold", "san-not-iss", "server-san-not-base-url", "unpublished-root", "ec-p256",
-    "ec-p384", "crl-expired", "crl-future", "crl-wrong-key", "no-cdp", "cdp-404"}
+    "ec-p384", "crl-expired", "crl-future", "crl-wrong-key", "no-cdp", "cdp-404",
+    "cdp-not-http"}
 
 
 def test_index_lists_every_fixture_with_links(sandbox):
@@ -246,14 +247,19 @@ def test_openssl_verify_agrees(server, sandbox, name, tmp_path):
 
 
 def test_cdp_fixtures_checked_independently(sandbox):
-    """no-cdp has no CDP extension; cdp-404's CDP answers 404 (what openssl
-    verify cannot see: it takes the CRLs it is given)."""
+    """no-cdp has no CDP extension; cdp-404's CDP answers 404; cdp-not-http
+    names only an ldap: URI (what openssl verify cannot see: it takes the
+    CRLs it is given)."""
     leaf = x509.load_pem_x509_certificate(fetch(fixture(sandbox, "no-cdp")["certificate_url"]).content)
     with pytest.raises(x509.ExtensionNotFound):
         leaf.extensions.get_extension_for_class(x509.CRLDistributionPoints)
     leaf = x509.load_pem_x509_certificate(fetch(fixture(sandbox, "cdp-404")["certificate_url"]).content)
     url = leaf.extensions.get_extension_for_class(x509.CRLDistributionPoints).value[0].full_name[0].value
     assert requests.get(url, timeout=10).status_code == 404
+    leaf = x509.load_pem_x509_certificate(fetch(fixture(sandbox, "cdp-not-http")["certificate_url"]).content)
+    names = [n.value for dp in leaf.extensions.get_extension_for_class(x509.CRLDistributionPoints).value
+             for n in dp.full_name]
+    assert names and all(not n.startswith(("http://", "https://")) for n in names), names
 
 
 # ---- PyJWT agrees on the JWT fixtures ----
