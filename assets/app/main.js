@@ -12,6 +12,7 @@ const page = (name) => () => import(`./page-${name}.js`);
 route('/signin', page('signin'), { public: true });
 route('/accept', page('accept'), { public: true });
 route('/', page('dashboard'), { roles: STAFF, nav: 'dashboard' });
+route('/attention', page('attention'), { roles: STAFF, nav: 'attention' });
 route('/members', page('members'), { roles: STAFF, nav: 'members' });
 route('/members/:id', page('member'), { roles: ALL, nav: 'members' });
 route('/certificates', page('certificates'), { roles: ALL, nav: 'certificates' });

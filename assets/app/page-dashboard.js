@@ -6,6 +6,7 @@ import { weekly, weeklyChart } from './chart.js';
 import { crlBadge, crlWarning } from './crl.js';
 import { eventsTable } from './page-audit.js';
 import { subjectCN } from './cert-format.js';
+import { attentionCard } from './page-attention.js';
 
 const MEMBER_STATUSES = ['active', 'pending', 'suspended', 'terminated'];
 
@@ -77,6 +78,15 @@ async function casCard() {
   }
 }
 
+async function workCard() {
+  try {
+    return attentionCard(await get('/api/v1/attention', { limit: 1 }));
+  } catch (err) {
+    if (err.status === 401) throw err;
+    return card('Needs attention', err.unavailable ? unavailable('The work queue') : notice('error', err.message));
+  }
+}
+
 async function auditCard() {
   try {
     const page = await get('/api/v1/audit', { limit: 8 });
@@ -91,10 +101,11 @@ export default async function dashboard(ctx) {
   ctx.title('Dashboard');
   const c = ctx.community;
   const canAudit = ['admin', 'auditor'].includes(ctx.me.role);
-  const [members, certs, cas, audit] = await Promise.all([
-    membersCard(), certificatesCards(), casCard(), canAudit ? auditCard() : null]);
+  const [work, members, certs, cas, audit] = await Promise.all([
+    workCard(), membersCard(), certificatesCards(), casCard(), canAudit ? auditCard() : null]);
   return h('div', { class: 'dashboard' },
     pageHeader(c ? c.name : 'Dashboard', c ? c.uri : 'The trust community at a glance.'),
+    work,
     h('div', { class: 'grid-2' }, members, certs[0]),
     certs[1] || null, cas, audit);
 }

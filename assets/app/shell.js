@@ -4,6 +4,7 @@ import { del, setCsrf } from './api.js';
 
 const NAV = [
   { key: 'dashboard', href: '#/', label: 'Dashboard', roles: ['admin', 'operator', 'auditor'] },
+  { key: 'attention', href: '#/attention', label: 'Needs attention', roles: ['admin', 'operator', 'auditor'] },
   { key: 'members', href: '#/members', label: 'Members', roles: ['admin', 'operator', 'auditor'] },
   { key: 'members', href: null, label: 'My organisation', roles: ['member'] },
   { key: 'certificates', href: '#/certificates', label: 'Certificates' },

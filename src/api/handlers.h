@@ -89,6 +89,10 @@ void h_cas_crl_now(struct req *r);
 void h_cas_signatures(struct req *r); /* signatures.c */
 void h_profiles_list(struct req *r);
 
+/* attention.c: the staff's work queue */
+void h_attention(struct req *r);
+void h_uris_list(struct req *r);
+
 /* members.c */
 void h_member_create(struct req *r);
 void h_member_list(struct req *r);

@@ -79,6 +79,9 @@ const struct route routes[] = {
     /* audit log */
     {"GET", "/api/v1/audit", ADM, ROLE_ADMIN | ROLE_AUDITOR, 0, h_audit_list},
     {"GET", "/api/v1/audit/verify", ADM, ROLE_ADMIN | ROLE_AUDITOR, 0, h_audit_verify},
+    /* the staff's work queue, and URIs across members (pending: to approve) */
+    {"GET", "/api/v1/attention", ADM, ROLES_STAFF, 0, h_attention},
+    {"GET", "/api/v1/uris", ADM, ROLES_STAFF, 0, h_uris_list},
     /* members (issue 3): staff and the member itself read; operators change */
     {"GET", "/api/v1/members", ADM, USERS, 0, h_member_list},
     {"POST", "/api/v1/members", ADM, OPS, 32 * KB, h_member_create},

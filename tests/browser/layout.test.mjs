@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { Troth, launchBrowser, newPage, signIn } from './harness.mjs';
 
 let troth, browser;
-const PAGES = ['/', '/members', '/certificates', '/issue', '/cas', '/audit', '/users', '/tokens', '/account'];
+const PAGES = ['/', '/attention', '/members', '/certificates', '/issue', '/cas', '/audit', '/users', '/tokens', '/account'];
 
 before(async () => {
   troth = await new Troth().start();

@@ -136,6 +136,8 @@ EXPECTED_ROLES = {
     ("GET", "/api/v1/cas"): SIGNED_IN,
     ("POST", "/api/v1/cas/{id}/crl"): ADMIN,
     ("GET", "/api/v1/cas/{id}/signatures"): STAFF,
+    ("GET", "/api/v1/attention"): STAFF,
+    ("GET", "/api/v1/uris"): STAFF,
     ("GET", "/api/v1/profiles"): SIGNED_IN,
     ("GET", "/api/v1/audit"): AUDITORS,
     ("GET", "/api/v1/audit/verify"): AUDITORS,
