@@ -16,6 +16,7 @@ import issuance  # noqa: E402
 import pkcs11  # noqa: E402
 import report  # noqa: E402
 import signer  # noqa: E402
+import soak  # noqa: E402
 import serving  # noqa: E402
 import store  # noqa: E402
 import trothenv  # noqa: E402
@@ -35,7 +36,12 @@ def main():
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--only", default="1234567", help="targets to run, e.g. 12")
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    ap.add_argument("--soak", action="store_true",
+                    help="only the soak: mixed load, RSS and fds flat, no error")
+    ap.add_argument("--soak-minutes", type=int, default=60)
     a = ap.parse_args()
+    if a.soak:
+        a.only = "S"
     q = a.quick
     folder = tempfile.mkdtemp(prefix="troth-bench.")
     os.chmod(folder, 0o755)
@@ -122,6 +128,16 @@ def main():
             r, d = pkcs11.run(cluster, folder, q, statistics.median(db) if db else None)
             rows += r
             details["pkcs11"] = d
+        if "S" in a.only:
+            log(f"soak: {a.soak_minutes} min of mixed load")
+            t = trothenv.Troth(cluster, folder, "troth_soak")
+            servers.append(t)
+            t.setup()
+            t.start()
+            r, d = soak.run(cluster, t, a.soak_minutes, log)
+            rows += r
+            details["soak"] = d
+            t.stop()
         if "5" in a.only:
             log("target 5: the signer alone")
             r, d = signer.run()
@@ -137,7 +153,7 @@ def main():
             shutil.rmtree(folder, ignore_errors=True)
     details["wall_seconds"] = time.monotonic() - t_start
     print(report.table(rows))
-    path = report.write(rows, details, "quick" if q else "full")
+    path = report.write(rows, details, "soak" if a.soak else "quick" if q else "full")
     print(f"\n{report.cpu_model()}, {os.cpu_count()} cores; commit {report.commit()}; "
           f"{details['wall_seconds']:.0f} s; {os.path.relpath(path, report.ROOT)}")
 

@@ -18,6 +18,7 @@
 #include "http/auth.h"
 #include "http/http.h"
 #include "http/json_body.h"
+#include "metrics/metrics.h"
 
 DB_STMT(q_login_user, 1,
         "SELECT " USER_COLUMNS ", password_hash FROM users WHERE username = $1");
@@ -28,6 +29,7 @@ static const struct jfield login_fields[] = {
 
 void reply_too_many_attempts(struct req *r, long wait)
 {
+    metrics_signin(SIGNIN_LIMITED);
     char ra[24];
     snprintf(ra, sizeof ra, "%ld", wait);
     reply_problem(r, 429, "too-many-attempts", NULL,
@@ -37,6 +39,7 @@ void reply_too_many_attempts(struct req *r, long wait)
 
 void reply_hash_busy(struct req *r)
 {
+    metrics_signin(SIGNIN_BUSY);
     reply_problem(r, 429, "busy", NULL,
                   "too many sign-ins at once; try again in a second");
     reply_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1");
@@ -130,10 +133,12 @@ void h_session_create(struct req *r)
                              : disabled ? "user disabled"
                                         : "wrong password",
                              cfg->login_window_minutes);
+        metrics_signin(SIGNIN_FAILED);
         reply_problem(r, 401, "invalid-credentials", NULL,
                       "invalid username or password");
         return;
     }
+    metrics_signin(SIGNIN_OK);
     give_back(r, username, true);
     char token[TOKEN_MAX + 1], thash[TOKEN_HASH_PARAM], csrf[TOKEN_MAX + 1];
     char hours[16];

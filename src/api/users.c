@@ -15,6 +15,7 @@
 #include "config.h"
 #include "http/http.h"
 #include "http/json_body.h"
+#include "metrics/metrics.h"
 
 /* ---- POST /api/v1/users ---- */
 
@@ -330,6 +331,7 @@ void h_me_password(struct req *r)
     if (!ok) {
         login_failure_record(db, r->who.username, r->client_ip,
                              "wrong current password", cfg->login_window_minutes);
+        metrics_signin(SIGNIN_FAILED);
         reply_problem(r, 422, "wrong-password", "current_password",
                       "the current password is wrong");
         return;

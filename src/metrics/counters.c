@@ -132,6 +132,18 @@ void metrics_revoked(const char *reason)
     atomic_fetch_add_explicit(&g_revocations[i], 1, memory_order_relaxed);
 }
 
+/* ---- sign-ins ---- */
+
+static const char *const signin_results[SIGNIN_NRESULTS] = {"ok", "failed", "limited",
+                                                            "busy"};
+static atomic_uint_fast64_t g_signins[SIGNIN_NRESULTS];
+
+void metrics_signin(enum metrics_signin result)
+{
+    if (result < SIGNIN_NRESULTS)
+        atomic_fetch_add_explicit(&g_signins[result], 1, memory_order_relaxed);
+}
+
 /* ---- CRL worker ---- */
 
 #define CA_SLOTS 64
@@ -214,6 +226,13 @@ void metrics_render_counters(struct mbuf *b)
             mbuf_printf(b, "troth_revocations_total{reason=\"%s\"} %llu\n", reasons[i],
                         (unsigned long long)v);
     }
+    mbuf_head(b, "troth_signins_total", "counter",
+              "Sign-ins and password checks answered by this process since it "
+              "started: ok, failed (wrong credentials), limited (429 "
+              "too-many-attempts), busy (429, the argon2 bound)");
+    for (size_t i = 0; i < SIGNIN_NRESULTS; i++)
+        mbuf_printf(b, "troth_signins_total{result=\"%s\"} %llu\n", signin_results[i],
+                    (unsigned long long)atomic_load(&g_signins[i]));
     mbuf_head(b, "troth_crl_generation_duration_seconds", "histogram",
               "Time to build, sign and store one CRL");
     mbuf_histo(b, "troth_crl_generation_duration_seconds", "", &g_crl_duration);

@@ -25,6 +25,12 @@ void metrics_http_done(unsigned listener, const struct route *route,
 void metrics_certificate_issued(const char *profile);
 void metrics_revoked(const char *reason);
 
+/* A sign-in (POST /api/v1/session) or password check answered: signed
+ * in, wrong credentials, refused by the per-address limits (429
+ * too-many-attempts), or by the bound on argon2 work (429 busy). */
+enum metrics_signin { SIGNIN_OK, SIGNIN_FAILED, SIGNIN_LIMITED, SIGNIN_BUSY, SIGNIN_NRESULTS };
+void metrics_signin(enum metrics_signin result);
+
 /* The CRL worker: a CRL built in `seconds`; a revocation of CA index `ca`
  * reached the worker; the CA's CRL holding it is served now. */
 void metrics_crl_generated(double seconds);

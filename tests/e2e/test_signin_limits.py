@@ -38,6 +38,16 @@ def kind(body):
     return body["type"].rsplit(":", 1)[-1]
 
 
+def signins(admin):
+    """troth_signins_total by result, from GET /metrics."""
+    out = {}
+    for line in admin.get("/metrics").text.splitlines():
+        if line.startswith("troth_signins_total{"):
+            result = line.split('result="', 1)[1].split('"', 1)[0]
+            out[result] = int(line.rsplit(" ", 1)[1])
+    return out
+
+
 @pytest.fixture
 def own(cluster, request):
     """A server of its own; `request.param` is extra config."""
@@ -104,6 +114,8 @@ def test_parallel_guesses_cannot_pass_the_limit(own):
     statuses = sorted(st for st, _, _ in results)
     assert statuses == [401] * 3 + [429] * 9, statuses
     assert all(kind(b) == "too-many-attempts" for st, _, b in results if st == 429)
+    counted = signins(admin)
+    assert counted["failed"] == 3 and counted["limited"] == 9, counted
 
 
 @pytest.mark.parametrize("own", [{
@@ -135,6 +147,9 @@ def test_argon2_work_is_bounded_globally(own):
     assert all(st in (401, 429) for st, _, _ in results)
     for h, b in busy:
         assert kind(b) == "busy" and int(h["Retry-After"]) >= 1, b
+    counted = signins(admin)
+    assert counted["busy"] == len(busy), counted
+    assert counted["failed"] == len(results) - len(busy), counted
     # an API call keeps being answered, and the owner still signs in
     assert admin.get("/api/v1/me").status_code == 200
     assert signin(own, name, pw)[0] == 200
