@@ -99,6 +99,33 @@ static void test_key_policy(void **state)
         EVP_PKEY_free(l[i]);
 }
 
+/* A profile's key_types: exact types and sizes, the refusal names them. */
+static void test_key_types_of_a_profile(void **state)
+{
+    (void)state;
+    EVP_PKEY *rsa2048 = EVP_RSA_gen(2048), *rsa2560 = EVP_RSA_gen(2560);
+    EVP_PKEY *p256 = EVP_EC_gen("P-256"), *p384 = EVP_EC_gen("P-384");
+    assert_int_equal(pki_key_type_bit(rsa2048), PKI_KEYT_RSA2048);
+    assert_int_equal(pki_key_type_bit(rsa2560), 0);
+    assert_int_equal(pki_key_type_bit(p256), PKI_KEYT_EC_P256);
+    assert_int_equal(pki_key_type_bit(p384), PKI_KEYT_EC_P384);
+    struct pki_key_policy pol = {false, PKI_KEYT_RSA3072 | PKI_KEYT_EC_P256, "RSA-3072, EC-P256"};
+    struct pki_err err = {0};
+    assert_int_equal(pki_key_check(p256, &pol, &err), 0);
+    assert_int_equal(pki_key_check(p384, &pol, &err), -1);
+    assert_string_equal(err.code, "key_type_not_allowed");
+    assert_non_null(strstr(err.detail, "RSA-3072, EC-P256"));
+    assert_non_null(strstr(err.detail, "EC P-384"));
+    assert_int_equal(pki_key_check(rsa2048, &pol, &err), -1);
+    assert_string_equal(err.code, "key_type_not_allowed");
+    /* no list: every size the base checks pass, as before profiles */
+    struct pki_key_policy any = {0};
+    assert_int_equal(pki_key_check(rsa2560, &any, &err), 0);
+    EVP_PKEY *l[] = {rsa2048, rsa2560, p256, p384};
+    for (size_t i = 0; i < sizeof l / sizeof l[0]; i++)
+        EVP_PKEY_free(l[i]);
+}
+
 static void test_dsa_refused(void **state)
 {
     (void)state;
@@ -201,6 +228,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_key_policy),
+        cmocka_unit_test(test_key_types_of_a_profile),
         cmocka_unit_test(test_dsa_refused),
         cmocka_unit_test(test_ec_explicit_parameters_refused),
         cmocka_unit_test(test_tampered_and_garbage),
