@@ -1,5 +1,6 @@
 #include "ca/service.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include "db/db.h"
 #include "ca/signer_pool.h"
 #include "signer/signer.h"
+#include "util/clock.h"
 #include "util/log.h"
 
 static struct ca_set g_set;
@@ -209,6 +211,32 @@ void ca_service_check_signer(void)
         log_msg("signer worker(s) restarted by the supervisor");
 }
 
+/* A key in a token: is the token still there? A signature inside a worker,
+ * at most once per TOKEN_PROBE_MS whatever the rate of /readyz (public: a
+ * flood must not become a flood of token signatures, slow on a real HSM);
+ * callers meanwhile get the last answer. 1 with why when a token is gone. */
+#define TOKEN_PROBE_MS 1000
+static pthread_mutex_t g_probe_mu = PTHREAD_MUTEX_INITIALIZER;
+static long long g_probe_at = -1;
+static char g_probe_why[300];
+
+static int token_health(char *why, size_t len)
+{
+    pthread_mutex_lock(&g_probe_mu);
+    if (g_probe_at < 0 || now_ms() - g_probe_at >= TOKEN_PROBE_MS) {
+        g_probe_why[0] = '\0';
+        for (size_t i = 0; i < g_set.n && !g_probe_why[0]; i++) {
+            struct pki_err perr = {0};
+            if (!strcmp(g_set.cas[i].key_store, "pkcs11") && signer_probe(g_pool, g_set.cas[i].id, &perr) != 0)
+                snprintf(g_probe_why, sizeof g_probe_why, "CA %s: %s", g_set.cas[i].id, perr.detail);
+        }
+        g_probe_at = now_ms();
+    }
+    snprintf(why, len, "%s", g_probe_why);
+    pthread_mutex_unlock(&g_probe_mu);
+    return why[0] != '\0';
+}
+
 void ca_service_health(char *why, size_t len)
 {
     why[0] = 0;
@@ -222,14 +250,8 @@ void ca_service_health(char *why, size_t len)
             snprintf(why, len, "signer unavailable");
         return;
     }
-    /* a key in a token: is the token still there? (a signature inside a worker) */
-    for (size_t i = 0; i < g_set.n; i++) {
-        struct pki_err perr = {0};
-        if (!strcmp(g_set.cas[i].key_store, "pkcs11") && signer_probe(g_pool, g_set.cas[i].id, &perr) != 0) {
-            snprintf(why, len, "CA %s: %s", g_set.cas[i].id, perr.detail);
-            return;
-        }
-    }
+    if (token_health(why, len))
+        return;
     const struct config *cfg = config_current();
     ca_crl_health(&g_set, cfg ? cfg->root_crl_warn_days : 7, why, len);
 }
