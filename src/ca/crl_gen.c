@@ -11,6 +11,7 @@
 #include "ca/registry.h"
 #include "ca/signatures.h"
 #include "pki/crl.h"
+#include "pki/encode.h"
 #include "util/hex.h"
 
 DB_STMT(q_lock, 1, "SELECT pg_try_advisory_lock(hashtext('troth.crl.' || $1))");
@@ -35,10 +36,15 @@ static const char copy_entries[] =
     "COPY (SELECT serial, floor(extract(epoch FROM revoked_at))::bigint, revocation_reason "
     "FROM certificates WHERE ca_id = current_setting('troth.crl_ca') "
     "AND status <> 'valid' AND not_after > now() ORDER BY serial) TO STDOUT";
-DB_STMT(q_store, 8,
+/* The CRL, and its reservation in the signature record marked issued in
+ * the same statement; no row when it is no longer 'reserved'. */
+DB_STMT(q_store, 9,
+        "WITH s AS (UPDATE signatures SET state = 'issued', signed_sha256 = $9, "
+        "decided_at = now() WHERE id = $8::bigint AND state = 'reserved' RETURNING id) "
         "INSERT INTO crls (ca_id, crl_number, this_update, next_update, entries, "
-        "covers_generation, der, signature_id) VALUES ($1, $2, to_timestamp($3::bigint), "
-        "to_timestamp($4::bigint), $5, $6, $7, $8::bigint)");
+        "covers_generation, der, signature_id) SELECT $1::text, $2::bigint, "
+        "to_timestamp($3::bigint), to_timestamp($4::bigint), $5::bigint, $6::bigint, "
+        "$7::bytea, s.id FROM s RETURNING signature_id");
 DB_STMT(q_prune, 2, "DELETE FROM crls WHERE ca_id = $1 AND crl_number < $2::bigint - 2");
 DB_STMT(q_notify, 2, "SELECT pg_notify('troth_crl', $1 || ':' || $2)");
 
@@ -206,16 +212,24 @@ static enum db_rc store_tx(struct db *db, void *arg)
     snprintf(tu, sizeof tu, "%lld", (long long)g->this_update);
     snprintf(nu, sizeof nu, "%lld", (long long)g->next_update);
     snprintf(entries, sizeof entries, "%ld", g->entries);
+    char fp[PKI_FP_HEX_SIZE];
+    pki_fingerprint_sha256(g->der, g->der_len, false, fp);
     const char *p[] = {id, g->number, tu, nu, entries, g->generation, (const char *)g->der,
-                       g->sig_id};
-    int lens[] = {0, 0, 0, 0, 0, 0, (int)g->der_len, 0};
-    int fmts[] = {0, 0, 0, 0, 0, 0, 1, 0};
+                       g->sig_id, fp};
+    int lens[] = {0, 0, 0, 0, 0, 0, (int)g->der_len, 0, 0};
+    int fmts[] = {0, 0, 0, 0, 0, 0, 1, 0, 0};
+    PGresult *res;
     enum db_rc rc;
-    if ((rc = db_exec_bin(db, &q_store, NULL, p, lens, fmts, 0)) != DB_OK)
+    if ((rc = db_exec_bin(db, &q_store, &res, p, lens, fmts, 0)) != DB_OK)
         return rc;
+    int stored = PQntuples(res);
+    PQclear(res);
+    if (stored != 1) {
+        pki_err_set(g->err, 500, "signature_not_reserved",
+                    "the signature record no longer holds this CRL's reservation");
+        return DB_ERROR;
+    }
     if ((rc = db_exec(db, &q_prune, NULL, (const char *[]){id, g->number})) != DB_OK)
-        return rc;
-    if ((rc = sig_mark_issued(db, g->sig_id, g->der, g->der_len)) != DB_OK)
         return rc;
     rc = audit_write(db, g->actor, "crl.generate", "ca", id,
                      json_pack("{s:s, s:I, s:s}", "crl_number", g->number, "entries",

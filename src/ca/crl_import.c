@@ -87,6 +87,14 @@ static enum db_rc import_tx(struct db *db, void *arg)
                                           (json_int_t)a->number, "entries",
                                           (json_int_t)a->entries, "crl_sha256", fp,
                                           "next_update", nu));
+    /* who signed it, where and when: the offline machine's record of it */
+    json_t *signed_at = a->log ? ceremony_log_find(a->log, "crl.sign", "crl_sha256", fp) : NULL;
+    if (signed_at) {
+        static const char *const drop[] = {"event", "ca", "key", "spki_sha256"};
+        for (size_t i = 0; i < sizeof drop / sizeof drop[0]; i++)
+            json_object_del(signed_at, drop[i]);
+    }
+    json_object_set_new(rec, "signed_at_ceremony", signed_at ? signed_at : json_null());
     if ((rc = ceremony_audit(db, a->actor, rec)) != DB_OK)
         return rc;
     return db_exec(db, &q_notify, NULL, (const char *[]){id, num});

@@ -374,6 +374,11 @@ int offline_root_sign_crl(struct offline_root *r, unsigned days, unsigned char *
     size_t tbs_len = 0;
     int rc = pki_crl_build_tbs_array(&spec, l.v, l.n, &tbs, &tbs_len, e) ||
              pki_sign_tbs(r->key, tbs, tbs_len, der, der_len, e);
+    char tbs_fp[PKI_FP_HEX_SIZE] = "", crl_fp[PKI_FP_HEX_SIZE] = "";
+    if (!rc) { /* in the record, so that `troth crl import` finds it */
+        pki_fingerprint_sha256(tbs, tbs_len, false, tbs_fp);
+        pki_fingerprint_sha256(*der, *der_len, false, crl_fp);
+    }
     free(tbs);
     free(l.v);
     if (rc)
@@ -386,8 +391,9 @@ int offline_root_sign_crl(struct offline_root *r, unsigned days, unsigned char *
     if (!pem || put_file(r, name, pem, strlen(pem), 0644, e) ||
         put_file(r, "crlnumber", num, strlen(num), 0600, e) ||
         record(r, "crl.sign",
-               json_pack("{s:I, s:I, s:I}", "crl_number", (json_int_t)(last + 1), "entries",
-                         (json_int_t)n, "next_update_days", (json_int_t)days), e)) {
+               json_pack("{s:I, s:I, s:I, s:s, s:s}", "crl_number", (json_int_t)(last + 1),
+                         "entries", (json_int_t)n, "next_update_days", (json_int_t)days,
+                         "tbs_sha256", tbs_fp, "crl_sha256", crl_fp), e)) {
         free(pem);
         free(*der);
         *der = NULL;

@@ -141,3 +141,26 @@ enum db_rc ceremony_log_import(struct db *db, const struct audit_actor *actor,
     free(text);
     return rc;
 }
+
+json_t *ceremony_log_find(const char *path, const char *event, const char *key,
+                          const char *value)
+{
+    char *text = file_read(path, 16u << 20, NULL);
+    json_t *found = NULL;
+    for (char *line = text, *next; line && *line; line = next) {
+        next = strchr(line, '\n');
+        if (next)
+            *next++ = 0;
+        json_t *rec = json_loads(line, 0, NULL);
+        const char *ev = json_string_value(json_object_get(rec, "event"));
+        const char *v = json_string_value(json_object_get(rec, key));
+        if (ev && v && !strcmp(ev, event) && !strcmp(v, value)) {
+            json_decref(found);
+            found = rec;
+        } else {
+            json_decref(rec);
+        }
+    }
+    free(text);
+    return found;
+}

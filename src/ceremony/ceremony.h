@@ -40,6 +40,11 @@ int ceremony_log_append(const char *path, json_t *record);
 enum db_rc ceremony_log_import(struct db *db, const struct audit_actor *actor,
                                const char *path, long *imported, char *err, size_t errlen);
 
+/* The last record of event `event` in the ceremony log at path whose
+ * string member `key` equals value (a new reference), or NULL. */
+json_t *ceremony_log_find(const char *path, const char *event, const char *key,
+                          const char *value);
+
 /* Prints the plain-text transcript of CA id's key history to f.
  * 0, 1 when there is no such CA, -1 on a database error. */
 int ceremony_report(struct db *db, const char *id, FILE *f);

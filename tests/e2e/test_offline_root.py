@@ -287,3 +287,29 @@ def test_the_signature_record_lists_what_the_offline_root_signed(off, cluster):
         s = crls[int(number)]
         assert s["tbs_sha256"] == hashlib.sha256(crl.tbs_certlist_bytes).hexdigest()
         assert s["signed_sha256"] == hashlib.sha256(bytes.fromhex(der)).hexdigest()
+
+
+def test_crl_import_carries_the_offline_signing_record(off):
+    """`crl sign-root` (no database) records, in DIR/ceremony.log, the CRL's
+    number, TBS and DER hashes, operator and host; `crl import --ceremony-log`
+    puts that record into the import's audit event."""
+    import getpass
+    import socket
+    d = pathlib.Path(tempfile.mkdtemp(prefix="troth-e2e-off."))
+    r = sign_root(off, 20, d / "carried.pem")
+    assert r.returncode == 0, r.stderr
+    crl = x509.load_pem_x509_crl((d / "carried.pem").read_bytes())
+    der = crl.public_bytes(serialization.Encoding.DER)
+    r = off.cli("crl", "import", d / "carried.pem", "--ceremony-log",
+                off.root_dir / "ceremony.log")
+    assert r.returncode == 0, r.stderr
+    api = off.token()
+    ev = api.get("/api/v1/audit", params={"action": "ceremony.crl.import",
+                                          "object_id": "root"}).json()["items"][0]["details"]
+    assert ev["crl_number"] == crl_number(crl)
+    at = ev["signed_at_ceremony"]
+    assert at and at["crl_number"] == crl_number(crl)
+    assert at["tbs_sha256"] == hashlib.sha256(crl.tbs_certlist_bytes).hexdigest()
+    assert at["crl_sha256"] == hashlib.sha256(der).hexdigest() == ev["crl_sha256"]
+    assert at["operator"] == getpass.getuser() and at["host"] == socket.gethostname()
+    assert at["key_location"] == f"offline:{off.root_dir.resolve()}"
