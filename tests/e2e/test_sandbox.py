@@ -393,3 +393,29 @@ def test_pyjwt_verifies_every_signature(sandbox):
             claims = pyjwt.decode(tok, leaf.public_key(), algorithms=[f["alg"]],
                                   options={"verify_aud": False})
             assert claims["exp"] - claims["iat"] == window, (f["name"], k)
+
+
+def test_concurrent_inits_one_wins(cluster):
+    """Two `troth sandbox init` at once, on a database of their own: both
+    build, one commits, the other is told the sandbox exists; what is
+    stored is one generation whose keys are the winner's (its CA
+    certificates match the published anchor)."""
+    from concurrent.futures import ThreadPoolExecutor
+    from harness import Server
+    s = Server(cluster, db=cluster.new_db("sbrace"))
+    s.migrate()
+    with ThreadPoolExecutor(2) as pool:
+        runs = list(pool.map(lambda _: s.cli("sandbox", "init", timeout=240), range(2)))
+    codes = sorted(r.returncode for r in runs)
+    assert codes == [0, 1], [(r.returncode, r.stderr) for r in runs]
+    loser = [r for r in runs if r.returncode == 1][0]
+    assert "exists" in loser.stderr, loser.stderr
+    db = s.db
+    assert cluster.psql("SELECT generation FROM sandbox_state", db=db) == "1"
+    root_der = cluster.psql("SELECT encode(cert_der, 'hex') FROM sandbox_keys WHERE name = 'root'",
+                            db=db)
+    anchor = cluster.psql("SELECT encode(body, 'escape') FROM sandbox_objects "
+                          "WHERE path = 'anchors.pem'", db=db)
+    cert = x509.load_pem_x509_certificate(anchor.encode())
+    assert cert.public_bytes(Encoding.DER).hex() == root_der
+    assert cluster.psql("SELECT count(*) FROM audit_events WHERE action = 'sandbox.init'", db=db) == "1"
