@@ -184,6 +184,10 @@ def test_ceremony_record_names_the_token(rsa_srv, cluster):
     rows = cluster.psql("SELECT details::text FROM audit_events WHERE action = 'ca.create' "
                         "AND object_id = 'issuing'", db=rsa_srv.db)
     assert "pkcs11:token=troth-e2e" in rows, rows
+    uri = cluster.psql("SELECT key_uri FROM cas WHERE id = 'issuing'", db=rsa_srv.db)
+    r = rsa_srv.cli("ca", "ceremony-report", "issuing")
+    assert r.returncode == 0, r.stderr
+    assert uri in r.stdout, r.stdout  # the witness sees where the key lives
 
 
 def wait_for_status(url, want, timeout=30):
