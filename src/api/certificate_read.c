@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "api/paging.h"
+#include "config.h"
 #include "api/pki_reply.h"
 #include "ca/cert_view.h"
 #include "pki/encode.h"
@@ -68,6 +69,17 @@ static bool one_of(const char *s, const char *const *set, size_t n)
     return false;
 }
 
+/* A [profile NAME] name; certificates of a profile since removed from
+ * troth.conf stay listable by it. */
+static bool profile_name_valid(const char *s)
+{
+    size_t n = strlen(s);
+    bool ok = n >= 1 && n <= PROFILE_NAME_MAX && s[0] >= 'a' && s[0] <= 'z';
+    for (size_t i = 0; ok && i < n; i++)
+        ok = (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-';
+    return ok;
+}
+
 void h_certificates_list(struct req *r)
 {
     const char *member = req_only_member(r) ? req_only_member(r) : req_query(r, "member_id");
@@ -76,14 +88,14 @@ void h_certificates_list(struct req *r)
     const char *days = req_query(r, "expiring_within_days");
     const char *limit = req_query(r, "limit"), *cursor = req_query(r, "cursor");
     static const char *const statuses[] = {"valid", "expired", "revoked", "on_hold"};
-    static const char *const profiles[] = {"udap-client", "udap-server"};
     const char *bad = NULL, *why = NULL;
     if (member && !digits_valid(member, 18))
         bad = "member_id", why = "member_id must be an id";
     else if (status && !one_of(status, statuses, 4))
         bad = "status", why = "status must be valid, expired, revoked or on_hold";
-    else if (profile && !one_of(profile, profiles, 2))
-        bad = "profile", why = "profile must be udap-client or udap-server";
+    else if (profile && !profile_name_valid(profile))
+        bad = "profile", why = "profile must be a profile name (a-z, 0-9 and '-', at most "
+                               "32; see GET /api/v1/profiles)";
     else if (uri && (strlen(uri) > 2048 || !*uri))
         bad = "uri", why = "uri must be 1 to 2048 bytes";
     else if (q && (strlen(q) > 256 || !*q))

@@ -130,6 +130,13 @@ def test_tefca_client_issues_purpose_fragments(admin, community, go_x509):
     assert f"URI:{uris[0]}" in text and uris[1] in gnutls
     [g] = go_check(go_x509, community.server, [body])
     assert g["ok"] and g["uris"] == uris, g
+    # the list filters by any profile
+    r = admin.get("/api/v1/certificates", params={"profile": "tefca-client",
+                                                  "member_id": m["id"]})
+    assert r.status_code == 200, r.text
+    assert [c["serial"] for c in r.json()["items"]] == [body["serial"]]
+    p = problem(admin.get("/api/v1/certificates", params={"profile": "Bad_Name"}), 400)
+    assert p["field"] == "profile"
 
 
 def test_tefca_client_refuses_other_or_no_fragment(admin, community):
