@@ -102,20 +102,24 @@ void h_session_create(struct req *r)
     const char *username = json_get_str(r->json, "username");
     const char *password = json_get_str(r->json, "password");
     struct db *db = req_db(r);
-    if (take_attempts(r, username))
+    /* the global bound on argon2 work first: beyond it 429 at once, with no
+     * hash and no database write (a flood from rotating addresses costs
+     * nothing); the slot is held for the limits' check and the hash */
+    if (!password_gate_enter()) {
+        reply_hash_busy(r);
         return;
+    }
+    if (take_attempts(r, username)) {
+        password_gate_leave();
+        return;
+    }
     PGresult *res;
     const char *p[] = {username};
     enum db_rc rc = db_exec(db, &q_login_user, &res, p);
     if (rc != DB_OK) {
-        reply_db_failure(r, rc);
-        return;
-    }
-    /* the global bound on argon2 work: 429 at once, no hash, no attempt */
-    if (!password_gate_enter()) {
-        PQclear(res);
+        password_gate_leave();
         give_back(r, username, false);
-        reply_hash_busy(r);
+        reply_db_failure(r, rc);
         return;
     }
     bool found = PQntuples(res) == 1;

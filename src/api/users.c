@@ -296,29 +296,25 @@ void h_me_password(struct req *r)
         return;
     }
     struct db *db = req_db(r);
-    /* wrong current passwords are limited per user, like sign-ins */
+    /* the argon2 bound first (429 busy, nothing written), then wrong current
+     * passwords are limited per user, like sign-ins */
+    if (!password_gate_enter()) {
+        reply_hash_busy(r);
+        return;
+    }
     long wait = 0;
     enum db_rc rc = login_limit_take(db, LIMIT_PASSWORD, r->who.user_id, "",
                                      cfg->login_failures_per_user,
                                      cfg->login_window_minutes, &wait);
-    if (rc != DB_OK) {
-        reply_db_failure(r, rc);
-        return;
-    }
-    if (wait) {
-        reply_too_many_attempts(r, wait);
-        return;
-    }
-    PGresult *res;
-    const char *p[] = {r->who.user_id};
-    if ((rc = db_exec(db, &q_hash_of, &res, p)) != DB_OK) {
-        reply_db_failure(r, rc);
-        return;
-    }
-    if (!password_gate_enter()) {
-        PQclear(res);
-        login_limit_release(db, LIMIT_PASSWORD, r->who.user_id, "", false);
-        reply_hash_busy(r);
+    PGresult *res = NULL;
+    if (rc == DB_OK && !wait)
+        rc = db_exec(db, &q_hash_of, &res, (const char *[]){r->who.user_id});
+    if (rc != DB_OK || wait) {
+        password_gate_leave();
+        if (rc != DB_OK)
+            reply_db_failure(r, rc);
+        else
+            reply_too_many_attempts(r, wait);
         return;
     }
     bool ok = PQntuples(res) == 1 &&

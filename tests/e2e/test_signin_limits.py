@@ -123,7 +123,7 @@ def test_parallel_guesses_cannot_pass_the_limit(own):
     "auth": {"argon2_t_cost": "3", "argon2_m_cost": "65536",
              "password_hash_concurrency": "1", "password_hash_queue": "0"}}],
     indirect=True)
-def test_argon2_work_is_bounded_globally(own):
+def test_argon2_work_is_bounded_globally(own, cluster):
     """The finding: an argon2 flood from rotating addresses slowed the whole
     admin API. With one hash at a time and no queue, sign-ins that arrive
     while one hashes are answered 429 at once, and they do not count as
@@ -149,6 +149,10 @@ def test_argon2_work_is_bounded_globally(own):
         assert kind(b) == "busy" and int(h["Retry-After"]) >= 1, b
     counted = signins(admin)
     assert counted["busy"] == len(busy), counted
+    # refused before any database write: only the hashed ones left a count
+    hashed = len(results) - len(busy)
+    assert cluster.psql("SELECT count(*) FROM login_limits WHERE kind = 'ip'",
+                        db=own.db) == str(hashed)
     assert counted["failed"] == len(results) - len(busy), counted
     # an API call keeps being answered, and the owner still signs in
     assert admin.get("/api/v1/me").status_code == 200
