@@ -22,7 +22,7 @@
 #include "util/file.h"
 
 static const char usage[] =
-    "usage: troth cert issue --member ID --profile udap-client|udap-server\n"
+    "usage: troth cert issue --member ID --profile NAME (a [profile NAME] of troth.conf)\n"
     "                        --csr FILE --uri URI [--uri URI]... [--cn NAME]\n"
     "       troth cert revoke SERIAL --reason REASON\n"
     "       troth cert list [--member ID] [--status S] [--limit N]\n"
