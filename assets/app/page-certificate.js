@@ -49,7 +49,9 @@ export default async function certificate(ctx) {
     reason.value = 'unspecified';
     const revoke = button('Revoke…', async () => {
       const ok = await confirmDialog({ title: 'Revoke this certificate?', confirm: 'Revoke', danger: true,
-        body: h('p', {}, 'Relying parties reject it once they fetch the next CRL. Only “certificate hold” can be lifted later.'),
+        body: h('div', {},
+          h('p', { class: 'consequence' }, `This revokes 1 certificate: ${subjectCN(c.subject) || c.subject}, serial ${c.serial}${(c.uris || []).length ? `, for ${c.uris.join(', ')}` : ''}.`),
+          h('p', {}, 'Relying parties reject it once they fetch the next CRL. It cannot be undone: only “certificate hold” can be lifted later.')),
         extra: field('Reason', reason) });
       if (!ok) return;
       await busy(revoke, async () => {

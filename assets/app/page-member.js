@@ -13,6 +13,21 @@ const ACTIONS = {
   terminate: { from: ['pending', 'active', 'suspended'], label: 'Terminate', danger: true, text: 'The membership ends for good: every certificate of the member is revoked and appears on the next CRL. This cannot be undone.' },
 };
 
+// How many of the member's certificates a suspension or termination touches.
+async function certCounts(id) {
+  const total = async (status) => (await get('/api/v1/certificates', { member_id: id, status, limit: 1 })).total ?? null;
+  const [valid, held] = await Promise.all([total('valid'), total('on_hold')]);
+  return { valid, held };
+}
+
+const certs = (n, what) => `${n} ${what} certificate${n === 1 ? '' : 's'}`;
+function consequence(action, { valid, held }) {
+  if (valid === null) return action === 'terminate' ? 'This revokes every certificate of the member.' : 'This puts every valid certificate of the member on hold.';
+  if (action === 'suspend') return valid ? `This puts ${certs(valid, 'valid')} on hold.` : 'The member has no valid certificate to put on hold.';
+  const parts = [valid ? certs(valid, 'valid') : null, held ? certs(held, 'held') : null].filter(Boolean);
+  return parts.length ? `This revokes ${parts.join(' and ')}, for good.` : 'The member has no certificate left to revoke.';
+}
+
 export default async function member(ctx) {
   const id = ctx.params.id;
   const m = await get(`/api/v1/members/${enc(id)}`);
@@ -22,13 +37,28 @@ export default async function member(ctx) {
   const msg = messageArea();
   if (ctx.query.created) msg.show('success', `Member ${m.name} created. Add its URIs, then activate it.`);
 
-  // status actions
+  // status actions: suspend and terminate say what they do to how many
+  // certificates, ask why (kept in the audit event); terminate wants the name typed
   const actionButtons = staff ? Object.entries(ACTIONS).filter(([, a]) => a.from.includes(m.status)).map(([name, a]) => {
     const b = button(a.label, async () => {
-      const ok = await confirmDialog({ title: `${a.label} ${m.name}?`, body: a.text, confirm: a.label, danger: !!a.danger });
+      const grave = name === 'suspend' || name === 'terminate';
+      let body = a.text;
+      let reason = null;
+      if (grave) {
+        let counts;
+        try { counts = await certCounts(id); } catch (err) { msg.error(err); return; }
+        body = h('div', {}, h('p', { class: 'consequence' }, consequence(name, counts)), h('p', {}, a.text));
+        reason = h('textarea', { name: 'reason', rows: 2, maxlength: 1000 });
+      }
+      const ok = await confirmDialog({
+        title: `${a.label} ${m.name}?`, body, confirm: a.label, danger: !!a.danger,
+        extra: reason ? field('Reason (kept in the audit log)', reason, 'Optional, but the next person to read the log will want it.') : null,
+        typeToConfirm: name === 'terminate' ? { label: 'Type the member’s name to confirm', value: m.name } : null,
+      });
       if (!ok) return;
       await busy(b, async () => {
-        await post(`/api/v1/members/${enc(id)}/${name}`);
+        const why = reason && reason.value.trim() ? { reason: reason.value.trim() } : undefined;
+        await post(`/api/v1/members/${enc(id)}/${name}`, why);
         ctx.go(`/members/${enc(id)}`);
       }, msg, `${a.label}…`);
     }, a.danger ? 'btn btn-danger-quiet' : 'btn btn-primary');

@@ -25,6 +25,11 @@ export default async function users(ctx) {
     const sel = select('role', ROLES, { 'aria-label': `Role of ${u.username}`, class: 'inline-select' });
     sel.value = u.role;
     sel.addEventListener('change', async () => {
+      if (sel.value === 'admin') {
+        const ok = await confirmDialog({ title: `Make ${u.username} an admin?`, confirm: 'Make admin', danger: true,
+          body: `${u.username} will be able to do everything: manage users and their roles, webhooks, CRLs, and read the audit log.` });
+        if (!ok) { sel.value = u.role; return; }
+      }
       sel.disabled = true;
       try {
         await patch(`/api/v1/users/${enc(u.id)}`, { role: sel.value });

@@ -48,23 +48,34 @@ export function button(text, onClick, cls = 'btn') {
 }
 
 // A modal confirmation; resolves true when confirmed.
-export function confirmDialog({ title, body, confirm = 'Confirm', danger = false, extra }) {
+// Irreversible actions (danger) start with Cancel focused, so one Enter
+// never does them; typeToConfirm: {label, value} keeps the button disabled
+// until the value is typed (e.g. the member's name).
+export function confirmDialog({ title, body, confirm = 'Confirm', danger = false, extra, typeToConfirm, focusCancel = danger }) {
   return new Promise((resolve) => {
     const ok = h('button', { type: 'submit', class: danger ? 'btn btn-danger' : 'btn btn-primary', value: 'ok' }, confirm);
     const cancel = h('button', { type: 'button', class: 'btn' }, 'Cancel');
+    let typed = null;
+    if (typeToConfirm) {
+      typed = input('confirm_text', { autocomplete: 'off', spellcheck: 'false' });
+      const check = () => { ok.disabled = typed.value.trim() !== typeToConfirm.value.trim(); };
+      typed.addEventListener('input', check);
+      check();
+    }
     const dlg = h('dialog', { class: 'dialog', 'aria-labelledby': 'dlg-title' },
       h('form', { method: 'dialog' },
         h('h2', { id: 'dlg-title' }, title),
         typeof body === 'string' ? h('p', {}, body) : body,
         extra || null,
+        typed ? field(typeToConfirm.label, typed) : null,
         h('div', { class: 'actions' }, cancel, ok)));
     let result = false;
-    ok.addEventListener('click', () => { result = true; });
+    ok.addEventListener('click', () => { result = !ok.disabled; });
     cancel.addEventListener('click', () => dlg.close());
     dlg.addEventListener('close', () => { dlg.remove(); resolve(result); });
     document.body.append(dlg);
     dlg.showModal();
-    ok.focus();
+    (focusCancel ? cancel : ok).focus();
   });
 }
 

@@ -417,6 +417,7 @@ DB_STMT(q_set_status, 2,
 struct status_ctx {
     struct audit_actor actor;
     const char *id, *action;
+    const char *reason; /* suspend, terminate: why, for the audit event */
     char old[16];
     PGresult *row;
 };
@@ -448,17 +449,30 @@ static enum db_rc status_tx(struct db *db, void *arg)
         return rc;
     char action[32];
     snprintf(action, sizeof action, "member.%s", c->action);
-    return audit_write(db, &c->actor, action, "member", c->id,
-                       json_pack("{s:s, s:s}", "from", c->old, "to", next));
+    json_t *details = json_pack("{s:s, s:s}", "from", c->old, "to", next);
+    if (c->reason)
+        json_object_set_new(details, "reason", json_string(c->reason));
+    return audit_write(db, &c->actor, action, "member", c->id, details);
 }
+
+/* suspend and terminate take an optional {reason} (issue 14 §6) */
+static const struct jfield reason_fields[] = {
+    {"reason", JT_TEXT, false, 1000, 0, 0},
+};
 
 static void status_action(struct req *r, const char *action)
 {
     const char *id = member_param(r);
     if (!id)
         return;
+    bool takes_reason = !strcmp(action, "suspend") || !strcmp(action, "terminate");
+    if (takes_reason && req_check_body(r, reason_fields, 1))
+        return;
+    const char *reason = takes_reason ? json_get_str(r->json, "reason") : NULL;
+    if (reason && !*reason)
+        reason = NULL; /* an empty reason is no reason */
     struct status_ctx c = {.actor = audit_actor_of(&r->who, r->client_ip),
-                           .id = id, .action = action};
+                           .id = id, .action = action, .reason = reason};
     enum db_rc rc = db_tx(req_db(r), DB_READ_COMMITTED, status_tx, &c);
     if (rc == DB_OK)
         reply_json(r, 200, member_json(c.row, 0));

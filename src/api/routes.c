@@ -88,9 +88,9 @@ const struct route routes[] = {
     {"GET", "/api/v1/members/{id}", ADM, USERS, 0, h_member_get},
     {"PATCH", "/api/v1/members/{id}", ADM, OPS, 32 * KB, h_member_update},
     {"POST", "/api/v1/members/{id}/activate", ADM, OPS, 0, h_member_activate},
-    {"POST", "/api/v1/members/{id}/suspend", ADM, OPS, 0, h_member_suspend},
+    {"POST", "/api/v1/members/{id}/suspend", ADM, OPS, 4 * KB, h_member_suspend},
     {"POST", "/api/v1/members/{id}/reinstate", ADM, OPS, 0, h_member_reinstate},
-    {"POST", "/api/v1/members/{id}/terminate", ADM, OPS, 0, h_member_terminate},
+    {"POST", "/api/v1/members/{id}/terminate", ADM, OPS, 4 * KB, h_member_terminate},
     /* member URIs: a member user proposes (pending) and withdraws proposals */
     {"GET", "/api/v1/members/{id}/uris", ADM, USERS, 0, h_member_uris_list},
     {"POST", "/api/v1/members/{id}/uris", ADM, ROLE_MEMBER | OPS, 4 * KB, h_member_uri_add},

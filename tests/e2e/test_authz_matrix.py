@@ -311,8 +311,10 @@ def plan(route, caller, w):
         return Call(fill(p, {"name": "issuing", "file": "key.p12"}).replace(
             "/fixtures/issuing/", "/fixtures/valid-client/"))
 
-    # body-less state changes: a fresh object per call
-    if unsafe and not takes_body:
+    # body-less state changes: a fresh object per call (suspend and
+    # terminate take an optional reason, so {} would change state too)
+    status_change = p.endswith(("/suspend", "/terminate"))
+    if unsafe and (not takes_body or status_change):
         if p.startswith("/api/v1/members/{id}/") and p.count("/") == 5:
             # activate / suspend / reinstate / terminate: a member in the
             # state the action starts from

@@ -130,3 +130,31 @@ def test_bad_input_is_named(server):
     mu = make_user(server, "member", member=m["id"])
     problem(mu.get("/api/v1/attention"), 403)
     problem(mu.get("/api/v1/uris"), 403)
+
+
+def test_suspend_and_terminate_record_a_reason(server, cluster):
+    """Issue 14 §6: suspend and terminate take an optional reason, recorded
+    in the audit event; a bad reason is named and changes nothing."""
+    op = make_user(server, "operator")
+    m = new_member(op)
+    assert op.post(f"/api/v1/members/{m['id']}/activate").status_code == 200
+    for bad in ({"reason": 5}, {"reason": "x" * 1001}, {"why": "typo"}):
+        r = op.post(f"/api/v1/members/{m['id']}/terminate", bad)
+        assert problem(r, 400)["field"] in ("reason", "why"), r.text
+    assert op.get(f"/api/v1/members/{m['id']}").json()["status"] == "active"
+    r = op.post(f"/api/v1/members/{m['id']}/suspend", {"reason": "unpaid dues, ticket 42"})
+    assert r.status_code == 200 and r.json()["status"] == "suspended", r.text
+    r = op.post(f"/api/v1/members/{m['id']}/reinstate")
+    assert r.status_code == 200, r.text
+    r = op.post(f"/api/v1/members/{m['id']}/terminate", {"reason": "left the community\nby letter"})
+    assert r.status_code == 200 and r.json()["status"] == "terminated", r.text
+    rows = cluster.psql("SELECT action || '|' || coalesce(details->>'reason', '-') FROM audit_events "
+                        f"WHERE object_type = 'member' AND object_id = '{m['id']}' "
+                        "AND action IN ('member.suspend', 'member.reinstate', 'member.terminate') ORDER BY id")
+    assert rows.split("\n") == ["member.suspend|unpaid dues, ticket 42", "member.reinstate|-",
+                                "member.terminate|left the community", "by letter"]
+    # without a body, as before: no reason
+    m2 = new_member(op)
+    assert op.post(f"/api/v1/members/{m2['id']}/terminate").status_code == 200
+    assert cluster.psql("SELECT count(*) FROM audit_events WHERE action = 'member.terminate' "
+                        f"AND object_id = '{m2['id']}' AND NOT details ? 'reason'") == "1"
