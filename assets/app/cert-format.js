@@ -27,12 +27,20 @@ export function subjectCN(subject) {
   return m ? m[1] : subject || '—';
 }
 
+// A URI that wraps only after its separators (/ . ? & # = -), never inside a
+// word: <wbr> break points and CSS that breaks elsewhere only as a last resort.
+export function uriText(u) {
+  const parts = String(u).split(/(?<=[/.?&#=-])(?![/.?&#=-])/);
+  return h('span', { class: 'uri' }, parts.flatMap((p, i) => (i ? [h('wbr'), p] : [p])));
+}
+export const urisCell = (c) => h('span', {}, (c.uris || []).map((u, i) => [i ? h('br') : null, uriText(u)]));
+
 export function certsTable(items, { member = true } = {}) {
   return table([
     { label: 'Serial', cell: (c) => link(`/certificates/${enc(c.serial)}`, c.serial.length > 20 ? `${c.serial.slice(0, 20)}…` : c.serial, 'mono') },
     member ? { label: 'Member', cell: (c) => (c.member_id ? memberLink(c.member_id) : '—') } : null,
     { label: 'Profile', cell: (c) => c.profile || '—' },
-    { label: 'SAN URIs', cell: (c) => h('span', { class: 'wrap' }, (c.uris || []).map((u, i) => [i ? h('br') : null, u])) },
+    { label: 'SAN URIs', cell: urisCell },
     { label: 'Status', cell: certStatus },
     { label: 'Expires', cls: 'nowrap', cell: (c) => fmtDate(c.not_after) },
   ].filter(Boolean), items, 'No certificates.');

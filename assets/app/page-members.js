@@ -1,33 +1,53 @@
-// Members: search, filter by status, page through, create.
+// Members: search, filter by status, sort, page through (all in the URL, so
+// a reload or Back returns to the same place), the total, CSV export, create.
 import { h, fmtDate } from './dom.js';
 import { get, post, enc } from './api.js';
-import { field, input, select, messageArea, pageHeader, card, table, paged, badge, busy,
+import { field, input, select, messageArea, pageHeader, card, badge, busy,
   formData, markField, link } from './widgets.js';
+import { sortableTable, urlPage, goQuery, fetchAll, toCsv, exportButton } from './listing.js';
+import { uriText } from './cert-format.js';
+import { saveFile } from './download.js';
+
+const LIMIT = 25;
+const CSV = [
+  ['id', (m) => m.id], ['name', (m) => m.name], ['organization_id', (m) => m.organization_id],
+  ['status', (m) => m.status], ['npi', (m) => m.npi], ['created_at', (m) => m.created_at],
+  ['contacts', (m) => (m.contacts || []).map((c) => c.email).filter(Boolean).join(' ')],
+].map(([label, value]) => ({ label, value }));
 
 export default async function members(ctx) {
   ctx.title('Members');
   const canEdit = ['admin', 'operator'].includes(ctx.me.role);
   const msg = messageArea();
-  let filters = { q: ctx.query.q || '', status: ctx.query.status || '' };
-  const q = input('q', { type: 'search', value: filters.q, placeholder: 'Name, organisation id or URI' });
+  const query = {};
+  for (const k of ['q', 'status', 'sort', 'page']) if (ctx.query[k]) query[k] = ctx.query[k];
+  const q = input('q', { type: 'search', value: query.q || '', placeholder: 'Name, organisation id or URI' });
   const status = select('status', [['', 'Any status'], 'pending', 'active', 'suspended', 'terminated']);
-  status.value = filters.status;
+  status.value = query.status || '';
   const search = h('form', { class: 'form filters', role: 'search' },
     field('Search', q), field('Status', status),
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'btn' }, 'Search')));
-  const list = paged((cursor) => get('/api/v1/members', { ...filters, limit: 25, cursor }), (items) => table([
-    { label: 'Name', cell: (m) => link(`/members/${enc(m.id)}`, m.name, 'strong') },
-    { label: 'Organisation id', cell: (m) => h('span', { class: 'mono wrap' }, m.organization_id) },
+  const filters = { q: query.q, status: query.status, sort: query.sort };
+  const load = (cursor, limit = LIMIT) => get('/api/v1/members', { ...filters, limit, cursor });
+  const list = await urlPage(query, load, (items) => sortableTable([
+    { label: 'Name', sort: 'name', cell: (m) => link(`/members/${enc(m.id)}`, m.name, 'strong') },
+    { label: 'Organisation id', cell: (m) => h('span', { class: 'mono' }, uriText(m.organization_id)) },
     { label: 'Status', cell: (m) => badge(m.status) },
     { label: 'NPI', cell: (m) => m.npi || '—' },
-    { label: 'Since', cell: (m) => fmtDate(m.created_at) },
-  ], items, filters.q || filters.status ? 'No member matches.' : 'No members yet.'));
+    { label: 'Since', sort: 'created', cls: 'nowrap', cell: (m) => h('time', { datetime: m.created_at }, fmtDate(m.created_at)) },
+  ], items, { query, defaultSort: 'created', empty: query.q || query.status ? 'No member matches.' : 'No members yet.' }),
+  { limit: LIMIT, noun: 'members' });
+  if (list.error && (list.error.status === 401 || list.error.unavailable)) throw list.error;
   search.addEventListener('submit', (e) => {
     e.preventDefault();
-    filters = { q: q.value.trim(), status: status.value };
-    list.restart().catch(() => {});
+    goQuery(ctx, { ...query, page: '', q: q.value.trim(), status: status.value });
   });
   status.addEventListener('change', () => search.requestSubmit());
+  const exportCsv = exportButton('Export CSV', async () => {
+    const { items, truncated } = await fetchAll((c) => load(c, 200));
+    saveFile(`members-${new Date().toISOString().slice(0, 10)}.csv`, toCsv(CSV, items), 'text/csv');
+    return truncated ? `Exported the first ${items.length} members only: narrow the search for the rest.` : null;
+  }, msg);
 
   let create = null;
   if (canEdit) {
@@ -61,8 +81,7 @@ export default async function members(ctx) {
       h('summary', {}, h('h2', {}, 'New member')), form);
   }
 
-  await list.restart().catch((err) => { if (err.status === 401 || err.unavailable) throw err; });
   return h('div', {},
     pageHeader('Members', 'The organisations of the trust community.'),
-    msg, create, card(null, search, list));
+    msg, create, card(null, search, h('div', { class: 'actions' }, exportCsv), list));
 }
