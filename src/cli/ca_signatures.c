@@ -65,8 +65,9 @@ int cli_ca_signatures(int argc, char **argv, const char *config_path)
             fprintf(stderr, "troth ca signatures: %s\n", db_last_error(db));
         } else {
             for (int i = 0; i < PQntuples(res); i++) {
-                const char *what = PQgetvalue(res, i, 2)[0] == 'c' ? PQgetvalue(res, i, 3)
-                                                                     : PQgetvalue(res, i, 4);
+                const char *what = strcmp(PQgetvalue(res, i, 2), "crl")
+                                       ? PQgetvalue(res, i, 3)  /* serial */
+                                       : PQgetvalue(res, i, 4); /* CRL number */
                 const char *tbs = PQgetvalue(res, i, 5);
                 printf("%s %s %-11s %-40s %-9s tbs %s by %s%s%s\n", PQgetvalue(res, i, 0),
                        PQgetvalue(res, i, 10), PQgetvalue(res, i, 2), what,

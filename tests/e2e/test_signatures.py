@@ -307,3 +307,17 @@ def test_init_records_each_key_and_each_ca_certificate(srv, admin):
     assert "certificate issued: 2" in rep.stdout
     assert "crl         issued: 1" in rep.stdout  # the root's first CRL, made at init
     assert "Witness:" in rep.stdout
+
+
+def test_cli_lists_the_record_and_refuses_bad_arguments(srv, admin):
+    api_crls = {str(s["crl_number"]) for s in signatures(admin, kind="crl")}
+    out = srv.cli("ca", "signatures", "issuing", "--kind", "crl", "--limit", "200")
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines and all(line.split()[2] == "crl" for line in lines)
+    assert {line.split()[3] for line in lines} == api_crls
+    for bad in (["--state", "lost"], ["--kind", "x"], ["--limit", "0"], ["--limit", "x"], []):
+        r = srv.cli("ca", "signatures", *(["issuing"] if bad else []), *bad)
+        assert r.returncode == 2 and "usage" in r.stderr, (bad, r.stderr)
+    r = srv.cli("ca", "signatures", "nosuch")
+    assert r.returncode == 1 and "no CA nosuch" in r.stderr
