@@ -29,34 +29,38 @@ export function weekly(certs, n = 12, now = Date.now()) {
   return weeks;
 }
 
+// weeks: [{week (ms), issued, revoked, held?}]; integer ticks, an empty state.
 export function weeklyChart(weeks) {
+  const total = weeks.reduce((a, w) => [a[0] + w.issued, a[1] + w.revoked, a[2] + (w.held || 0)], [0, 0, 0]);
+  if (!total[0] && !total[1] && !total[2]) {
+    return h('p', { class: 'empty chart-empty' }, `No certificate was issued, revoked or put on hold in the last ${weeks.length} weeks.`);
+  }
   const W = 640, H = 220, padL = 34, padB = 28, padT = 12;
-  const max = Math.max(1, ...weeks.map((w) => Math.max(w.issued, w.revoked)));
-  const step = Math.pow(10, Math.floor(Math.log10(max)));
-  const top = Math.ceil(max / step) * step;
+  const max = Math.max(1, ...weeks.map((w) => Math.max(w.issued, w.revoked, w.held || 0)));
+  // whole-number ticks: four steps of a whole size
+  const stepSize = Math.max(1, Math.ceil(max / 4));
+  const top = stepSize * 4;
   const plotW = W - padL - 8, plotH = H - padB - padT;
-  const slot = plotW / weeks.length, bar = Math.min(18, slot / 2 - 3);
+  const slot = plotW / weeks.length, bar = Math.min(14, slot / 3 - 2);
   const y = (v) => padT + plotH - (v / top) * plotH;
   const parts = [];
   for (let i = 0; i <= 4; i++) {
-    const v = (top / 4) * i;
+    const v = stepSize * i;
     parts.push(svg('line', { x1: padL, x2: W - 8, y1: y(v), y2: y(v), class: 'grid' }),
-      svg('text', { x: padL - 6, y: y(v) + 4, class: 'axis', 'text-anchor': 'end' }, Number.isInteger(v) ? v : v.toFixed(1)));
+      svg('text', { x: padL - 6, y: y(v) + 4, class: 'axis', 'text-anchor': 'end' }, String(v)));
   }
   weeks.forEach((w, i) => {
     const x = padL + i * slot + slot / 2;
     const label = new Date(w.week).toISOString().slice(5, 10);
-    parts.push(
-      svg('rect', { x: x - bar - 1, y: y(w.issued), width: bar, height: Math.max(0, y(0) - y(w.issued)), class: 'bar-issued', rx: 2 },
-        svg('title', {}, `Week of ${label}: ${w.issued} issued`)),
-      svg('rect', { x: x + 1, y: y(w.revoked), width: bar, height: Math.max(0, y(0) - y(w.revoked)), class: 'bar-revoked', rx: 2 },
-        svg('title', {}, `Week of ${label}: ${w.revoked} revoked`)));
+    const rect = (v, dx, cls, what) => svg('rect', { x: x + dx, y: y(v), width: bar, height: Math.max(0, y(0) - y(v)), class: cls, rx: 2 },
+      svg('title', {}, `Week of ${label}: ${v} ${what}`));
+    parts.push(rect(w.issued, -1.5 * bar - 1, 'bar-issued', 'issued'), rect(w.revoked, -bar / 2, 'bar-revoked', 'revoked'),
+      rect(w.held || 0, bar / 2 + 1, 'bar-held', 'put on hold'));
     if (i % 2 === weeks.length % 2 || weeks.length <= 8)
       parts.push(svg('text', { x, y: H - 8, class: 'axis', 'text-anchor': 'middle' }, label));
   });
-  const total = weeks.reduce((a, w) => [a[0] + w.issued, a[1] + w.revoked], [0, 0]);
   return h('figure', { class: 'chart' },
-    svg('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': `Certificates per week: ${total[0]} issued and ${total[1]} revoked in ${weeks.length} weeks` }, parts),
+    svg('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': `Certificates per week: ${total[0]} issued, ${total[1]} revoked and ${total[2]} put on hold in ${weeks.length} weeks` }, parts),
     h('figcaption', {}, h('span', { class: 'key key-issued' }, 'Issued'), h('span', { class: 'key key-revoked' }, 'Revoked'),
-      h('span', { class: 'muted' }, ` · weeks starting Monday (UTC)`)));
+      h('span', { class: 'key key-held' }, 'On hold'), h('span', { class: 'muted' }, ` · weeks starting Monday (UTC)`)));
 }

@@ -2,7 +2,7 @@
 import { h, fmtTime, relTime } from './dom.js';
 import { get } from './api.js';
 import { pageHeader, card, notice, table, link } from './widgets.js';
-import { weekly, weeklyChart } from './chart.js';
+import { weeklyChart } from './chart.js';
 import { crlBadge, crlWarning } from './crl.js';
 import { eventsTable } from './page-audit.js';
 import { subjectCN } from './cert-format.js';
@@ -10,56 +10,38 @@ import { attentionCard } from './page-attention.js';
 
 const MEMBER_STATUSES = ['active', 'pending', 'suspended', 'terminated'];
 
-// Counts a list by fetching one page of up to 200: {n, more}.
-async function count(path, query) {
-  const page = await get(path, { ...query, limit: 200 });
-  return { n: (page.items || []).length, more: !!page.next_cursor, items: page.items || [] };
-}
-const show = (c) => (c.more ? `${c.n}+` : String(c.n));
-
 function stat(label, value, href, kind = '') {
   return h('a', { class: `stat ${kind}`, href: `#${href}` },
-    h('span', { class: 'stat-value' }, value), h('span', { class: 'stat-label' }, label));
+    h('span', { class: 'stat-value' }, String(value)), h('span', { class: 'stat-label' }, label));
 }
 
 function unavailable(what) {
   return notice('info', `${what} are not available on this server yet.`);
 }
 
-async function membersCard() {
-  try {
-    const counts = await Promise.all(MEMBER_STATUSES.map((s) => count('/api/v1/members', { status: s })));
-    return card('Members', h('div', { class: 'stats' },
-      MEMBER_STATUSES.map((s, i) => stat(s[0].toUpperCase() + s.slice(1), show(counts[i]), `/members?status=${s}`, `stat-${s}`))));
-  } catch (err) {
-    if (err.status === 401) throw err;
-    return card('Members', err.unavailable ? unavailable('Members') : notice('error', err.message));
-  }
+// The true numbers: GET /api/v1/stats counts every row (issue 14 §4).
+function membersCard(stats) {
+  return card('Members', h('div', { class: 'stats' },
+    MEMBER_STATUSES.map((s) => stat(s[0].toUpperCase() + s.slice(1), stats.members[s] ?? 0, `/members?status=${s}`, `stat-${s}`))));
 }
 
-async function certificatesCards() {
-  try {
-    const [valid, expiring, revoked, recent] = await Promise.all([
-      count('/api/v1/certificates', { status: 'valid' }),
-      count('/api/v1/certificates', { status: 'valid', expiring_within_days: 30 }),
-      count('/api/v1/certificates', { status: 'revoked' }),
-      get('/api/v1/certificates', { limit: 200 }),
-    ]);
-    const certs = [...(recent.items || []), ...revoked.items];
-    const seen = new Set();
-    const unique = certs.filter((c) => !seen.has(c.serial) && seen.add(c.serial));
-    return [
-      card('Certificates', h('div', { class: 'stats' },
-        stat('Valid', show(valid), '/certificates?status=valid', 'stat-active'),
-        stat('Expiring within 30 days', show(expiring), '/certificates?status=valid&expiring_within_days=30', expiring.n ? 'stat-pending' : ''),
-        stat('Revoked', show(revoked), '/certificates?status=revoked', 'stat-terminated'))),
-      card('Issued and revoked per week', weeklyChart(weekly(unique)),
-        recent.next_cursor ? h('p', { class: 'hint' }, 'Counted from the 200 most recent certificates.') : null),
-    ];
-  } catch (err) {
-    if (err.status === 401) throw err;
-    return [card('Certificates', err.unavailable ? unavailable('Certificates') : notice('error', err.message))];
-  }
+function certificatesCards(stats) {
+  const c = stats.certificates;
+  const soon = stats.expiring.within_30_days;
+  return [
+    card('Certificates', h('div', { class: 'stats' },
+      stat('Valid', c.valid, '/certificates?status=valid', 'stat-active'),
+      stat('Expiring within 30 days', soon, '/certificates?status=valid&expiring_within_days=30', soon ? 'stat-pending' : ''),
+      stat('On hold', c.on_hold, '/certificates?status=on_hold', c.on_hold ? 'stat-suspended' : ''),
+      stat('Revoked', c.revoked, '/certificates?status=revoked', 'stat-terminated'))),
+    card('Issued, revoked and held per week', weeklyChart(stats.weeks.map((w) => ({ ...w, week: Date.parse(`${w.week}T00:00:00Z`) })))),
+  ];
+}
+
+function statsFailed(err) {
+  if (err.status === 401) throw err;
+  const body = err.unavailable ? unavailable('Numbers') : notice('error', err.message);
+  return { members: card('Members', body), certs: [card('Certificates', body.cloneNode(true))] };
 }
 
 async function casCard() {
@@ -101,8 +83,11 @@ export default async function dashboard(ctx) {
   ctx.title('Dashboard');
   const c = ctx.community;
   const canAudit = ['admin', 'auditor'].includes(ctx.me.role);
-  const [work, members, certs, cas, audit] = await Promise.all([
-    workCard(), membersCard(), certificatesCards(), casCard(), canAudit ? auditCard() : null]);
+  const [work, stats, cas, audit] = await Promise.all([
+    workCard(), get('/api/v1/stats').catch((err) => ({ failed: err })), casCard(), canAudit ? auditCard() : null]);
+  let members, certs;
+  if (stats.failed) ({ members, certs } = statsFailed(stats.failed));
+  else { members = membersCard(stats); certs = certificatesCards(stats); }
   return h('div', { class: 'dashboard' },
     pageHeader(c ? c.name : 'Dashboard', c ? c.uri : 'The trust community at a glance.'),
     work,

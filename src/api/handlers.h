@@ -92,6 +92,7 @@ void h_profiles_list(struct req *r);
 /* attention.c: the staff's work queue */
 void h_attention(struct req *r);
 void h_uris_list(struct req *r);
+void h_stats(struct req *r); /* stats.c */
 
 /* members.c */
 void h_member_create(struct req *r);

@@ -138,6 +138,7 @@ EXPECTED_ROLES = {
     ("GET", "/api/v1/cas/{id}/signatures"): STAFF,
     ("GET", "/api/v1/attention"): STAFF,
     ("GET", "/api/v1/uris"): STAFF,
+    ("GET", "/api/v1/stats"): STAFF,
     ("GET", "/api/v1/profiles"): SIGNED_IN,
     ("GET", "/api/v1/audit"): AUDITORS,
     ("GET", "/api/v1/audit/verify"): AUDITORS,
