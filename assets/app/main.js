@@ -30,6 +30,7 @@ route('/sandbox', page('sandbox'), { roles: ALL, nav: 'sandbox' });
 const app = document.getElementById('app');
 const state = { me: null, community: null, endedReason: null };
 let renderSeq = 0;
+let navigated = false; // the first page of a visit keeps the browser's focus
 
 onSessionEnded((reason) => {
   if (!state.me) return;
@@ -98,7 +99,12 @@ async function render() {
   if (seq !== renderSeq) return;
   clear(main).append(node);
   const h1 = main.querySelector('h1');
-  if (h1 && !r.public) { h1.tabIndex = -1; }
+  if (h1 && !r.public) {
+    h1.tabIndex = -1;
+    // a screen reader and the keyboard start at the new page's heading
+    if (navigated && !main.contains(document.activeElement)) h1.focus();
+  }
+  navigated = true;
 }
 
 function errorPage(err) {

@@ -13,7 +13,8 @@ export default async function signin(ctx) {
   if (ctx.query.bye) msg.show('success', 'You have signed out.');
   const reason = ctx.endedReason();
   if (reason === 'csrf') msg.show('warning', 'Please sign in again to make changes (this tab lost its session key).');
-  else if (reason || ctx.query.next) msg.show('warning', 'Your session has ended. Please sign in again.');
+  else if (reason) msg.show('warning', 'Your session has ended. Please sign in again.');
+  // a first visit to a page (no session ended in this tab) is no reason to warn
   const user = input('username', { autocomplete: 'username', required: true, autocapitalize: 'none', spellcheck: 'false' });
   const pass = input('password', { type: 'password', autocomplete: 'current-password', required: true });
   const submit = h('button', { type: 'submit', class: 'btn btn-primary btn-block' }, 'Sign in');

@@ -16,6 +16,7 @@ const NAV = [
   { key: 'tokens', href: '#/tokens', label: 'API tokens' },
   { key: 'validate', href: '#/validate', label: 'Validate JWT' },
   { key: 'sandbox', href: '#/sandbox', label: 'Sandbox' },
+  { key: 'api', href: '/api/v1/openapi.json', label: 'API document (OpenAPI)', external: true },
 ];
 
 let shellFor = null;
@@ -28,7 +29,7 @@ export function renderShell(app, state, active) {
   shellFor = key;
   const items = NAV.filter((n) => !n.roles || n.roles.includes(me.role)).map((n) => {
     const href = n.href || `#/members/${encodeURIComponent(me.member_id || '')}`;
-    return h('li', {}, h('a', { href, dataset: { nav: n.key } }, n.label));
+    return h('li', {}, h('a', { href, dataset: { nav: n.key }, target: n.external ? '_blank' : null, rel: n.external ? 'noopener' : null }, n.label));
   });
   const signOut = h('button', { type: 'button', class: 'btn btn-quiet', id: 'sign-out' }, 'Sign out');
   signOut.addEventListener('click', async () => {
