@@ -15,11 +15,18 @@ function memberLink(id) {
   return a;
 }
 
+// The status; a certificate about to expire reads "renewed" (with its
+// successor) when a renewal was issued, so the forgotten ones stand out.
 export function certStatus(c) {
-  if (c.status === 'valid' && c.not_after && new Date(c.not_after) < new Date()) return badge('expired');
-  if (c.status === 'valid' && c.not_after && new Date(c.not_after) - Date.now() < 30 * 864e5)
-    return badge('expiring', `expires ${relTime(c.not_after)}`);
-  return badge(c.status);
+  const renewed = c.renewed_by
+    ? h('span', { class: 'renewed-by small' }, ' renewed by ', link(`/certificates/${enc(c.renewed_by)}`, c.renewed_by.slice(0, 12) + (c.renewed_by.length > 12 ? '…' : ''), 'mono'))
+    : null;
+  if (c.status === 'valid' && c.not_after && new Date(c.not_after) < new Date()) return h('span', {}, badge('expired'), renewed);
+  if (c.status === 'valid' && c.not_after && new Date(c.not_after) - Date.now() < 30 * 864e5) {
+    return renewed ? h('span', {}, badge('valid', `expires ${relTime(c.not_after)}`), renewed)
+      : badge('expiring', `expires ${relTime(c.not_after)}, not renewed`);
+  }
+  return renewed ? h('span', {}, badge(c.status), renewed) : badge(c.status);
 }
 
 export function subjectCN(subject) {

@@ -95,6 +95,7 @@ export default async function certificate(ctx) {
         ['Extensions', extensions(c) || (decoded ? h('ul', { class: 'plain' }, decoded.extensions.map((e) =>
           h('li', {}, e.name, e.critical ? h('span', { class: 'muted' }, ' (critical)') : null))) : null)],
         c.renewed_from ? ['Renews', link(`/certificates/${enc(c.renewed_from)}`, c.renewed_from, 'mono')] : null,
+        c.renewed_by ? ['Renewed by', link(`/certificates/${enc(c.renewed_by)}`, c.renewed_by, 'mono')] : null,
       ])),
       card('Downloads', h('p', { class: 'hint' }, 'The certificate alone, or with its issuing chain for servers that need it.'),
         h('div', { class: 'btn-row' }, downloads),

@@ -20,7 +20,8 @@ function memberLink(id) {
 
 function columns(staff) {
   return [
-    { label: 'Serial', cell: (c) => link(`/certificates/${enc(c.serial)}`, c.serial.length > 12 ? `${c.serial.slice(0, 12)}…` : c.serial, 'mono') },
+    { label: 'Serial', cell: (c) => h('span', {}, link(`/certificates/${enc(c.serial)}`, c.serial.length > 12 ? `${c.serial.slice(0, 12)}…` : c.serial, 'mono'),
+      c.renewed_from ? h('span', { class: 'renews small' }, h('br'), 'renews ', link(`/certificates/${enc(c.renewed_from)}`, `${c.renewed_from.slice(0, 12)}…`, 'mono')) : null) },
     { label: 'Subject', sort: 'subject', cell: (c) => h('span', {}, h('span', { class: 'cn', title: c.subject || '' }, subjectCN(c.subject)),
       h('br'), h('span', { class: 'muted small' }, c.profile || '')) },
     staff ? { label: 'Member', cell: (c) => (c.member_id ? memberLink(c.member_id) : '—') } : null,
@@ -36,7 +37,7 @@ const CSV = [
   ['member_id', (c) => c.member_id], ['profile', (c) => c.profile], ['status', (c) => c.status],
   ['uris', (c) => (c.uris || []).join(' ')], ['issued', (c) => c.created_at], ['not_before', (c) => c.not_before],
   ['not_after', (c) => c.not_after], ['revoked_at', (c) => c.revoked_at], ['revocation_reason', (c) => c.revocation_reason],
-  ['renewed_from', (c) => c.renewed_from], ['fingerprint_sha256', (c) => c.fingerprint_sha256],
+  ['renewed_from', (c) => c.renewed_from], ['renewed_by', (c) => c.renewed_by], ['fingerprint_sha256', (c) => c.fingerprint_sha256],
 ].map(([label, value]) => ({ label, value }));
 
 export default async function certificates(ctx) {

@@ -55,6 +55,8 @@ json_t *cert_json(PGresult *res, int i, bool with_pem)
         *revoked ? json_string(revoked) : json_null(), "renewed_from",
         *renewed ? json_string(renewed) : json_null(), "created_at",
         PQgetvalue(res, i, 14));
+    const char *by = PQgetvalue(res, i, CERT_COL_RENEWED_BY);
+    json_object_set_new(o, "renewed_by", *by ? json_string(by) : json_null());
     if (!with_pem)
         return o;
     const char *b64 = PQgetvalue(res, i, CERT_COL_DER_B64);

@@ -14,7 +14,10 @@
     ", " SQL_TIME("c.not_after") ", c.fingerprint_sha256, "                       \
     "coalesce(c.revocation_reason, ''), coalesce(" SQL_TIME("c.revoked_at")       \
     ", ''), coalesce(c.renewed_from, ''), " SQL_TIME("c.created_at")              \
-    ", c.not_after < now()"
+    ", c.not_after < now(), "                                                     \
+    "coalesce((SELECT n.serial FROM certificates n WHERE n.renewed_from = c.serial "   \
+    "AND n.status <> 'revoked' "   \
+    "ORDER BY n.created_at DESC, n.serial DESC LIMIT 1), '')"
 #define CERT_COLUMNS CERT_COLUMNS_BASE ", translate(encode(c.der, 'base64'), E'\\n', '')"
 /* For lists, which show no certificate bytes: the DER column left empty. */
 #define CERT_COLUMNS_LIST CERT_COLUMNS_BASE ", ''"
@@ -22,7 +25,8 @@
 #define CERT_COL_STATUS 1
 #define CERT_COL_MEMBER 3
 #define CERT_COL_CA 4
-#define CERT_COL_DER_B64 16
+#define CERT_COL_RENEWED_BY 16 /* the renewal issued for it, if any */
+#define CERT_COL_DER_B64 17
 
 /* The certificate as JSON; with_pem adds certificate_pem, chain_pem, x5c. */
 json_t *cert_json(PGresult *res, int row, bool with_pem);

@@ -5,6 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { Troth, launchBrowser, newPage, signIn } from './harness.mjs';
 
 let troth, browser, api;
@@ -171,3 +172,35 @@ for (const width of [400, 1000]) {
     await page.close();
   });
 }
+
+// Issue 14 item 11 (part): renewal closes the loop in the lists.
+test('an expiring list tells renewed from forgotten; the old says "renewed by", the new "renews"', async () => {
+  const [old, forgotten] = serials;
+  const csr = execFileSync('openssl', ['req', '-new', '-nodes', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256',
+    '-keyout', '/dev/null', '-subj', '/CN=renewal'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString();
+  const r = await api.post(`/api/v1/certificates/${old}/renew`, { csr });
+  assert.equal(r.status, 201, JSON.stringify(r.data));
+  const renewal = r.data.serial;
+  troth.psql(`UPDATE certificates SET not_after = now() + interval '10 days' WHERE serial IN ('${old}', '${forgotten}')`);
+  const page = await admin();
+  await page.goto(`${troth.base}/#/certificates?member_id=${certMember.id}&expiring_within_days=30`);
+  await page.getByText('1–2 of 2 certificates').waitFor();
+  const rowOf = (serial) => page.locator('tbody tr').filter({ has: page.locator(`a[href="#/certificates/${serial}"]`) }).first();
+  const oldStatus = await rowOf(old).locator('td[data-label="Status"]').innerText();
+  assert.match(oldStatus, /renewed by/);
+  assert.doesNotMatch(oldStatus, /not renewed/);
+  assert.equal(await rowOf(old).locator(`td[data-label="Status"] a[href="#/certificates/${renewal}"]`).count(), 1);
+  assert.match(await rowOf(forgotten).locator('td[data-label="Status"]').innerText(), /not renewed/i);
+  // the whole list: the renewal says what it renews
+  await page.goto(`${troth.base}/#/certificates?member_id=${certMember.id}`);
+  await page.getByText('1–4 of 4 certificates').waitFor();
+  const serialCell = page.locator('tbody tr').first().locator('td[data-label="Serial"]');
+  assert.match(await serialCell.innerText(), /renews/);
+  assert.equal(await serialCell.locator(`a[href="#/certificates/${old}"]`).count(), 1);
+  // the old certificate's page names its renewal
+  await page.goto(`${troth.base}/#/certificates/${old}`);
+  await page.getByText('Renewed by', { exact: true }).waitFor();
+  assert.equal(await page.locator(`dd a[href="#/certificates/${renewal}"]`).count(), 1);
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});

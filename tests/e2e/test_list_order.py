@@ -127,3 +127,23 @@ def test_member_user_total_counts_only_its_own(server, admin, community, certs):
     assert r["total"] == 5
     r = user.get("/api/v1/members").json()
     assert r["total"] == 1 and [x["id"] for x in r["items"]] == [m["id"]]
+
+
+def test_a_certificate_names_its_renewal(admin, community):
+    """Issue 14 item 11: the old certificate says which renewal replaced it
+    (renewed_by, in lists and alone); a revoked renewal replaces nothing."""
+    from pki_util import csr_pem
+    m, uris = community.member()
+    old = community.issue(admin, m["id"], "udap-client", ec_key(), uris["client"]).json()
+    assert old["renewed_by"] is None
+    r = admin.post(f"/api/v1/certificates/{old['serial']}/renew", json={"csr": csr_pem(ec_key())})
+    assert r.status_code == 201, r.text
+    new = r.json()
+    assert new["renewed_from"] == old["serial"] and new["renewed_by"] is None
+    assert admin.get(f"/api/v1/certificates/{old['serial']}").json()["renewed_by"] == new["serial"]
+    listed = {c["serial"]: c for c in admin.get("/api/v1/certificates", params={"member_id": m["id"]}).json()["items"]}
+    assert listed[old["serial"]]["renewed_by"] == new["serial"]
+    assert listed[new["serial"]]["renewed_by"] is None
+    r = admin.post(f"/api/v1/certificates/{new['serial']}/revoke", json={"reason": "superseded"})
+    assert r.status_code == 200, r.text
+    assert admin.get(f"/api/v1/certificates/{old['serial']}").json()["renewed_by"] is None
