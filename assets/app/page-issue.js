@@ -2,7 +2,8 @@
 // decoded preview) or a key pair generated on the server into PKCS#12.
 import { h, uid } from './dom.js';
 import { get, post, enc } from './api.js';
-import { field, input, select, messageArea, pageHeader, card, busy, notice, details, markField } from './widgets.js';
+import { field, input, select, messageArea, pageHeader, card, busy, notice, details, markField, button, link } from './widgets.js';
+import { subjectCN } from './cert-format.js';
 import { decodeCsr } from './csr.js';
 import { memberPicker } from './member-picker.js';
 import { saveFile, base64ToBytes } from './download.js';
@@ -77,7 +78,7 @@ export default async function issue(ctx) {
   const modeGen = h('input', { type: 'radio', name: 'mode', value: 'keygen', id: 'mode-keygen' });
   const modes = h('fieldset', { class: 'modes' }, h('legend', {}, 'Key pair'),
     h('div', { class: 'check' }, modeCsr, h('label', { for: 'mode-csr' }, 'I have a CSR (the private key stays with me)')),
-    isMember && !renew ? null : h('div', { class: 'check' }, modeGen, h('label', { for: 'mode-keygen' }, 'Generate a key pair on the server (PKCS#12 download)')));
+    h('div', { class: 'check' }, modeGen, h('label', { for: 'mode-keygen' }, 'Generate a key pair on the server (PKCS#12 download)')));
   if (renew) modeGen.disabled = true;
   const csr = h('textarea', { name: 'csr', rows: 8, class: 'mono', spellcheck: 'false', placeholder: '-----BEGIN CERTIFICATE REQUEST-----' });
   const file = h('input', { type: 'file', name: 'csr_file', accept: '.csr,.pem,.req,text/plain' });
@@ -101,8 +102,19 @@ export default async function issue(ctx) {
   });
   const csrPart = h('div', {}, field('Certificate signing request (PEM)', csr, 'Paste it, or choose a file below.'), field('CSR file', file), preview);
   const pass = input('passphrase', { type: 'password', autocomplete: 'new-password', minlength: 8 });
+  const pass2 = input('passphrase_repeat', { type: 'password', autocomplete: 'new-password', minlength: 8 });
+  const passError = h('p', { class: 'field-error', id: uid('err'), role: 'alert', hidden: true });
   const genPart = h('div', { class: 'form grid', hidden: true },
-    field('Key type', keyType), field('PKCS#12 passphrase', pass, 'Protects the downloaded key; Troth does not keep it.'));
+    field('Key type', keyType), field('PKCS#12 passphrase', pass, 'Protects the downloaded key; Troth does not keep it.'),
+    h('div', {}, field('Repeat the passphrase', pass2), passError));
+  const samePass = () => {
+    const ok = pass.value === pass2.value;
+    passError.hidden = ok;
+    passError.textContent = ok ? '' : 'The two passphrases differ: type the same one twice.';
+    if (ok) pass2.removeAttribute('aria-invalid'); else { pass2.setAttribute('aria-invalid', 'true'); pass2.setAttribute('aria-describedby', passError.id); }
+    return ok;
+  };
+  pass2.addEventListener('change', samePass);
   for (const r of [modeCsr, modeGen]) r.addEventListener('change', () => { csrPart.hidden = !modeCsr.checked; genPart.hidden = modeCsr.checked; });
 
   const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, renew ? 'Renew' : isMember ? 'Request certificate' : 'Issue certificate');
@@ -120,17 +132,40 @@ export default async function issue(ctx) {
         else if (modeCsr.checked) {
           cert = await post('/api/v1/certificates', { member_id: member.value, profile: profile.value, csr: csr.value, uris });
         } else {
+          if (!samePass()) { pass2.focus(); return; }
           cert = await post('/api/v1/certificates/keygen', { member_id: member.value, profile: profile.value, uris, key_type: keyType.value, passphrase: pass.value });
-          if (cert.pkcs12) saveFile(`${cert.serial}.p12`, new Blob([base64ToBytes(cert.pkcs12)], { type: 'application/x-pkcs12' }));
+          pass.value = pass2.value = '';
+          if (cert.pkcs12) { page.replaceChildren(keyResult(cert)); return; }
         }
       } catch (err) { markField(form, err); throw err; }
       ctx.go(`/certificates/${enc(cert.serial)}`);
     }, msg, renew ? 'Renewing…' : 'Issuing…');
   });
   if (!renew) await loadUris().catch((err) => { if (err.status === 401) throw err; });
-  return h('div', {},
+  // the key exists only in this page now: offer it as long as the page is open
+  function keyResult(cert) {
+    const blob = new Blob([base64ToBytes(cert.pkcs12)], { type: 'application/x-pkcs12' });
+    const cn = (subjectCN(cert.subject) || '').replace(/[^A-Za-z0-9.-]+/g, '_').replace(/^_+|_+$/g, '');
+    const name = `${cn ? `${cn}-` : ''}${cert.serial}.p12`;
+    const save = () => saveFile(name, blob);
+    save();
+    ctx.title('Your key pair');
+    const heading = h('h1', { tabindex: '-1' }, 'Your key pair and certificate');
+    setTimeout(() => heading.focus(), 0);
+    return h('div', { class: 'key-result' },
+      h('header', { class: 'page-header' }, h('div', {}, heading, h('p', { class: 'sub mono' }, `Serial ${cert.serial}`))),
+      notice('warning', 'Troth keeps no copy of this key. Save the PKCS#12 file now: when you leave this page it cannot be downloaded again, and a lost key means a new certificate.'),
+      card(null,
+        h('p', {}, `${name} holds the private key and the certificate, protected by the passphrase you chose.`),
+        h('div', { class: 'actions' },
+          button(`Download ${name}`, save, 'btn btn-primary'),
+          link(`/certificates/${enc(cert.serial)}`, 'Go to the certificate', 'btn'))));
+  }
+
+  const page = h('div', {},
     pageHeader(renew ? 'Renew a certificate' : isMember ? 'Request a certificate' : 'Issue a certificate',
       'A certificate for a member’s approved URIs, under one of the community’s profiles.'),
     !own && !member.value && !member.search.value ? notice('info', 'No active member yet: create and activate one first.') : null,
     msg, card(null, form));
+  return page;
 }

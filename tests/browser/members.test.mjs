@@ -211,11 +211,13 @@ test('keygen into PKCS#12, hold and release, and an admin regenerates a CRL', as
   await page.getByLabel('Generate a key pair on the server').check();
   await page.getByLabel('Key type').selectOption('EC-P256');
   await page.getByLabel('PKCS#12 passphrase').fill('correct horse battery');
+  await page.getByLabel('Repeat the passphrase').fill('correct horse battery');
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Issue certificate' }).click()]);
   assert.match(download.suggestedFilename(), /\.p12$/);
   const p12 = await download.path();
   const info = execFileSync('openssl', ['pkcs12', '-in', p12, '-nokeys', '-passin', 'pass:correct horse battery'], { stdio: ['ignore', 'pipe', 'pipe'] }).toString();
   assert.match(info, /BEGIN CERTIFICATE/);
+  await page.getByRole('link', { name: 'Go to the certificate' }).click();
   await page.locator('.page-header').getByText(/^Serial /).waitFor();
 
   // hold, then release
