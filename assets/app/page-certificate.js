@@ -1,7 +1,7 @@
 // One certificate: decoded fields, downloads, revoke / hold / unhold, renew.
 import { h, fmtTime, relTime, hexPairs, fmtDN } from './dom.js';
 import { get, post, request, enc } from './api.js';
-import { field, select, messageArea, pageHeader, card, details, busy, confirmDialog, button, link, notice } from './widgets.js';
+import { field, select, messageArea, pageHeader, card, details, busy, confirmDialog, button, link, notice, copyButton } from './widgets.js';
 import { certStatus, subjectCN, memberName } from './cert-format.js';
 import { saveFile } from './download.js';
 import { decodeCert } from './csr.js';
@@ -35,12 +35,14 @@ export default async function certificate(ctx) {
   // x5c: the chain as base64 DER, leaf first (RFC 7515 §4.1.6)
   const x5c = c.x5c || [...(c.chain_pem || '').matchAll(/-----BEGIN CERTIFICATE-----([\s\S]+?)-----END CERTIFICATE-----/g)]
     .map((m) => m[1].replace(/\s+/g, ''));
+  const cn = (subjectCN(c.subject) || '').replace(/[^A-Za-z0-9.-]+/g, '_').replace(/^_+|_+$/g, '');
+  const base = `${cn ? `${cn}-` : ''}${serial}`;
   const dl = (label, fn) => { const b = button(label, () => busy(b, fn, msg, 'Preparing…'), 'btn btn-small'); return b; };
   const downloads = [
-    dl('PEM', async () => saveFile(`${serial}.pem`, await request('GET', path, undefined, { accept: 'application/x-pem-file', as: 'text' }), 'application/x-pem-file')),
-    dl('DER', async () => saveFile(`${serial}.cer`, await request('GET', path, undefined, { accept: 'application/pkix-cert', as: 'blob' }), 'application/pkix-cert')),
-    c.chain_pem ? dl('Chain (PEM)', async () => saveFile(`${serial}-chain.pem`, c.chain_pem, 'application/x-pem-file')) : null,
-    x5c.length ? dl('x5c (JSON)', async () => saveFile(`${serial}-x5c.json`, JSON.stringify({ x5c }, null, 2), 'application/json')) : null,
+    dl('PEM', async () => saveFile(`${base}.pem`, await request('GET', path, undefined, { accept: 'application/x-pem-file', as: 'text' }), 'application/x-pem-file')),
+    dl('DER', async () => saveFile(`${base}.cer`, await request('GET', path, undefined, { accept: 'application/pkix-cert', as: 'blob' }), 'application/pkix-cert')),
+    c.chain_pem ? dl('Chain (PEM)', async () => saveFile(`${base}-chain.pem`, c.chain_pem, 'application/x-pem-file')) : null,
+    x5c.length ? dl('x5c (JSON)', async () => saveFile(`${base}-x5c.json`, JSON.stringify({ x5c }, null, 2), 'application/json')) : null,
   ].filter(Boolean);
 
   const actions = [];
@@ -77,7 +79,7 @@ export default async function certificate(ctx) {
   let decoded = null;
   try { decoded = c.certificate_pem ? decodeCert(c.certificate_pem) : null; } catch { decoded = null; }
   return h('div', {},
-    pageHeader(subjectCN(c.subject), h('span', { class: 'mono' }, `Serial ${c.serial}`), certStatus(c), ...actions),
+    pageHeader(subjectCN(c.subject), h('span', {}, h('span', { class: 'mono' }, `Serial ${c.serial}`), ' ', copyButton(c.serial, 'serial')), certStatus(c), ...actions),
     msg,
     c.status === 'revoked' ? notice('error', `Revoked ${fmtTime(c.revoked_at)}${c.revocation_reason ? ` (${c.revocation_reason})` : ''}.`) : null,
     c.status === 'on_hold' ? notice('warning', `On hold since ${fmtTime(c.revoked_at)}.`) : null,
@@ -91,7 +93,7 @@ export default async function certificate(ctx) {
         ['Key', key],
         ['Not before', fmtTime(c.not_before)],
         ['Not after', h('span', {}, fmtTime(c.not_after), ' ', h('span', { class: 'muted' }, `(${relTime(c.not_after)})`))],
-        ['SHA-256 fingerprint', c.fingerprint_sha256 ? h('span', { class: 'mono wrap' }, hexPairs(c.fingerprint_sha256)) : null],
+        ['SHA-256 fingerprint', c.fingerprint_sha256 ? h('span', {}, h('span', { class: 'mono wrap' }, hexPairs(c.fingerprint_sha256)), ' ', copyButton(hexPairs(c.fingerprint_sha256), 'SHA-256 fingerprint')) : null],
         ['Extensions', extensions(c) || (decoded ? h('ul', { class: 'plain' }, decoded.extensions.map((e) =>
           h('li', {}, e.name, e.critical ? h('span', { class: 'muted' }, ' (critical)') : null))) : null)],
         c.renewed_from ? ['Renews', link(`/certificates/${enc(c.renewed_from)}`, c.renewed_from, 'mono')] : null,

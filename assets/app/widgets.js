@@ -96,6 +96,16 @@ export function select(name, options, attrs = {}) {
     options.map((o) => (Array.isArray(o) ? h('option', { value: o[0] }, o[1]) : h('option', { value: o }, o))));
 }
 
+// A small button that copies text (a serial, a fingerprint) to the clipboard.
+export function copyButton(text, what) {
+  const b = button('Copy', async () => {
+    try { await navigator.clipboard.writeText(text); b.textContent = 'Copied'; } catch { b.textContent = 'Copy failed'; }
+    setTimeout(() => { b.textContent = 'Copy'; }, 2000);
+  }, 'btn btn-small btn-quiet copy');
+  b.setAttribute('aria-label', `Copy ${what}`);
+  return b;
+}
+
 // Shows a secret once, with a copy button.
 export function secretBox(label, value) {
   const code = h('code', { class: 'secret-value' }, value);

@@ -49,3 +49,29 @@ test('a favicon, focus on the heading after navigation, and a link to the API do
   assert.deepEqual(page.problems, []);
   await page.close();
 });
+
+test('copy buttons by the serial and fingerprint; downloads named by subject and serial', async () => {
+  const api = troth.api();
+  const m = (await api.post('/api/v1/members', { name: 'Rowan Rehab', organization_id: 'https://rowan.example.org' })).data;
+  await api.post(`/api/v1/members/${m.id}/uris`, { uri: 'https://app.rowan.example.org/', kind: 'client' });
+  await api.raw('POST', `/api/v1/members/${m.id}/activate`);
+  const r = await api.post('/api/v1/certificates/keygen', { member_id: m.id, profile: 'udap-client', uris: ['https://app.rowan.example.org/'],
+    key_type: 'EC-P256', passphrase: 'a long passphrase' });
+  assert.equal(r.status, 201, JSON.stringify(r.data));
+  const { serial } = r.data;
+  await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: troth.base });
+  const page = await newPage(browser);
+  await signIn(page, troth.base, 'admin', troth.adminPassword);
+  await page.goto(`${troth.base}/#/certificates/${serial}`);
+  await page.getByRole('button', { name: 'Copy serial' }).click();
+  await page.getByRole('button', { name: 'Copy serial' }).getByText('Copied').waitFor();
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), serial);
+  await page.getByRole('button', { name: 'Copy SHA-256 fingerprint' }).click();
+  const fp = await page.evaluate(() => navigator.clipboard.readText());
+  const cert = (await api.get(`/api/v1/certificates/${serial}`)).data;
+  assert.equal(fp.replace(/:/g, '').toLowerCase(), cert.fingerprint_sha256.toLowerCase());
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'PEM', exact: true }).click()]);
+  assert.match(download.suggestedFilename(), new RegExp(`^[A-Za-z0-9._-]+-${serial}\\.pem$`));
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
