@@ -18,7 +18,7 @@
 #include "http/auth.h"
 #include "http/http.h"
 #include "http/json_body.h"
-#include "metrics/metrics.h"
+#include "counters/counters.h"
 
 DB_STMT(q_login_user, 1,
         "SELECT " USER_COLUMNS ", password_hash FROM users WHERE username = $1");

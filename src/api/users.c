@@ -15,7 +15,7 @@
 #include "config.h"
 #include "http/http.h"
 #include "http/json_body.h"
-#include "metrics/metrics.h"
+#include "counters/counters.h"
 
 /* ---- POST /api/v1/users ---- */
 

@@ -15,7 +15,7 @@
 #include "ca/service.h"
 #include "config.h"
 #include "db/db.h"
-#include "metrics/metrics.h"
+#include "counters/counters.h"
 #include "util/log.h"
 #include "util/clock.h"
 

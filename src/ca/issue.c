@@ -12,7 +12,7 @@
 #include "ca/registry.h"
 #include "config.h"
 #include "member/member.h"
-#include "metrics/metrics.h"
+#include "counters/counters.h"
 #include "pki/ca.h"
 #include "pki/crl.h"
 #include "pki/csr.h"

@@ -11,7 +11,7 @@
 #include "ca/compromised.h"
 #include "ca/crl_gen.h"
 #include "ca/registry.h"
-#include "metrics/metrics.h"
+#include "counters/counters.h"
 #include "pki/crl.h"
 
 static enum db_rc fail(struct pki_err *err, int status, const char *code,

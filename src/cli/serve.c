@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -126,7 +127,16 @@ int cmd_serve(int argc, char **argv, const char *config_path)
         config_free(&cfg);
         return 1;
     }
-    metrics_init(routes, routes_count);
+    /* the request counters know the routes by method and pattern (for the
+     * life of the process) */
+    const char **methods = calloc(routes_count, sizeof *methods);
+    const char **patterns = calloc(routes_count, sizeof *patterns);
+    for (size_t i = 0; methods && patterns && i < routes_count; i++) {
+        methods[i] = routes[i].method;
+        patterns[i] = routes[i].pattern;
+    }
+    if (methods && patterns)
+        metrics_init(methods, patterns, routes_count);
     if (outbox_start(&cfg) != 0) {
         ca_service_stop();
         config_free(&cfg);

@@ -18,7 +18,7 @@
 #include "http/json_body.h"
 #include "http/offload.h"
 #include "http/read_deadline.h"
-#include "metrics/metrics.h"
+#include "counters/counters.h"
 #include "util/file.h"
 #include "util/log.h"
 
@@ -135,7 +135,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
         clock_gettime(CLOCK_MONOTONIC, &end);
         long long us = (end.tv_sec - r->start.tv_sec) * 1000000LL +
                        (end.tv_nsec - r->start.tv_nsec) / 1000;
-        metrics_http_done(r->listener, r->route, r->status, us);
+        metrics_http_done(r->listener == LISTENER_ADMIN,
+                          r->route ? (long)(r->route - lc->srv->routes) : -1, r->status, us);
         if (lc->srv->cfg->access_log)
             log_access(r->id, r->method, r->path ? r->path : "", r->status,
                        r->resp_bytes, us, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);

@@ -15,7 +15,7 @@
 #include "ca/service.h"
 #include "config.h"
 #include "db/db.h"
-#include "metrics/internal.h"
+#include "counters/exposition.h"
 #include "ca/signer_pool.h"
 
 #ifndef TROTH_VERSION

@@ -1,7 +1,7 @@
-/* Shared between the metrics files: the counters' storage and the text
- * exposition helpers. */
-#ifndef TROTH_METRICS_INTERNAL_H
-#define TROTH_METRICS_INTERNAL_H
+/* The text exposition helpers and the histogram type, shared by the
+ * counters (this folder) and the gauges (metrics/, above ca/ and http/). */
+#ifndef TROTH_COUNTERS_EXPOSITION_H
+#define TROTH_COUNTERS_EXPOSITION_H
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -32,7 +32,5 @@ void mbuf_head(struct mbuf *b, const char *name, const char *type, const char *h
 void mbuf_histo(struct mbuf *b, const char *name, const char *labels,
                 const struct histo *h);
 
-void metrics_render_counters(struct mbuf *b);
-void metrics_render_gauges(struct mbuf *b);
 
 #endif

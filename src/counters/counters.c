@@ -1,13 +1,12 @@
 /* Counters and histograms: atomics, relaxed order, no lock. */
-#include "metrics/metrics.h"
+#include "counters/counters.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "http/route.h"
-#include "metrics/internal.h"
+#include "counters/exposition.h"
 
 void histo_observe(struct histo *h, long long micros)
 {
@@ -34,7 +33,7 @@ static const double http_bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 
 static const double crl_bounds[] = {0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
 static const double publish_bounds[] = {0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300};
 
-static const struct route *g_routes;
+static const char *const *g_methods, *const *g_patterns;
 static size_t g_nroutes;
 static atomic_uint_fast64_t *g_requests; /* 2 * (nroutes + 1) * NCODES */
 static struct histo g_http_duration[2] = {
@@ -46,13 +45,14 @@ static struct histo g_crl_duration = {crl_bounds,
 static struct histo g_publish = {publish_bounds,
                                  sizeof publish_bounds / sizeof publish_bounds[0], {0}, 0, 0};
 
-int metrics_init(const struct route *routes, size_t nroutes)
+int metrics_init(const char *const *methods, const char *const *patterns, size_t nroutes)
 {
     free(g_requests);
     g_requests = calloc(2 * (nroutes + 1) * NCODES, sizeof *g_requests);
     if (!g_requests)
         return -1;
-    g_routes = routes;
+    g_methods = methods;
+    g_patterns = patterns;
     g_nroutes = nroutes;
     return 0;
 }
@@ -65,16 +65,15 @@ static size_t code_slot(unsigned status)
     return NCODES - 1;
 }
 
-void metrics_http_done(unsigned listener, const struct route *route,
-                       unsigned status, long long micros)
+void metrics_http_done(bool admin, long route, unsigned status, long long micros)
 {
-    size_t l = listener == LISTENER_ADMIN ? 1 : 0;
+    size_t l = admin ? 1 : 0;
     histo_observe(&g_http_duration[l], micros);
     if (!g_requests)
         return;
     size_t ri = g_nroutes; /* unmatched */
-    if (route && route >= g_routes && route < g_routes + g_nroutes)
-        ri = (size_t)(route - g_routes);
+    if (route >= 0 && (size_t)route < g_nroutes)
+        ri = (size_t)route;
     size_t at = (l * (g_nroutes + 1) + ri) * NCODES + code_slot(status);
     atomic_fetch_add_explicit(&g_requests[at], 1, memory_order_relaxed);
 }
@@ -196,11 +195,11 @@ void metrics_render_counters(struct mbuf *b)
                     snprintf(code, sizeof code, "%u", codes[c]);
                 else
                     snprintf(code, sizeof code, "other");
-                const char *pat = ri < g_nroutes ? g_routes[ri].pattern : "unmatched";
+                const char *pat = ri < g_nroutes ? g_patterns[ri] : "unmatched";
                 mbuf_printf(b,
                             "troth_http_requests_total{listener=\"%s\",method=\"%s\","
                             "route=\"%s\",code=\"%s\"} %llu\n",
-                            lname[l], ri < g_nroutes ? g_routes[ri].method : "",
+                            lname[l], ri < g_nroutes ? g_methods[ri] : "",
                             pat, code, (unsigned long long)v);
             }
     mbuf_head(b, "troth_http_request_duration_seconds", "histogram",
