@@ -237,11 +237,11 @@ void h_certificates_renew(struct req *r)
     const char *csr_text = json_get_str(r->json, "csr");
     struct pki_err err = {0};
     X509_REQ *csr = pki_csr_parse(csr_text, strlen(csr_text), &err);
-    json_t *uris_json = json_loads(PQgetvalue(old, 0, 6), 0, NULL);
+    json_t *uris_json = json_loads(PQgetvalue(old, 0, CERT_COL_URIS), 0, NULL);
     const char *uris[MAX_URIS];
     char member[24], profile[33];
     snprintf(member, sizeof member, "%s", PQgetvalue(old, 0, CERT_COL_MEMBER));
-    snprintf(profile, sizeof profile, "%s", PQgetvalue(old, 0, 2));
+    snprintf(profile, sizeof profile, "%s", PQgetvalue(old, 0, CERT_COL_PROFILE));
     PQclear(old);
     if (!csr || !uris_json || !X509_REQ_get0_pubkey(csr)) {
         if (!csr)

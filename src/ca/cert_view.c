@@ -35,33 +35,16 @@ char *cert_pem_of_b64(const char *b64)
     return out;
 }
 
+static const struct row_col cert_cols[] = {CERT_ROW(ROW_COL, )};
+
 json_t *cert_json(PGresult *res, int i, bool with_pem)
 {
-    const char *status = PQgetvalue(res, i, 1);
-    bool expired = PQgetvalue(res, i, 15)[0] == 't';
-    json_t *uris = json_loads(PQgetvalue(res, i, 6), 0, NULL);
-    const char *reason = PQgetvalue(res, i, 11), *revoked = PQgetvalue(res, i, 12),
-               *renewed = PQgetvalue(res, i, 13);
-    json_t *o = json_pack(
-        "{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:s}",
-        "serial", PQgetvalue(res, i, 0), "status",
-        !strcmp(status, "valid") && expired ? "expired" : status, "profile",
-        PQgetvalue(res, i, 2), "member_id", PQgetvalue(res, i, 3), "ca",
-        PQgetvalue(res, i, 4), "subject", PQgetvalue(res, i, 5), "uris",
-        uris ? uris : json_array(), "key", PQgetvalue(res, i, 7), "not_before",
-        PQgetvalue(res, i, 8), "not_after", PQgetvalue(res, i, 9),
-        "fingerprint_sha256", PQgetvalue(res, i, 10), "revocation_reason",
-        *reason ? json_string(reason) : json_null(), "revoked_at",
-        *revoked ? json_string(revoked) : json_null(), "renewed_from",
-        *renewed ? json_string(renewed) : json_null(), "created_at",
-        PQgetvalue(res, i, 14));
-    const char *by = PQgetvalue(res, i, CERT_COL_RENEWED_BY);
-    json_object_set_new(o, "renewed_by", *by ? json_string(by) : json_null());
+    json_t *o = row_json(cert_cols, CERT_COL_DER_B64, res, i);
     if (!with_pem)
         return o;
     const char *b64 = PQgetvalue(res, i, CERT_COL_DER_B64);
     char *pem = cert_pem_of_b64(b64);
-    const struct ca_info *ca = ca_find(ca_current(), PQgetvalue(res, i, 4));
+    const struct ca_info *ca = ca_find(ca_current(), PQgetvalue(res, i, CERT_COL_CA));
     char *ca_pem = ca ? pki_der_to_pem(ca->der, ca->der_len, "CERTIFICATE") : NULL;
     char *ca_b64 = ca ? pki_base64(ca->der, ca->der_len) : NULL;
     size_t chain_len = (pem ? strlen(pem) : 0) + (ca_pem ? strlen(ca_pem) : 0) + 1;

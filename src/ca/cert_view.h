@@ -6,27 +6,39 @@
 #include <stdbool.h>
 
 #include "db/db.h"
+#include "db/row.h"
 
-/* Every certificate query selects these columns first (text results). */
-#define CERT_COLUMNS_BASE                                                         \
-    "c.serial, c.status, c.profile, c.member_id::text, c.ca_id, c.subject, "      \
-    "array_to_json(c.uris)::text, c.key_description, " SQL_TIME("c.not_before")   \
-    ", " SQL_TIME("c.not_after") ", c.fingerprint_sha256, "                       \
-    "coalesce(c.revocation_reason, ''), coalesce(" SQL_TIME("c.revoked_at")       \
-    ", ''), coalesce(c.renewed_from, ''), " SQL_TIME("c.created_at")              \
-    ", c.not_after < now(), "                                                     \
-    "coalesce((SELECT n.serial FROM certificates n WHERE n.renewed_from = c.serial "   \
-    "AND n.status <> 'revoked' "   \
-    "ORDER BY n.created_at DESC, n.serial DESC LIMIT 1), '')"
-#define CERT_COLUMNS CERT_COLUMNS_BASE ", translate(encode(c.der, 'base64'), E'\\n', '')"
-/* For lists, which show no certificate bytes: the DER column left empty. */
-#define CERT_COLUMNS_LIST CERT_COLUMNS_BASE ", ''"
-#define CERT_COL_SERIAL 0
-#define CERT_COL_STATUS 1
-#define CERT_COL_MEMBER 3
-#define CERT_COL_CA 4
-#define CERT_COL_RENEWED_BY 16 /* the renewal issued for it, if any */
-#define CERT_COL_DER_B64 17
+/* The columns of a certificate, in the order every certificate query
+ * selects them (c = certificates); db/row.h says how the list is used.
+ * status shows "expired" for a valid certificate past not_after; renewed_by
+ * is the renewal issued for it, if any. */
+#define CERT_ROW(X, S)                                                                 \
+    X(CERT_COL_SERIAL, "c.serial", "serial", TEXT) S                                   \
+    X(CERT_COL_STATUS, "CASE WHEN c.status = 'valid' AND c.not_after < now() "         \
+      "THEN 'expired' ELSE c.status END", "status", TEXT) S                            \
+    X(CERT_COL_PROFILE, "c.profile", "profile", TEXT) S                                \
+    X(CERT_COL_MEMBER, "c.member_id::text", "member_id", TEXT) S                       \
+    X(CERT_COL_CA, "c.ca_id", "ca", TEXT) S                                            \
+    X(CERT_COL_SUBJECT, "c.subject", "subject", TEXT) S                                \
+    X(CERT_COL_URIS, "array_to_json(c.uris)::text", "uris", JSON) S                    \
+    X(CERT_COL_KEY, "c.key_description", "key", TEXT) S                                \
+    X(CERT_COL_NOT_BEFORE, "c.not_before", "not_before", TIME) S                       \
+    X(CERT_COL_NOT_AFTER, "c.not_after", "not_after", TIME) S                          \
+    X(CERT_COL_FINGERPRINT, "c.fingerprint_sha256", "fingerprint_sha256", TEXT) S      \
+    X(CERT_COL_REASON, "c.revocation_reason", "revocation_reason", TEXT) S             \
+    X(CERT_COL_REVOKED_AT, "c.revoked_at", "revoked_at", TIME) S                       \
+    X(CERT_COL_RENEWED_FROM, "c.renewed_from", "renewed_from", TEXT) S                 \
+    X(CERT_COL_CREATED_AT, "c.created_at", "created_at", TIME) S                       \
+    X(CERT_COL_RENEWED_BY, "(SELECT n.serial FROM certificates n "                     \
+      "WHERE n.renewed_from = c.serial AND n.status <> 'revoked' "                     \
+      "ORDER BY n.created_at DESC, n.serial DESC LIMIT 1)", "renewed_by", TEXT)
+
+/* The shown columns, then the DER in base64 (CERT_COL_DER_B64): for one
+ * certificate CERT_COLUMNS; for lists, which show no certificate bytes,
+ * CERT_COLUMNS_LIST leaves it empty. */
+enum cert_col { CERT_ROW(ROW_ENUM, ) CERT_COL_DER_B64 };
+#define CERT_COLUMNS CERT_ROW(ROW_SQL, ", ") ", translate(encode(c.der, 'base64'), E'\\n', '')"
+#define CERT_COLUMNS_LIST CERT_ROW(ROW_SQL, ", ") ", ''"
 
 /* The certificate as JSON; with_pem adds certificate_pem, chain_pem, x5c. */
 json_t *cert_json(PGresult *res, int row, bool with_pem);

@@ -134,8 +134,7 @@ static int revoke(int argc, char **argv, struct db *db)
 }
 
 DB_STMT(q_list, 3,
-        "SELECT c.serial, c.status, c.profile, c.member_id::text, " SQL_TIME("c.not_after")
-        ", array_to_string(c.uris, ' ') FROM certificates c "
+        "SELECT " CERT_COLUMNS_LIST " FROM certificates c "
         "WHERE ($1::bigint IS NULL OR c.member_id = $1::bigint) "
         "AND ($2::text IS NULL OR c.status = $2) "
         "ORDER BY c.created_at DESC, c.serial DESC LIMIT $3::int");
@@ -165,10 +164,17 @@ static int list(int argc, char **argv, struct db *db)
         fprintf(stderr, "troth cert list: %s\n", db_last_error(db));
         return 1;
     }
-    for (int i = 0; i < PQntuples(res); i++)
-        printf("%s %-8s %-12s member=%s until=%s %s\n", PQgetvalue(res, i, 0),
-               PQgetvalue(res, i, 1), PQgetvalue(res, i, 2), PQgetvalue(res, i, 3),
-               PQgetvalue(res, i, 4), PQgetvalue(res, i, 5));
+    for (int i = 0; i < PQntuples(res); i++) {
+        printf("%s %-8s %-12s member=%s until=%s", PQgetvalue(res, i, CERT_COL_SERIAL),
+               PQgetvalue(res, i, CERT_COL_STATUS), PQgetvalue(res, i, CERT_COL_PROFILE),
+               PQgetvalue(res, i, CERT_COL_MEMBER), PQgetvalue(res, i, CERT_COL_NOT_AFTER));
+        json_t *uris = json_loads(PQgetvalue(res, i, CERT_COL_URIS), 0, NULL);
+        size_t k;
+        json_t *u;
+        json_array_foreach(uris, k, u) printf(" %s", json_string_value(u));
+        putchar('\n');
+        json_decref(uris);
+    }
     PQclear(res);
     return 0;
 }
