@@ -163,17 +163,21 @@ void h_attention(struct req *r)
 
 /* ---- GET /api/v1/uris ---- */
 
+/* a URI with its member's name and status */
+#define URI_MEMBER_ROW(X, S)                                                   \
+    X(URI_COL_MEMBER_NAME, "m.name", "member_name", TEXT) S                    \
+    X(URI_COL_MEMBER_STATUS, "m.status", "member_status", TEXT)
+enum { URI_COL_BEFORE_MEMBER = URI_COL_COUNT - 1, URI_MEMBER_ROW(ROW_ENUM, ) URI_MEMBER_END };
+static const struct row_col uri_member_cols[] = {URI_ROW(ROW_COL, ) URI_MEMBER_ROW(ROW_COL, )};
+
 DB_STMT(q_uris_all, 3,
-        "SELECT " URI_COLUMNS ", m.name, m.status FROM member_uris u "
+        "SELECT " URI_COLUMNS ", " URI_MEMBER_ROW(ROW_SQL, ", ") " FROM member_uris u "
         "JOIN members m ON m.id = u.member_id "
         "WHERE u.status = $1 AND u.id > $2::bigint ORDER BY u.id LIMIT $3::int");
 
 static json_t *uri_with_member(PGresult *res, int i)
 {
-    json_t *o = member_uri_json(res, i);
-    json_object_set_new(o, "member_name", json_string(PQgetvalue(res, i, 7)));
-    json_object_set_new(o, "member_status", json_string(PQgetvalue(res, i, 8)));
-    return o;
+    return row_json(uri_member_cols, URI_MEMBER_END, res, i);
 }
 
 void h_uris_list(struct req *r)

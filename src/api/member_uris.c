@@ -146,8 +146,8 @@ void h_member_uri_add(struct req *r)
 /* ---- POST /api/v1/members/{id}/uris/{uri_id}/approve ---- */
 
 DB_STMT(q_uri_lock, 2,
-        "SELECT status, uri, kind FROM member_uris "
-        "WHERE id = $1 AND member_id = $2 FOR UPDATE");
+        "SELECT " URI_COLUMNS " FROM member_uris u "
+        "WHERE u.id = $1 AND u.member_id = $2 FOR UPDATE");
 DB_STMT(q_uri_approve, 3,
         "UPDATE member_uris u SET status = 'approved', approved_by = $3, "
         "approved_at = now() WHERE u.id = $1 AND u.member_id = $2 "
@@ -184,9 +184,9 @@ static enum db_rc lock_uri(struct db *db, struct uri_ctx *c, char *uri,
         c->why = U_NO_URI;
         return DB_NOTFOUND;
     }
-    snprintf(c->status, sizeof c->status, "%s", PQgetvalue(res, 0, 0));
-    snprintf(uri, urilen, "%s", PQgetvalue(res, 0, 1));
-    snprintf(kind, kindlen, "%s", PQgetvalue(res, 0, 2));
+    snprintf(c->status, sizeof c->status, "%s", PQgetvalue(res, 0, URI_COL_STATUS));
+    snprintf(uri, urilen, "%s", PQgetvalue(res, 0, URI_COL_URI));
+    snprintf(kind, kindlen, "%s", PQgetvalue(res, 0, URI_COL_KIND));
     PQclear(res);
     if (terminated) {
         c->why = U_TERMINATED;

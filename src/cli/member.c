@@ -33,7 +33,7 @@ static enum db_rc member_add_tx(struct db *db, void *arg)
     enum db_rc rc = member_insert(db, &a->actor, &a->m, &row);
     if (rc != DB_OK)
         return rc;
-    snprintf(a->id, sizeof a->id, "%s", PQgetvalue(row, 0, 0));
+    snprintf(a->id, sizeof a->id, "%s", PQgetvalue(row, 0, MEMBER_COL_ID));
     PQclear(row);
     for (size_t i = 0; i < a->n; i++) {
         struct uri_new u = {.member_id = a->id, .uri = a->uris[i],

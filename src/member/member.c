@@ -13,19 +13,11 @@ json_t *json_col_or_null(PGresult *res, int row, int col)
                                       : json_string(PQgetvalue(res, row, col));
 }
 
+static const struct row_col member_cols[] = {MEMBER_ROW(ROW_COL, )};
+
 json_t *member_json(PGresult *res, int row)
 {
-    json_t *contacts = json_loads(PQgetvalue(res, row, 4), 0, NULL);
-    return json_pack("{s:s, s:s, s:s, s:o, s:o, s:s, s:s, s:s, s:s}",
-                     "id", PQgetvalue(res, row, 0),
-                     "name", PQgetvalue(res, row, 1),
-                     "organization_id", PQgetvalue(res, row, 2),
-                     "npi", json_col_or_null(res, row, 3),
-                     "contacts", contacts ? contacts : json_array(),
-                     "status", PQgetvalue(res, row, 5),
-                     "notes", PQgetvalue(res, row, 6),
-                     "created_at", PQgetvalue(res, row, 7),
-                     "updated_at", PQgetvalue(res, row, 8));
+    return row_json(member_cols, MEMBER_COL_COUNT, res, row);
 }
 
 DB_STMT(q_member_insert, 5,
@@ -46,7 +38,7 @@ enum db_rc member_insert(struct db *db, const struct audit_actor *actor,
                           "organization_id", m->organization_id, "npi",
                           m->npi ? json_string(m->npi) : json_null());
     rc = audit_write(db, actor, "member.create", "member",
-                     PQgetvalue(res, 0, 0), d);
+                     PQgetvalue(res, 0, MEMBER_COL_ID), d);
     if (rc == DB_OK && row)
         *row = res;
     else
@@ -84,16 +76,11 @@ unsigned uri_kind_parse(const char *s)
     return 0;
 }
 
+static const struct row_col uri_cols[] = {URI_ROW(ROW_COL, )};
+
 json_t *member_uri_json(PGresult *res, int row)
 {
-    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o}",
-                     "id", PQgetvalue(res, row, 0),
-                     "member_id", PQgetvalue(res, row, 1),
-                     "uri", PQgetvalue(res, row, 2),
-                     "kind", PQgetvalue(res, row, 3),
-                     "status", PQgetvalue(res, row, 4),
-                     "created_at", PQgetvalue(res, row, 5),
-                     "approved_at", json_col_or_null(res, row, 6));
+    return row_json(uri_cols, URI_COL_COUNT, res, row);
 }
 
 /* The member's own row of the URI (any status) first, else, for an
@@ -109,18 +96,26 @@ DB_STMT(q_uri_approved_other, 2,
         "JOIN members m ON m.id = u.member_id WHERE u.uri = $1 "
         "AND u.status = 'approved' AND u.member_id <> $2::bigint");
 DB_STMT(q_uri_decline, 2,
-        "UPDATE member_uris SET status = 'declined' WHERE uri = $1 "
-        "AND member_id <> $2::bigint AND status = 'pending' "
-        "RETURNING id::text, member_id::text, kind");
+        "UPDATE member_uris u SET status = 'declined' WHERE u.uri = $1 "
+        "AND u.member_id <> $2::bigint AND u.status = 'pending' "
+        "RETURNING " URI_COLUMNS);
 /* $1 the key, $3 the key without fragment: a URI with a fragment looks like
  * the same URI without one ($3) and the other way round (keys "$3#...",
  * a byte range in the "C" collation: '$' follows '#') */
+/* what a look-alike shows of another URI */
+#define LOOKALIKE_ROW(X, S)                                                    \
+    X(LOOKALIKE_COL_ID, "u.id::text", "id", TEXT) S                            \
+    X(LOOKALIKE_COL_URI, "u.uri", "uri", TEXT) S                               \
+    X(LOOKALIKE_COL_MEMBER, "u.member_id::text", "member_id", TEXT) S          \
+    X(LOOKALIKE_COL_KIND, "u.kind", "kind", TEXT)
+enum { LOOKALIKE_ROW(ROW_ENUM, ) LOOKALIKE_COL_COUNT };
+static const struct row_col lookalike_cols[] = {LOOKALIKE_ROW(ROW_COL, )};
 DB_STMT(q_uri_lookalikes, 3,
-        "SELECT id::text, uri, member_id::text, kind FROM member_uris "
-        "WHERE (lookalike_key = $1 OR lookalike_key = $3 OR "
-        "($1 = $3 AND lookalike_key COLLATE \"C\" > $3 || '#' "
-        "AND lookalike_key COLLATE \"C\" < $3 || '$')) "
-        "AND uri <> $2 ORDER BY id LIMIT 20");
+        "SELECT " LOOKALIKE_ROW(ROW_SQL, ", ") " FROM member_uris u "
+        "WHERE (u.lookalike_key = $1 OR u.lookalike_key = $3 OR "
+        "($1 = $3 AND u.lookalike_key COLLATE \"C\" > $3 || '#' "
+        "AND u.lookalike_key COLLATE \"C\" < $3 || '$')) "
+        "AND u.uri <> $2 ORDER BY u.id LIMIT 20");
 DB_STMT(q_uri_insert, 6,
         "INSERT INTO member_uris AS u (member_id, uri, lookalike_key, kind, "
         "status, created_by, approved_by, approved_at) "
@@ -160,11 +155,7 @@ enum db_rc member_uri_insert(struct db *db, const struct audit_actor *actor,
         return rc;
     json_t *looks = json_array();
     for (int i = 0; i < PQntuples(res); i++)
-        json_array_append_new(
-            looks, json_pack("{s:s, s:s, s:s, s:s}", "id", PQgetvalue(res, i, 0),
-                             "uri", PQgetvalue(res, i, 1), "member_id",
-                             PQgetvalue(res, i, 2), "kind",
-                             PQgetvalue(res, i, 3)));
+        json_array_append_new(looks, row_json(lookalike_cols, LOOKALIKE_COL_COUNT, res, i));
     PQclear(res);
 
     const char *p3[] = {u->member_id, u->uri, key, u->kind,
@@ -178,7 +169,7 @@ enum db_rc member_uri_insert(struct db *db, const struct audit_actor *actor,
                           "status", u->approved ? "approved" : "pending",
                           "lookalikes", (json_int_t)json_array_size(looks));
     rc = audit_write(db, actor, "uri.create", "member_uri",
-                     PQgetvalue(res, 0, 0), d);
+                     PQgetvalue(res, 0, URI_COL_ID), d);
     if (rc == DB_OK && u->approved)
         rc = member_uri_decline_others(db, actor, u->uri, u->member_id);
     if (rc != DB_OK) {
@@ -217,10 +208,11 @@ enum db_rc member_uri_decline_others(struct db *db, const struct audit_actor *ac
     if (rc != DB_OK)
         return rc;
     for (int i = 0; rc == DB_OK && i < PQntuples(res); i++)
-        rc = audit_write(db, actor, "uri.decline", "member_uri", PQgetvalue(res, i, 0),
+        rc = audit_write(db, actor, "uri.decline", "member_uri",
+                         PQgetvalue(res, i, URI_COL_ID),
                          json_pack("{s:s, s:s, s:s, s:s}", "member_id",
-                                   PQgetvalue(res, i, 1), "uri", uri, "kind",
-                                   PQgetvalue(res, i, 2), "approved_for", member_id));
+                                   PQgetvalue(res, i, URI_COL_MEMBER), "uri", uri, "kind",
+                                   PQgetvalue(res, i, URI_COL_KIND), "approved_for", member_id));
     PQclear(res);
     return rc;
 }

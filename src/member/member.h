@@ -15,20 +15,28 @@
 #include <stddef.h>
 
 #include "db/db.h"
+#include "db/row.h"
 
 struct audit_actor;
 
 /* ---- members ---- */
 
-/* The columns every member query returns, in this order (m = members). */
-#define MEMBER_COLUMNS                                                     \
-    "m.id::text, m.name, m.organization_id, m.npi, m.contacts::text, "     \
-    "m.status, m.notes, " SQL_TIME("m.created_at") ", "                    \
-    SQL_TIME("m.updated_at")
-#define MEMBER_COL_STATUS 5
+/* The columns of a member, in the order every member query returns them
+ * (m = members); db/row.h says how the list is used. */
+#define MEMBER_ROW(X, S)                                                       \
+    X(MEMBER_COL_ID, "m.id::text", "id", TEXT) S                               \
+    X(MEMBER_COL_NAME, "m.name", "name", TEXT) S                               \
+    X(MEMBER_COL_ORGANIZATION_ID, "m.organization_id", "organization_id", TEXT) S \
+    X(MEMBER_COL_NPI, "m.npi", "npi", TEXT) S                                  \
+    X(MEMBER_COL_CONTACTS, "m.contacts::text", "contacts", JSON) S             \
+    X(MEMBER_COL_STATUS, "m.status", "status", TEXT) S                         \
+    X(MEMBER_COL_NOTES, "m.notes", "notes", TEXT) S                            \
+    X(MEMBER_COL_CREATED_AT, "m.created_at", "created_at", TIME) S             \
+    X(MEMBER_COL_UPDATED_AT, "m.updated_at", "updated_at", TIME)
+enum member_col { MEMBER_ROW(ROW_ENUM, ) MEMBER_COL_COUNT };
+#define MEMBER_COLUMNS MEMBER_ROW(ROW_SQL, ", ")
 
-/* {id, name, organization_id, npi, contacts, status, notes, created_at,
- * updated_at} of one row selected with MEMBER_COLUMNS. */
+/* The JSON of one row selected with MEMBER_COLUMNS. */
 json_t *member_json(PGresult *res, int row);
 
 struct member_new {
@@ -61,12 +69,20 @@ enum uri_kind {
 /* The bit of "client" / "server" / "idp", or 0. */
 unsigned uri_kind_parse(const char *s);
 
-/* The columns every URI query returns (u = member_uris). */
-#define URI_COLUMNS                                                        \
-    "u.id::text, u.member_id::text, u.uri, u.kind, u.status, "             \
-    SQL_TIME("u.created_at") ", " SQL_TIME("u.approved_at")
+/* The columns of a member URI, in the order every URI query returns them
+ * (u = member_uris). */
+#define URI_ROW(X, S)                                                          \
+    X(URI_COL_ID, "u.id::text", "id", TEXT) S                                  \
+    X(URI_COL_MEMBER, "u.member_id::text", "member_id", TEXT) S                \
+    X(URI_COL_URI, "u.uri", "uri", TEXT) S                                     \
+    X(URI_COL_KIND, "u.kind", "kind", TEXT) S                                  \
+    X(URI_COL_STATUS, "u.status", "status", TEXT) S                            \
+    X(URI_COL_CREATED_AT, "u.created_at", "created_at", TIME) S                \
+    X(URI_COL_APPROVED_AT, "u.approved_at", "approved_at", TIME)
+enum uri_col { URI_ROW(ROW_ENUM, ) URI_COL_COUNT };
+#define URI_COLUMNS URI_ROW(ROW_SQL, ", ")
 
-/* {id, member_id, uri, kind, status, created_at, approved_at} */
+/* The JSON of one row selected with URI_COLUMNS. */
 json_t *member_uri_json(PGresult *res, int row);
 
 struct uri_new {
