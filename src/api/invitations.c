@@ -20,27 +20,25 @@
 #define INVITATION_DAYS_DEFAULT 7
 #define INVITATION_DAYS_MAX 30
 
-#define INVITATION_COLUMNS                                                 \
-    "i.id::text, i.member_id::text, i.username, i.email, "                 \
-    SQL_TIME("i.created_at") ", " SQL_TIME("i.expires_at") ", "            \
-    SQL_TIME("i.accepted_at") ", i.accepted_user_id::text, "               \
-    "CASE WHEN i.accepted_at IS NOT NULL THEN 'accepted' "                 \
-    "WHEN i.expires_at <= now() THEN 'expired' ELSE 'pending' END"
+/* The columns of an invitation (i = invitations); db/row.h. */
+#define INVITATION_ROW(X, S)                                                   \
+    X(INV_COL_ID, "i.id::text", "id", TEXT) S                                  \
+    X(INV_COL_MEMBER, "i.member_id::text", "member_id", TEXT) S                \
+    X(INV_COL_USERNAME, "i.username", "username", TEXT) S                      \
+    X(INV_COL_EMAIL, "i.email", "email", TEXT) S                               \
+    X(INV_COL_CREATED_AT, "i.created_at", "created_at", TIME) S                \
+    X(INV_COL_EXPIRES_AT, "i.expires_at", "expires_at", TIME) S                \
+    X(INV_COL_ACCEPTED_AT, "i.accepted_at", "accepted_at", TIME) S             \
+    X(INV_COL_ACCEPTED_USER, "i.accepted_user_id::text", "accepted_user_id", TEXT) S \
+    X(INV_COL_STATUS, "CASE WHEN i.accepted_at IS NOT NULL THEN 'accepted' "   \
+      "WHEN i.expires_at <= now() THEN 'expired' ELSE 'pending' END", "status", TEXT)
+enum inv_col { INVITATION_ROW(ROW_ENUM, ) INV_COL_COUNT };
+#define INVITATION_COLUMNS INVITATION_ROW(ROW_SQL, ", ")
+static const struct row_col invitation_cols[] = {INVITATION_ROW(ROW_COL, )};
 
-/* {id, member_id, username, email, created_at, expires_at, accepted_at,
- * accepted_user_id, status} */
 static json_t *invitation_json(PGresult *res, int row)
 {
-    return json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:o, s:o, s:s}",
-                     "id", PQgetvalue(res, row, 0),
-                     "member_id", PQgetvalue(res, row, 1),
-                     "username", PQgetvalue(res, row, 2),
-                     "email", json_col_or_null(res, row, 3),
-                     "created_at", PQgetvalue(res, row, 4),
-                     "expires_at", PQgetvalue(res, row, 5),
-                     "accepted_at", json_col_or_null(res, row, 6),
-                     "accepted_user_id", json_col_or_null(res, row, 7),
-                     "status", PQgetvalue(res, row, 8));
+    return row_json(invitation_cols, INV_COL_COUNT, res, row);
 }
 
 /* ---- GET /api/v1/members/{id}/invitations ---- */
@@ -111,11 +109,11 @@ static enum db_rc create_tx(struct db *db, void *arg)
         return rc;
     json_t *d = json_pack("{s:s, s:s, s:s}", "member_id", c->member_id,
                           "username", c->username, "expires_at",
-                          PQgetvalue(c->row, 0, 5));
+                          PQgetvalue(c->row, 0, INV_COL_EXPIRES_AT));
     if (c->email)
         json_object_set_new(d, "email", json_string(c->email));
     return audit_write(db, &c->actor, "invitation.create", "invitation",
-                       PQgetvalue(c->row, 0, 0), d);
+                       PQgetvalue(c->row, 0, INV_COL_ID), d);
 }
 
 void h_invitations_create(struct req *r)
@@ -176,17 +174,24 @@ static const struct jfield accept_fields[] = {
     {"password", JT_STRING, true, PASSWORD_MAX, 0, 0},
 };
 
+/* what accepting reads of an invitation (m = its member) */
+#define FIND_ROW(X, S)                                                         \
+    X(FIND_COL_ID, "i.id::text", "id", HIDDEN) S                               \
+    X(FIND_COL_MEMBER, "i.member_id::text", "member_id", HIDDEN) S             \
+    X(FIND_COL_USERNAME, "i.username", "username", HIDDEN) S                   \
+    X(FIND_COL_USED, "i.accepted_at IS NOT NULL", "used", HIDDEN) S            \
+    X(FIND_COL_EXPIRED, "i.expires_at <= now()", "expired", HIDDEN) S          \
+    X(FIND_COL_MEMBER_STATUS, "m.status", "member_status", HIDDEN)
+enum find_col { FIND_ROW(ROW_ENUM, ) FIND_COL_COUNT };
 #define FIND_SQL                                                           \
-    "SELECT i.id::text, i.member_id::text, i.username, "                   \
-    "i.accepted_at IS NOT NULL, i.expires_at <= now(), m.status "          \
+    "SELECT " FIND_ROW(ROW_SQL, ", ") " "                                  \
     "FROM invitations i JOIN members m ON m.id = i.member_id "              \
     "WHERE i.token_hash = $1::bytea"
 DB_STMT(q_find, 1, FIND_SQL);
 DB_STMT(q_find_lock, 1, FIND_SQL " FOR UPDATE OF i");
 DB_STMT(q_user_insert, 3,
         "INSERT INTO users (username, role, member_id, password_hash) "
-        "VALUES ($1, 'member', $2, $3) "
-        "RETURNING id::text, username, role, member_id::text");
+        "VALUES ($1, 'member', $2, $3) RETURNING " USER_COLUMNS);
 DB_STMT(q_accepted, 2,
         "UPDATE invitations SET accepted_at = now(), accepted_user_id = $2 "
         "WHERE id = $1");
@@ -198,11 +203,11 @@ static enum inv_state classify(PGresult *res)
 {
     if (PQntuples(res) == 0)
         return I_UNKNOWN;
-    if (!strcmp(PQgetvalue(res, 0, 3), "t"))
+    if (!strcmp(PQgetvalue(res, 0, FIND_COL_USED), "t"))
         return I_USED;
-    if (!strcmp(PQgetvalue(res, 0, 4), "t"))
+    if (!strcmp(PQgetvalue(res, 0, FIND_COL_EXPIRED), "t"))
         return I_EXPIRED;
-    if (!strcmp(PQgetvalue(res, 0, 5), "terminated"))
+    if (!strcmp(PQgetvalue(res, 0, FIND_COL_MEMBER_STATUS), "terminated"))
         return I_TERMINATED;
     return I_OK;
 }
@@ -227,14 +232,15 @@ static enum db_rc accept_tx(struct db *db, void *arg)
         PQclear(inv);
         return DB_CONFLICT;
     }
-    const char *inv_id = PQgetvalue(inv, 0, 0), *member = PQgetvalue(inv, 0, 1),
-               *username = PQgetvalue(inv, 0, 2);
+    const char *inv_id = PQgetvalue(inv, 0, FIND_COL_ID),
+               *member = PQgetvalue(inv, 0, FIND_COL_MEMBER),
+               *username = PQgetvalue(inv, 0, FIND_COL_USERNAME);
     const char *p1[] = {username, member, c->pw_hash};
     rc = db_exec(db, &q_user_insert, &c->user, p1);
     if (rc == DB_CONFLICT)
         c->state = I_USERNAME;
     if (rc == DB_OK) {
-        const char *uid = PQgetvalue(c->user, 0, 0);
+        const char *uid = PQgetvalue(c->user, 0, USER_COL_ID);
         const char *p2[] = {inv_id, uid};
         rc = db_exec(db, &q_accepted, NULL, p2);
         struct audit_actor actor = {uid, NULL, username, c->ip};
@@ -321,10 +327,10 @@ void h_invitation_accept(struct req *r)
     if (rc == DB_OK)
         reply_json(r, 201,
                    json_pack("{s:{s:s, s:s, s:s, s:s}}", "user", "id",
-                             PQgetvalue(c.user, 0, 0), "username",
-                             PQgetvalue(c.user, 0, 1), "role",
-                             PQgetvalue(c.user, 0, 2), "member_id",
-                             PQgetvalue(c.user, 0, 3)));
+                             PQgetvalue(c.user, 0, USER_COL_ID), "username",
+                             PQgetvalue(c.user, 0, USER_COL_USERNAME), "role",
+                             PQgetvalue(c.user, 0, USER_COL_ROLE), "member_id",
+                             PQgetvalue(c.user, 0, USER_COL_MEMBER)));
     else if (rc == DB_CONFLICT && c.state != I_OK)
         reply_state(r, c.state);
     else

@@ -123,8 +123,8 @@ void h_session_create(struct req *r)
         return;
     }
     bool found = PQntuples(res) == 1;
-    const char *hash = found && !PQgetisnull(res, 0, USER_NCOLS)
-                           ? PQgetvalue(res, 0, USER_NCOLS)
+    const char *hash = found && !PQgetisnull(res, 0, USER_COL_COUNT)
+                           ? PQgetvalue(res, 0, USER_COL_COUNT)
                            : NULL;
     bool disabled = found && PQgetvalue(res, 0, USER_COL_DISABLED)[0] == 't';
     bool ok = password_verify(hash, password) && !disabled;
@@ -151,8 +151,9 @@ void h_session_create(struct req *r)
     token_hash_param(token, thash);
     snprintf(hours, sizeof hours, "%u", cfg->session_max_hours);
     struct login_arg la = {
-        .actor = {PQgetvalue(res, 0, 0), NULL, PQgetvalue(res, 0, 1), r->client_ip},
-        .user_id = PQgetvalue(res, 0, 0), .hash = thash, .csrf = csrf,
+        .actor = {PQgetvalue(res, 0, USER_COL_ID), NULL, PQgetvalue(res, 0, USER_COL_USERNAME),
+                  r->client_ip},
+        .user_id = PQgetvalue(res, 0, USER_COL_ID), .hash = thash, .csrf = csrf,
         .ip = r->client_ip, .hours = hours};
     rc = db_tx(db, DB_READ_COMMITTED, create_session, &la);
     if (rc != DB_OK) {

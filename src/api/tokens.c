@@ -13,23 +13,26 @@
 #include "auth/tokens.h"
 #include "config.h"
 #include "http/http.h"
+#include "db/row.h"
 #include "http/json_body.h"
 
-#define TOKEN_COLUMNS                                                         \
-    "t.id, t.name, t.user_id::text, u.username, " SQL_TIME("t.created_at")    \
-    ", " SQL_TIME("t.expires_at") ", coalesce(" SQL_TIME("t.last_used_at")    \
-    ", ''), coalesce(" SQL_TIME("t.revoked_at") ", '')"
+/* The columns of a token (t = api_tokens, u = its user); db/row.h. */
+#define TOKEN_ROW(X, S)                                                        \
+    X(TOKEN_COL_ID, "t.id::text", "id", TEXT) S                                \
+    X(TOKEN_COL_NAME, "t.name", "name", TEXT) S                                \
+    X(TOKEN_COL_USER, "t.user_id::text", "user_id", TEXT) S                    \
+    X(TOKEN_COL_USERNAME, "u.username", "username", TEXT) S                    \
+    X(TOKEN_COL_CREATED_AT, "t.created_at", "created_at", TIME) S              \
+    X(TOKEN_COL_EXPIRES_AT, "t.expires_at", "expires_at", TIME) S              \
+    X(TOKEN_COL_LAST_USED_AT, "t.last_used_at", "last_used_at", TIME) S        \
+    X(TOKEN_COL_REVOKED_AT, "t.revoked_at", "revoked_at", TIME)
+enum token_col { TOKEN_ROW(ROW_ENUM, ) TOKEN_COL_COUNT };
+#define TOKEN_COLUMNS TOKEN_ROW(ROW_SQL, ", ")
+static const struct row_col token_cols[] = {TOKEN_ROW(ROW_COL, )};
 
 static json_t *token_json(PGresult *res, int i)
 {
-    const char *used = PQgetvalue(res, i, 6), *revoked = PQgetvalue(res, i, 7);
-    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o}", "id",
-                     PQgetvalue(res, i, 0), "name", PQgetvalue(res, i, 1),
-                     "user_id", PQgetvalue(res, i, 2), "username",
-                     PQgetvalue(res, i, 3), "created_at", PQgetvalue(res, i, 4),
-                     "expires_at", PQgetvalue(res, i, 5), "last_used_at",
-                     *used ? json_string(used) : json_null(), "revoked_at",
-                     *revoked ? json_string(revoked) : json_null());
+    return row_json(token_cols, TOKEN_COL_COUNT, res, i);
 }
 
 static const struct jfield create_fields[] = {

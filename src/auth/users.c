@@ -5,16 +5,11 @@
 
 #include "audit/audit.h"
 
+static const struct row_col user_cols[] = {USER_ROW(ROW_COL, )};
+
 json_t *user_json(PGresult *res, int row)
 {
-    const char *member = PQgetvalue(res, row, 3);
-    return json_pack("{s:s, s:s, s:s, s:o, s:b, s:s, s:s}", "id",
-                     PQgetvalue(res, row, 0), "username", PQgetvalue(res, row, 1),
-                     "role", PQgetvalue(res, row, 2), "member_id",
-                     *member ? json_string(member) : json_null(), "disabled",
-                     PQgetvalue(res, row, 4)[0] == 't', "created_at",
-                     PQgetvalue(res, row, 5), "updated_at",
-                     PQgetvalue(res, row, 6));
+    return row_json(user_cols, USER_COL_COUNT, res, row);
 }
 
 DB_STMT(q_insert, 4,

@@ -6,16 +6,24 @@
 #include <libpq-fe.h>
 
 #include "db/db.h"
+#include "db/row.h"
 
 struct audit_actor;
 
-#define USER_COLUMNS                                                         \
-    "id, username, role, coalesce(member_id::text, ''), disabled, "          \
-    SQL_TIME("created_at") ", " SQL_TIME("updated_at")
-#define USER_NCOLS 7
-#define USER_COL_DISABLED 4
+/* The columns of a user, in the order every user query returns them (from
+ * users, unqualified); db/row.h says how the list is used. */
+#define USER_ROW(X, S)                                                         \
+    X(USER_COL_ID, "id::text", "id", TEXT) S                                   \
+    X(USER_COL_USERNAME, "username", "username", TEXT) S                       \
+    X(USER_COL_ROLE, "role", "role", TEXT) S                                   \
+    X(USER_COL_MEMBER, "member_id::text", "member_id", TEXT) S                 \
+    X(USER_COL_DISABLED, "disabled", "disabled", BOOL) S                       \
+    X(USER_COL_CREATED_AT, "created_at", "created_at", TIME) S                 \
+    X(USER_COL_UPDATED_AT, "updated_at", "updated_at", TIME)
+enum user_col { USER_ROW(ROW_ENUM, ) USER_COL_COUNT };
+#define USER_COLUMNS USER_ROW(ROW_SQL, ", ")
 
-/* {id, username, role, member_id, disabled, created_at, updated_at} */
+/* The JSON of one row selected with USER_COLUMNS. */
 json_t *user_json(PGresult *res, int row);
 
 /* Inserts a user and its audit event in the caller's transaction.

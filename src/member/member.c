@@ -7,12 +7,6 @@
 #include "audit/audit.h"
 #include "util/validate.h"
 
-json_t *json_col_or_null(PGresult *res, int row, int col)
-{
-    return PQgetisnull(res, row, col) ? json_null()
-                                      : json_string(PQgetvalue(res, row, col));
-}
-
 static const struct row_col member_cols[] = {MEMBER_ROW(ROW_COL, )};
 
 json_t *member_json(PGresult *res, int row)

@@ -140,7 +140,4 @@ enum db_rc member_status(struct db *db, const char *member_id, char out[16]);
  * (MEMBER_NAME_MAX bytes) unless NULL. */
 enum db_rc member_lock(struct db *db, const char *member_id, char out[16], char *name);
 
-/* The text of a column as a JSON string, or null when SQL NULL. */
-json_t *json_col_or_null(PGresult *res, int row, int col);
-
 #endif
