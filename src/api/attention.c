@@ -125,7 +125,7 @@ static int parse_limit(struct req *r, char out[8])
         return 0;
     }
     if (!digits_valid(l, 3) || atol(l) < 1 || atol(l) > 200) {
-        reply_problem(r, 400, "invalid-field", "limit",
+        reply_problem(r, PK_INVALID_FIELD, "limit",
                       "limit must be a whole number from 1 to 200");
         return -1;
     }
@@ -190,7 +190,7 @@ void h_uris_list(struct req *r)
         status = "pending";
     if (strcmp(status, "pending") && strcmp(status, "approved") &&
         strcmp(status, "declined")) {
-        reply_problem(r, 400, "invalid-field", "status",
+        reply_problem(r, PK_INVALID_FIELD, "status",
                       "status must be pending, approved or declined");
         return;
     }

@@ -100,7 +100,7 @@ void h_audit_list(struct req *r)
     for (int i = 0; i < 4; i++) {
         p[2 + i] = req_query(r, filters[i]);
         if (!plain(p[2 + i])) {
-            reply_problem(r, 400, "invalid-field", filters[i],
+            reply_problem(r, PK_INVALID_FIELD, filters[i],
                           "%s has characters that are not allowed", filters[i]);
             return;
         }
@@ -109,14 +109,14 @@ void h_audit_list(struct req *r)
     p[7] = req_query(r, "until");
     if (!time_ok(p[6]) || !time_ok(p[7])) {
         const char *f = time_ok(p[6]) ? "until" : "since";
-        reply_problem(r, 400, "invalid-field", f,
+        reply_problem(r, PK_INVALID_FIELD, f,
                       "%s must be an RFC 3339 date or date-time", f);
         return;
     }
     PGresult *res;
     enum db_rc rc = db_exec(req_db(r), &q_list, &res, p);
     if (rc == DB_ERROR) {
-        reply_problem(r, 400, "invalid-field", "since",
+        reply_problem(r, PK_INVALID_FIELD, "since",
                       "since/until must be valid RFC 3339 times");
         return;
     }

@@ -70,11 +70,11 @@ void h_cas_crl_now(struct req *r)
 {
     const struct ca_info *ca = ca_find(ca_current(), req_param(r, "id"));
     if (!ca) {
-        reply_problem(r, 404, "not-found", NULL, "no such CA");
+        reply_problem(r, PK_NOT_FOUND, NULL, "no such CA");
         return;
     }
     if (ca_is_offline(ca)) {
-        reply_problem(r, 409, "ca-key-offline", NULL,
+        reply_problem(r, PK_CA_KEY_OFFLINE, NULL,
                       "this CA's key is offline: sign its next CRL with `troth crl "
                       "sign-root` on the offline machine and load it with `troth crl import`");
         return;
@@ -85,7 +85,7 @@ void h_cas_crl_now(struct req *r)
     int rc = crl_generate(req_db(r), ca, config_current()->crl_validity_hours,
                           ca_sign_crl_by_signer, ca_signer(), &actor, &out, &err);
     if (rc == 1) {
-        reply_problem(r, 409, "crl-in-progress", NULL,
+        reply_problem(r, PK_CRL_IN_PROGRESS, NULL,
                       "a CRL of this CA is being generated right now; try again");
         return;
     }

@@ -123,12 +123,12 @@ void h_certificates_list(struct req *r)
     if (!bad && cursor && !ca_serial_valid(cursor))
         bad = "cursor", why = "cursor is not one this server gave out";
     if (bad) {
-        reply_problem(r, 400, "invalid-field", bad, "%s", why);
+        reply_problem(r, PK_INVALID_FIELD, bad, "%s", why);
         return;
     }
     for (const unsigned char *p = (const unsigned char *)(uri ? uri : ""); *p; p++)
         if (*p < 0x20) {
-            reply_problem(r, 400, "invalid-field", "uri", "uri has control characters");
+            reply_problem(r, PK_INVALID_FIELD, "uri", "uri has control characters");
             return;
         }
     long n = limit ? atol(limit) : 50;
@@ -179,7 +179,7 @@ static void get_as(struct req *r, enum form form)
                 snprintf(disp, sizeof disp, "attachment; filename=\"%s.der\"", serial);
                 reply_header(r, "Content-Disposition", disp);
             } else
-                reply_problem(r, 500, "internal", NULL, "cannot decode the certificate");
+                reply_problem(r, PK_INTERNAL, NULL, "cannot decode the certificate");
             free(der);
             PQclear(res);
             return;

@@ -53,7 +53,7 @@ static void issue_and_reply(struct req *r, struct issue_req *rq, EVP_PKEY *key,
     struct audit_actor actor = audit_actor_of(&r->who, r->client_ip);
     rq->only_member = req_only_member(r);
     if (!id_valid(rq->member_id)) {
-        reply_problem(r, 404, "member-not-found", "member_id", "no such member");
+        reply_problem(r, PK_MEMBER_NOT_FOUND, "member_id", "no such member");
         return;
     }
     PGresult *res;
@@ -83,7 +83,7 @@ static void issue_and_reply(struct req *r, struct issue_req *rq, EVP_PKEY *key,
             free(pem);
             free(der);
             X509_free(leaf);
-            reply_problem(r, 500, "internal", NULL, "cannot build the PKCS#12");
+            reply_problem(r, PK_INTERNAL, NULL, "cannot build the PKCS#12");
             return;
         }
         char *p12b64 = pki_base64(p12, p12_len);
@@ -123,7 +123,7 @@ void h_certificates_issue(struct req *r)
     from_body(r, &rq, uris);
     if (!rq.pubkey) {
         X509_REQ_free(csr);
-        reply_problem(r, 400, "csr-malformed", "csr", "the CSR has no usable public key");
+        reply_problem(r, PK_CSR_MALFORMED, "csr", "the CSR has no usable public key");
         return;
     }
     issue_and_reply(r, &rq, NULL, NULL);
@@ -178,12 +178,12 @@ void h_certificates_keygen(struct req *r)
     for (size_t i = 0; i < 5; i++)
         known |= !strcmp(type, types[i]);
     if (!known) {
-        reply_problem(r, 400, "invalid-field", "key_type",
+        reply_problem(r, PK_INVALID_FIELD, "key_type",
                       "key_type must be EC-P256, EC-P384, RSA-2048, RSA-3072 or RSA-4096");
         return;
     }
     if (strlen(pass) < 8) {
-        reply_problem(r, 422, "passphrase-too-short", "passphrase",
+        reply_problem(r, PK_PASSPHRASE_TOO_SHORT, "passphrase",
                       "the PKCS#12 passphrase must be at least 8 characters");
         return;
     }
@@ -195,28 +195,27 @@ void h_certificates_keygen(struct req *r)
     rq.only_member = req_only_member(r);
     struct pki_err err = {0};
     if (!id_valid(rq.member_id)) {
-        reply_problem(r, 404, "member-not-found", "member_id", "no such member");
+        reply_problem(r, PK_MEMBER_NOT_FOUND, "member_id", "no such member");
         return;
     }
     if (ca_issue_precheck(req_db(r), ca_signer(), ca_current(), config_current(), &rq,
                           type, &err)) {
-        if (!strcmp(err.code, "key_type_not_allowed") || !strcmp(err.code, "rsa_required"))
-            reply_problem(r, 422, !strcmp(err.code, "rsa_required") ? "rsa-required"
-                                                                     : "key-type-not-allowed",
-                          "key_type", "%s", err.detail);
+        enum problem_kind k = problem_kind_find(err.code, (unsigned)err.status);
+        if (k == PK_KEY_TYPE_NOT_ALLOWED || k == PK_RSA_REQUIRED)
+            reply_problem(r, k, "key_type", "%s", err.detail);
         else
             reply_pki_err(r, &err);
         return;
     }
     struct keygen_job *j = calloc(1, sizeof *j);
     if (!j) {
-        reply_problem(r, 500, "internal", NULL, "out of memory");
+        reply_problem(r, PK_INTERNAL, NULL, "out of memory");
         return;
     }
     snprintf(j->type, sizeof j->type, "%s", type);
     if (!req_offload(r, keygen_work, keygen_done, j)) {
         free(j);
-        reply_problem(r, 503, "busy", NULL,
+        reply_problem(r, PK_BUSY, NULL,
                       "all key generation slots are busy; try again shortly");
         reply_header(r, "Retry-After", "5");
     }
@@ -247,7 +246,7 @@ void h_certificates_renew(struct req *r)
         if (!csr)
             reply_pki_err(r, &err);
         else
-            reply_problem(r, 400, "csr-malformed", "csr", "the CSR has no usable key");
+            reply_problem(r, PK_CSR_MALFORMED, "csr", "the CSR has no usable key");
         X509_REQ_free(csr);
         json_decref(uris_json);
         return;

@@ -124,7 +124,7 @@ void h_invitations_create(struct req *r)
     const char *email = json_get_str(r->json, "email");
     char why[160];
     if (email && email_check(email, why, sizeof why)) {
-        reply_problem(r, 400, "invalid-field", "email", "email: %s", why);
+        reply_problem(r, PK_INVALID_FIELD, "email", "email: %s", why);
         return;
     }
     json_t *dv = json_object_get(r->json, "days");
@@ -155,10 +155,10 @@ void h_invitations_create(struct req *r)
     } else if (rc == DB_CONFLICT && c.why == C_NO_MEMBER) {
         reply_member_not_found(r, id);
     } else if (rc == DB_CONFLICT && c.why == C_TERMINATED) {
-        reply_problem(r, 409, "member-terminated", NULL,
+        reply_problem(r, PK_MEMBER_TERMINATED, NULL,
                       "member %s is terminated", id);
     } else if (rc == DB_CONFLICT && c.why == C_USERNAME) {
-        reply_problem(r, 409, "username-taken", "username",
+        reply_problem(r, PK_USERNAME_TAKEN, "username",
                       "the username %s is taken", c.username);
     } else {
         reply_db_failure(r, rc);
@@ -258,23 +258,23 @@ static void reply_state(struct req *r, enum inv_state s)
 {
     switch (s) {
     case I_UNKNOWN:
-        reply_problem(r, 404, "invitation-not-found", "token",
+        reply_problem(r, PK_INVITATION_NOT_FOUND, "token",
                       "no invitation has this token");
         break;
     case I_USED:
-        reply_problem(r, 410, "invitation-used", "token",
+        reply_problem(r, PK_INVITATION_USED, "token",
                       "this invitation was accepted already");
         break;
     case I_EXPIRED:
-        reply_problem(r, 410, "invitation-expired", "token",
+        reply_problem(r, PK_INVITATION_EXPIRED, "token",
                       "this invitation has expired; ask for a new one");
         break;
     case I_TERMINATED:
-        reply_problem(r, 410, "member-terminated", "token",
+        reply_problem(r, PK_MEMBER_TERMINATED_410, "token",
                       "the member of this invitation is terminated");
         break;
     case I_USERNAME:
-        reply_problem(r, 409, "username-taken", NULL,
+        reply_problem(r, PK_USERNAME_TAKEN, NULL,
                       "the invitation's username was taken meanwhile; ask "
                       "for a new invitation");
         break;
@@ -290,14 +290,14 @@ void h_invitation_accept(struct req *r)
     const char *token = json_get_str(r->json, "token");
     const char *pw = json_get_str(r->json, "password");
     if (strlen(pw) < PASSWORD_MIN) {
-        reply_problem(r, 422, "password-too-short", "password",
+        reply_problem(r, PK_PASSWORD_TOO_SHORT, "password",
                       "the password must have at least %d characters",
                       PASSWORD_MIN);
         return;
     }
     const char *why = password_policy(pw);
     if (why) {
-        reply_problem(r, 422, "password-too-short", "password", "%s", why);
+        reply_problem(r, PK_PASSWORD_TOO_SHORT, "password", "%s", why);
         return;
     }
     char hash[TOKEN_HASH_PARAM];
@@ -319,7 +319,7 @@ void h_invitation_accept(struct req *r)
     }
     char pw_hash[PASSWORD_HASH_MAX];
     if (password_hash(pw, pw_hash, sizeof pw_hash)) {
-        reply_problem(r, 500, "internal", NULL, "cannot hash the password");
+        reply_problem(r, PK_INTERNAL, NULL, "cannot hash the password");
         return;
     }
     struct accept_ctx c = {.hash = hash, .pw_hash = pw_hash, .ip = r->client_ip};

@@ -102,12 +102,12 @@ void h_member_uri_add(struct req *r)
     const char *kind = json_get_str(r->json, "kind");
     char why[256];
     if (!uri_kind_parse(kind)) {
-        reply_problem(r, 400, "invalid-field", "kind",
+        reply_problem(r, PK_INVALID_FIELD, "kind",
                       "kind must be client, server or idp");
         return;
     }
     if (uri_check_opts(uri, NULL, uri_kind_flags(kind), why, sizeof why)) {
-        reply_problem(r, 400, "invalid-field", "uri", "uri: %s", why);
+        reply_problem(r, PK_INVALID_FIELD, "uri", "uri: %s", why);
         return;
     }
     bool staff = caller_is_staff(r);
@@ -124,18 +124,18 @@ void h_member_uri_add(struct req *r)
     } else if (rc == DB_NOTFOUND && c.member_missing) {
         reply_member_not_found(r, id);
     } else if (rc == DB_CONFLICT && c.terminated) {
-        reply_problem(r, 409, "member-terminated", NULL,
+        reply_problem(r, PK_MEMBER_TERMINATED, NULL,
                       "member %s is terminated; it cannot get new URIs", id);
     } else if (rc == DB_CONFLICT) {
         if (c.u.owner_id[0] && !strcmp(c.u.owner_id, id))
-            reply_problem(r, 409, "uri-taken", "uri",
+            reply_problem(r, PK_URI_TAKEN, "uri",
                           "this URI is already registered for this member");
         else if (staff && c.u.owner_id[0])
-            reply_problem(r, 409, "uri-taken", "uri",
+            reply_problem(r, PK_URI_TAKEN, "uri",
                           "this URI is already registered by member %s (%s)",
                           c.u.owner_id, c.u.owner_name);
         else
-            reply_problem(r, 409, "uri-taken", "uri", "this URI is not available");
+            reply_problem(r, PK_URI_TAKEN, "uri", "this URI is not available");
     } else {
         reply_db_failure(r, rc);
     }
@@ -257,7 +257,7 @@ static bool uri_params(struct req *r, struct uri_ctx *c)
         return false;
     const char *uri_id = req_param(r, "uri_id");
     if (!id_valid(uri_id)) {
-        reply_problem(r, 404, "uri-not-found", NULL, "member %s has no URI %.40s",
+        reply_problem(r, PK_URI_NOT_FOUND, NULL, "member %s has no URI %.40s",
                       id, uri_id);
         return false;
     }
@@ -273,24 +273,24 @@ static void reply_uri_failure(struct req *r, struct uri_ctx *c, enum db_rc rc)
     if (rc == DB_NOTFOUND && c->why == U_NO_MEMBER)
         reply_member_not_found(r, c->member_id);
     else if (rc == DB_NOTFOUND && c->why == U_NO_URI)
-        reply_problem(r, 404, "uri-not-found", NULL, "member %s has no URI %s",
+        reply_problem(r, PK_URI_NOT_FOUND, NULL, "member %s has no URI %s",
                       c->member_id, c->uri_id);
     else if (rc == DB_CONFLICT && c->why == U_TERMINATED)
-        reply_problem(r, 409, "member-terminated", NULL,
+        reply_problem(r, PK_MEMBER_TERMINATED, NULL,
                       "member %s is terminated", c->member_id);
     else if (rc == DB_CONFLICT && c->why == U_STATUS && c->member_only)
-        reply_problem(r, 403, "forbidden", NULL,
+        reply_problem(r, PK_FORBIDDEN, NULL,
                       "only an operator may remove an approved URI");
     else if (rc == DB_CONFLICT && c->why == U_TAKEN)
-        reply_problem(r, 409, "uri-taken", NULL,
+        reply_problem(r, PK_URI_TAKEN, NULL,
                       "this URI is already registered by member %s (%s); "
                       "remove it there first, or remove this proposal",
                       c->owner_id, c->owner_name);
     else if (rc == DB_CONFLICT && c->why == U_OK)
-        reply_problem(r, 409, "uri-taken", NULL,
+        reply_problem(r, PK_URI_TAKEN, NULL,
                       "this URI was just approved for another member");
     else if (rc == DB_CONFLICT && c->why == U_STATUS)
-        reply_problem(r, 409, "invalid-uri-status", "status",
+        reply_problem(r, PK_INVALID_URI_STATUS, "status",
                       "the URI is %s, not pending", c->status);
     else
         reply_db_failure(r, rc);

@@ -33,7 +33,7 @@ bool caller_is_staff(const struct req *r)
 
 void reply_member_not_found(struct req *r, const char *id)
 {
-    reply_problem(r, 404, "member-not-found", NULL, "no member %.40s", id);
+    reply_problem(r, PK_MEMBER_NOT_FOUND, NULL, "no member %.40s", id);
 }
 
 void reply_member_list(struct req *r, struct db_stmt *list,
@@ -69,7 +69,7 @@ static int check_npi(struct req *r, const json_t *v)
     if (!v || json_is_null(v))
         return 0;
     if (!npi_valid(json_string_value(v))) {
-        reply_problem(r, 400, "invalid-field", "npi",
+        reply_problem(r, PK_INVALID_FIELD, "npi",
                       "npi must be 10 digits with a valid check digit "
                       "(Luhn with the 80840 prefix)");
         return -1;
@@ -95,7 +95,7 @@ static int check_contacts(struct req *r, const json_t *v)
             char field[96];
             snprintf(field, sizeof field, "contacts[%zu]%s%s", i,
                      e.field[0] ? "." : "", e.field);
-            reply_problem(r, 400, "invalid-field", field, "%s: %s", field,
+            reply_problem(r, PK_INVALID_FIELD, field, "%s: %s", field,
                           e.detail);
             return -1;
         }
@@ -104,7 +104,7 @@ static int check_contacts(struct req *r, const json_t *v)
                         sizeof why)) {
             char field[64];
             snprintf(field, sizeof field, "contacts[%zu].email", i);
-            reply_problem(r, 400, "invalid-field", field, "%s: %s", field, why);
+            reply_problem(r, PK_INVALID_FIELD, field, "%s: %s", field, why);
             return -1;
         }
     }
@@ -116,7 +116,7 @@ static int check_contacts(struct req *r, const json_t *v)
 static int check_name(struct req *r, const json_t *v)
 {
     if (v && json_is_string(v) && utf8_length(json_string_value(v)) > ORG_NAME_MAX_CHARS) {
-        reply_problem(r, 400, "invalid-field", "name",
+        reply_problem(r, PK_INVALID_FIELD, "name",
                       "name: a legal name is at most %d characters: it is the "
                       "certificates' organizationName (X.520 ub-organization-name)",
                       ORG_NAME_MAX_CHARS);
@@ -131,7 +131,7 @@ static int check_uri_field(struct req *r, const char *field, const char *uri)
 {
     char why[200];
     if (uri_check_opts(uri, NULL, URI_FRAGMENT_OK, why, sizeof why)) {
-        reply_problem(r, 400, "invalid-field", field, "%s: %s", field, why);
+        reply_problem(r, PK_INVALID_FIELD, field, "%s: %s", field, why);
         return -1;
     }
     return 0;
@@ -185,7 +185,7 @@ void h_member_create(struct req *r)
     if (rc == DB_OK)
         reply_json(r, 201, member_json(c.row, 0));
     else if (rc == DB_CONFLICT)
-        reply_problem(r, 409, "organization-id-taken", "organization_id",
+        reply_problem(r, PK_ORGANIZATION_ID_TAKEN, "organization_id",
                       "another member already has this organization_id");
     else
         reply_db_failure(r, rc);
@@ -244,7 +244,7 @@ void h_member_list(struct req *r)
         int bad = json_check_string(qs, "q", false, 256, &e);
         json_decref(qs);
         if (!qs || bad) {
-            reply_problem(r, 400, "invalid-field", "q", "%s",
+            reply_problem(r, PK_INVALID_FIELD, "q", "%s",
                           qs ? e.detail : "q is not valid UTF-8");
             return;
         }
@@ -253,7 +253,7 @@ void h_member_list(struct req *r)
         status = NULL;
     if (status && strcmp(status, "pending") && strcmp(status, "active") &&
         strcmp(status, "suspended") && strcmp(status, "terminated")) {
-        reply_problem(r, 400, "invalid-field", "status",
+        reply_problem(r, PK_INVALID_FIELD, "status",
                       "status must be pending, active, suspended or terminated");
         return;
     }
@@ -263,7 +263,7 @@ void h_member_list(struct req *r)
         while (i < n && strcmp(sort, member_sorts[i].name))
             i++;
         if (i == n) {
-            reply_problem(r, 400, "invalid-field", "sort",
+            reply_problem(r, PK_INVALID_FIELD, "sort",
                           "sort must be name, -name, created or -created");
             return;
         }
@@ -357,18 +357,18 @@ void h_member_update(struct req *r)
         return;
     const json_t *b = r->json;
     if (json_object_size(b) == 0) {
-        reply_problem(r, 400, "invalid-field", NULL,
+        reply_problem(r, PK_INVALID_FIELD, NULL,
                       "the body names no field to change (name, npi, "
                       "contacts, notes)");
         return;
     }
     json_t *name = json_object_get(b, "name");
     if (name && json_is_null(name)) {
-        reply_problem(r, 400, "invalid-field", "name", "name cannot be null");
+        reply_problem(r, PK_INVALID_FIELD, "name", "name cannot be null");
         return;
     }
     if (name && json_string_length(name) == 0) {
-        reply_problem(r, 400, "invalid-field", "name", "name must not be empty");
+        reply_problem(r, PK_INVALID_FIELD, "name", "name must not be empty");
         return;
     }
     json_t *notes = json_object_get(b, "notes");
@@ -479,7 +479,7 @@ static void status_action(struct req *r, const char *action)
     else if (rc == DB_NOTFOUND && !c.old[0])
         reply_member_not_found(r, id);
     else if (rc == DB_CONFLICT && c.old[0])
-        reply_problem(r, 409, "invalid-status-transition", "status",
+        reply_problem(r, PK_INVALID_STATUS_TRANSITION, "status",
                       "cannot %s a member whose status is %s", action, c.old);
     else
         reply_db_failure(r, rc);

@@ -18,18 +18,18 @@ void h_metrics(struct req *r)
                 server_is_loopback(r->client_ip);
     if (!staff && !open) {
         if (r->who.role == ROLE_ANON) {
-            reply_problem(r, 401, "unauthenticated", NULL,
+            reply_problem(r, PK_UNAUTHENTICATED, NULL,
                           "send a staff API token (Authorization: Bearer)");
             reply_header(r, "WWW-Authenticate", "Bearer");
         } else {
-            reply_problem(r, 403, "forbidden", NULL, "metrics are for staff roles");
+            reply_problem(r, PK_FORBIDDEN, NULL, "metrics are for staff roles");
         }
         return;
     }
     size_t len = 0;
     char *text = metrics_render(&len);
     if (!text) {
-        reply_problem(r, 500, "internal", NULL, "out of memory rendering metrics");
+        reply_problem(r, PK_INTERNAL, NULL, "out of memory rendering metrics");
         return;
     }
     reply_shared(r, 200, "text/plain; version=0.0.4; charset=utf-8", text, len, free,

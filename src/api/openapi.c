@@ -16,5 +16,5 @@ void h_openapi(struct req *r)
             return;
         }
     }
-    reply_problem(r, 404, "not-found", NULL, "no OpenAPI document in this build");
+    reply_problem(r, PK_NOT_FOUND, NULL, "no OpenAPI document in this build");
 }

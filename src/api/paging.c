@@ -13,7 +13,7 @@ int page_parse(struct req *r, struct page *pg, bool desc)
     pg->limit = 50;
     if (l) {
         if (!digits_valid(l, 3) || atol(l) < 1 || atol(l) > 200) {
-            reply_problem(r, 400, "invalid-field", "limit",
+            reply_problem(r, PK_INVALID_FIELD, "limit",
                           "limit must be a whole number from 1 to 200");
             return -1;
         }
@@ -22,7 +22,7 @@ int page_parse(struct req *r, struct page *pg, bool desc)
     snprintf(pg->limit_plus_one, sizeof pg->limit_plus_one, "%ld", pg->limit + 1);
     if (c) {
         if (!digits_valid(c, 18)) {
-            reply_problem(r, 400, "invalid-field", "cursor",
+            reply_problem(r, PK_INVALID_FIELD, "cursor",
                           "cursor is not one this server gave out");
             return -1;
         }

@@ -37,7 +37,7 @@ void serve_blob(struct req *r, struct pub_blob *b, const char *ctype,
                        const char *what)
 {
     if (!b) {
-        reply_problem(r, 404, "not-found", NULL, "no such %s", what);
+        reply_problem(r, PK_NOT_FOUND, NULL, "no such %s", what);
         return;
     }
     long age = MAX_AGE;

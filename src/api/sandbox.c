@@ -61,7 +61,7 @@ void h_sandbox_get(struct req *r)
     json_t *idx = b ? json_loadb((const char *)b->data, b->len, 0, &je) : NULL;
     pub_blob_release(b);
     if (!idx) {
-        reply_problem(r, 404, "sandbox-missing", NULL,
+        reply_problem(r, PK_SANDBOX_MISSING, NULL,
                       "there is no sandbox yet: an admin initialises it (troth sandbox init)");
         return;
     }
@@ -71,10 +71,10 @@ void h_sandbox_get(struct req *r)
 static void reply_rc(struct req *r, enum db_rc rc)
 {
     if (rc == DB_CONFLICT)
-        reply_problem(r, 409, "sandbox-exists", NULL,
+        reply_problem(r, PK_SANDBOX_EXISTS, NULL,
                       "the sandbox exists already: refresh it (POST /api/v1/sandbox/refresh)");
     else if (rc == DB_NOTFOUND)
-        reply_problem(r, 409, "sandbox-missing", NULL,
+        reply_problem(r, PK_SANDBOX_MISSING_409, NULL,
                       "there is no sandbox yet: initialise it (POST /api/v1/sandbox/init)");
     else
         reply_db_failure(r, rc);
@@ -97,14 +97,14 @@ static void build_done(struct req *r, void *arg)
     struct job *j = arg;
     if (r && j->build_rc) {
         log_msg("sandbox: %s", j->sb.err);
-        reply_problem(r, 500, "internal", NULL, "building the sandbox failed (request %s)",
+        reply_problem(r, PK_INTERNAL, NULL, "building the sandbox failed (request %s)",
                       r->id);
     } else if (r) {
         struct audit_actor actor = audit_actor_of(&r->who, r->client_ip);
         json_t *summary = NULL;
         enum db_rc rc = sandbox_commit(req_db(r), &j->sb, &actor, &summary);
         if (rc == DB_CONFLICT)
-            reply_problem(r, 409, "sandbox-busy", NULL,
+            reply_problem(r, PK_SANDBOX_BUSY, NULL,
                           "another init or refresh of the sandbox committed first; try again");
         else if (rc != DB_OK)
             reply_rc(r, rc);
@@ -126,7 +126,7 @@ static void generate(struct req *r, bool refresh)
     const struct config *cfg = config_current();
     struct job *j = calloc(1, sizeof *j);
     if (!j) {
-        reply_problem(r, 500, "internal", NULL, "out of memory");
+        reply_problem(r, PK_INTERNAL, NULL, "out of memory");
         return;
     }
     enum db_rc rc = sandbox_prepare(req_db(r), cfg && cfg->public_url ? cfg->public_url : "",
@@ -140,7 +140,7 @@ static void generate(struct req *r, bool refresh)
     if (!req_offload(r, build_work, build_done, j)) {
         sandbox_job_free(&j->sb);
         free(j);
-        reply_problem(r, 503, "busy", NULL, "all key generation slots are busy; try again shortly");
+        reply_problem(r, PK_BUSY, NULL, "all key generation slots are busy; try again shortly");
         reply_header(r, "Retry-After", "5");
     }
 }

@@ -32,7 +32,7 @@ void reply_too_many_attempts(struct req *r, long wait)
     metrics_signin(SIGNIN_LIMITED);
     char ra[24];
     snprintf(ra, sizeof ra, "%ld", wait);
-    reply_problem(r, 429, "too-many-attempts", NULL,
+    reply_problem(r, PK_TOO_MANY_ATTEMPTS, NULL,
                   "too many failed sign-ins; try again in %ld seconds", wait);
     reply_header(r, MHD_HTTP_HEADER_RETRY_AFTER, ra);
 }
@@ -40,7 +40,7 @@ void reply_too_many_attempts(struct req *r, long wait)
 void reply_hash_busy(struct req *r)
 {
     metrics_signin(SIGNIN_BUSY);
-    reply_problem(r, 429, "busy", NULL,
+    reply_problem(r, PK_BUSY_429, NULL,
                   "too many sign-ins at once; try again in a second");
     reply_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1");
 }
@@ -138,7 +138,7 @@ void h_session_create(struct req *r)
                                         : "wrong password",
                              cfg->login_window_minutes);
         metrics_signin(SIGNIN_FAILED);
-        reply_problem(r, 401, "invalid-credentials", NULL,
+        reply_problem(r, PK_INVALID_CREDENTIALS, NULL,
                       "invalid username or password");
         return;
     }

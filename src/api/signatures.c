@@ -11,7 +11,7 @@ void h_cas_signatures(struct req *r)
 {
     const char *id = req_param(r, "id");
     if (!ca_find(ca_current(), id)) {
-        reply_problem(r, 404, "not-found", NULL, "no such CA");
+        reply_problem(r, PK_NOT_FOUND, NULL, "no such CA");
         return;
     }
     struct page pg;
@@ -19,12 +19,12 @@ void h_cas_signatures(struct req *r)
         return;
     const char *state = req_query(r, "state"), *kind = req_query(r, "kind");
     if (state && !sig_state_valid(state)) {
-        reply_problem(r, 400, "invalid-field", "state",
+        reply_problem(r, PK_INVALID_FIELD, "state",
                       "state must be reserved, issued or abandoned");
         return;
     }
     if (kind && !sig_kind_valid(kind)) {
-        reply_problem(r, 400, "invalid-field", "kind", "kind must be certificate or crl");
+        reply_problem(r, PK_INVALID_FIELD, "kind", "kind must be certificate or crl");
         return;
     }
     PGresult *res;

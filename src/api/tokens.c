@@ -63,7 +63,7 @@ void h_tokens_create(struct req *r)
     json_t *days = json_object_get(r->json, "days");
     const char *user = json_get_str(r->json, "user_id");
     if (user && r->who.role != ROLE_ADMIN && strcmp(user, r->who.user_id)) {
-        reply_problem(r, 403, "forbidden", "user_id",
+        reply_problem(r, PK_FORBIDDEN, "user_id",
                       "only an admin creates tokens for others");
         return;
     }
@@ -74,17 +74,17 @@ void h_tokens_create(struct req *r)
         .days = days ? (int)json_integer_value(days) : 90,
     };
     if (a.days > (int)cfg->token_max_days) {
-        reply_problem(r, 400, "invalid-field", "days",
+        reply_problem(r, PK_INVALID_FIELD, "days",
                       "days must be at most %u", cfg->token_max_days);
         return;
     }
     if (!id_valid(a.user_id)) {
-        reply_problem(r, 422, "user-not-found", "user_id", "no such user");
+        reply_problem(r, PK_USER_NOT_FOUND, "user_id", "no such user");
         return;
     }
     enum db_rc rc = db_tx(req_db(r), DB_READ_COMMITTED, create_tx, &a);
     if (rc == DB_NOTFOUND) {
-        reply_problem(r, 422, "user-not-found", "user_id",
+        reply_problem(r, PK_USER_NOT_FOUND, "user_id",
                       "no such user, or the user is disabled");
         return;
     }
@@ -110,7 +110,7 @@ void h_tokens_list(struct req *r)
     const char *user = r->who.role == ROLE_ADMIN ? req_query(r, "user_id")
                                                  : r->who.user_id;
     if (user && !id_valid(user)) {
-        reply_problem(r, 400, "invalid-field", "user_id", "user_id must be an id");
+        reply_problem(r, PK_INVALID_FIELD, "user_id", "user_id must be an id");
         return;
     }
     const char *p[] = {pg.after, pg.limit_plus_one, user};
@@ -157,7 +157,7 @@ void h_tokens_delete(struct req *r)
     enum db_rc rc = id_valid(id) ? db_tx(req_db(r), DB_READ_COMMITTED, revoke_tx, &a)
                         : DB_NOTFOUND;
     if (rc == DB_NOTFOUND)
-        reply_problem(r, 404, "not-found", NULL, "no such token");
+        reply_problem(r, PK_NOT_FOUND, NULL, "no such token");
     else if (rc != DB_OK)
         reply_db_failure(r, rc);
     else

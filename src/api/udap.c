@@ -32,7 +32,7 @@ void h_udap_validate(struct req *r)
     const char *kind = json_get_str(r->json, "kind");
     int k = kind ? udap_kind_parse(kind) : UDAP_AUTO;
     if (k < 0) {
-        reply_problem(r, 400, "invalid-field", "kind",
+        reply_problem(r, PK_INVALID_FIELD, "kind",
                       "kind must be software_statement, signed_metadata, "
                       "client_assertion or auto");
         return;
@@ -40,7 +40,7 @@ void h_udap_validate(struct req *r)
     const char *trust = json_get_str(r->json, "trust");
     bool sandbox = trust && !strcmp(trust, "sandbox");
     if (trust && !sandbox && strcmp(trust, "community")) {
-        reply_problem(r, 400, "invalid-field", "trust", "trust must be community or sandbox");
+        reply_problem(r, PK_INVALID_FIELD, "trust", "trust must be community or sandbox");
         return;
     }
     const char *jwt = json_get_str(r->json, "jwt");
@@ -65,7 +65,7 @@ void h_udap_validate(struct req *r)
         struct udap_trust t;
         if (sandbox_trust(&t)) {
             udap_trust_free(&t);
-            reply_problem(r, 409, "sandbox-missing", "trust",
+            reply_problem(r, PK_SANDBOX_MISSING_409, "trust",
                           "there is no sandbox: an admin initialises it (troth sandbox init)");
             return;
         }

@@ -36,7 +36,7 @@ static void serve(struct req *r, const char *name)
             return;
         }
     }
-    reply_problem(r, 404, "not-found", NULL, "no such file");
+    reply_problem(r, PK_NOT_FOUND, NULL, "no such file");
 }
 
 void h_ui_index(struct req *r) { serve(r, "index.html"); }

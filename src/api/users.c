@@ -53,7 +53,7 @@ static void reply_user(struct req *r, unsigned status, const char *id,
         rc = DB_NOTFOUND;
     }
     if (rc == DB_NOTFOUND) {
-        reply_problem(r, 404, "not-found", NULL, "no such user");
+        reply_problem(r, PK_NOT_FOUND, NULL, "no such user");
         return;
     }
     if (rc != DB_OK) {
@@ -75,22 +75,22 @@ void h_users_create(struct req *r)
     const char *member = json_get_str(r->json, "member_id");
     const char *pw = json_get_str(r->json, "password");
     if (!auth_role_bit(role)) {
-        reply_problem(r, 400, "invalid-field", "role",
+        reply_problem(r, PK_INVALID_FIELD, "role",
                       "role must be admin, operator, auditor or member");
         return;
     }
     if (!strcmp(role, "member") != (member != NULL)) {
-        reply_problem(r, 400, "invalid-field", "member_id",
+        reply_problem(r, PK_INVALID_FIELD, "member_id",
                       "member_id is required for role member and only for it");
         return;
     }
     if (member && !id_valid(member)) {
-        reply_problem(r, 422, "member-not-found", "member_id", "no such member");
+        reply_problem(r, PK_MEMBER_NOT_FOUND_422, "member_id", "no such member");
         return;
     }
     const char *why = pw ? password_policy(pw) : NULL;
     if (why) {
-        reply_problem(r, 422, "password-too-short", "password", "%s", why);
+        reply_problem(r, PK_PASSWORD_TOO_SHORT, "password", "%s", why);
         return;
     }
     char generated[25] = "";
@@ -100,17 +100,17 @@ void h_users_create(struct req *r)
     }
     char hash[PASSWORD_HASH_MAX];
     if (password_hash(pw, hash, sizeof hash)) {
-        reply_problem(r, 500, "internal", NULL, "cannot hash the password");
+        reply_problem(r, PK_INTERNAL, NULL, "cannot hash the password");
         return;
     }
     struct create_arg a = {audit_actor_of(&r->who, r->client_ip),
                            json_get_str(r->json, "username"), role, member, hash, ""};
     enum db_rc rc = db_tx(req_db(r), DB_READ_COMMITTED, create_tx, &a);
     if (rc == DB_CONFLICT)
-        reply_problem(r, 409, "username-taken", "username",
+        reply_problem(r, PK_USERNAME_TAKEN, "username",
                       "the username %s is taken", a.username);
     else if (rc == DB_NOTFOUND)
-        reply_problem(r, 422, "member-not-found", "member_id", "no such member");
+        reply_problem(r, PK_MEMBER_NOT_FOUND_422, "member_id", "no such member");
     else if (rc != DB_OK)
         reply_db_failure(r, rc);
     else
@@ -217,7 +217,7 @@ void h_users_patch(struct req *r)
         return;
     if (json_object_size(r->json) == 0) {
         /* nothing to change: no update, no audit event */
-        reply_problem(r, 400, "invalid-field", NULL,
+        reply_problem(r, PK_INVALID_FIELD, NULL,
                       "the body names no field to change (role, member_id, "
                       "disabled, password)");
         return;
@@ -228,32 +228,32 @@ void h_users_patch(struct req *r)
     const char *pw = json_get_str(r->json, "password");
     json_t *dis = json_object_get(r->json, "disabled");
     if (role && !auth_role_bit(role)) {
-        reply_problem(r, 400, "invalid-field", "role",
+        reply_problem(r, PK_INVALID_FIELD, "role",
                       "role must be admin, operator, auditor or member");
         return;
     }
     if (role && !strcmp(role, "member") && !member) {
-        reply_problem(r, 400, "invalid-field", "member_id",
+        reply_problem(r, PK_INVALID_FIELD, "member_id",
                       "member_id is required for role member");
         return;
     }
     if (member && !id_valid(member)) {
-        reply_problem(r, 422, "member-not-found", "member_id", "no such member");
+        reply_problem(r, PK_MEMBER_NOT_FOUND_422, "member_id", "no such member");
         return;
     }
     if (!strcmp(id, r->who.user_id) && json_is_true(dis)) {
-        reply_problem(r, 409, "cannot-disable-self", "disabled",
+        reply_problem(r, PK_CANNOT_DISABLE_SELF, "disabled",
                       "you cannot disable your own account");
         return;
     }
     const char *why = pw ? password_policy(pw) : NULL;
     if (why) {
-        reply_problem(r, 422, "password-too-short", "password", "%s", why);
+        reply_problem(r, PK_PASSWORD_TOO_SHORT, "password", "%s", why);
         return;
     }
     char hash[PASSWORD_HASH_MAX];
     if (pw && password_hash(pw, hash, sizeof hash)) {
-        reply_problem(r, 500, "internal", NULL, "cannot hash the password");
+        reply_problem(r, PK_INTERNAL, NULL, "cannot hash the password");
         return;
     }
     struct patch_arg a = {audit_actor_of(&r->who, r->client_ip), id, role, member,
@@ -265,9 +265,9 @@ void h_users_patch(struct req *r)
     }
     enum db_rc rc = id_valid(id) ? db_tx(req_db(r), DB_READ_COMMITTED, patch_tx, &a) : DB_NOTFOUND;
     if (rc == DB_NOTFOUND)
-        reply_problem(r, 404, "not-found", NULL, "no such user (or member)");
+        reply_problem(r, PK_NOT_FOUND, NULL, "no such user (or member)");
     else if (rc == DB_ERROR)
-        reply_problem(r, 422, "invalid-change", NULL,
+        reply_problem(r, PK_INVALID_CHANGE, NULL,
                       "the change is not consistent (a member user needs a member)");
     else if (rc != DB_OK)
         reply_db_failure(r, rc);
@@ -292,7 +292,7 @@ void h_me_password(struct req *r)
     const char *pw = json_get_str(r->json, "new_password");
     const char *why = password_policy(pw);
     if (why) {
-        reply_problem(r, 422, "password-too-short", "new_password", "%s", why);
+        reply_problem(r, PK_PASSWORD_TOO_SHORT, "new_password", "%s", why);
         return;
     }
     struct db *db = req_db(r);
@@ -328,12 +328,12 @@ void h_me_password(struct req *r)
         login_failure_record(db, r->who.username, r->client_ip,
                              "wrong current password", cfg->login_window_minutes);
         metrics_signin(SIGNIN_FAILED);
-        reply_problem(r, 422, "wrong-password", "current_password",
+        reply_problem(r, PK_WRONG_PASSWORD, "current_password",
                       "the current password is wrong");
         return;
     }
     if (hrc) {
-        reply_problem(r, 500, "internal", NULL, "cannot hash the password");
+        reply_problem(r, PK_INTERNAL, NULL, "cannot hash the password");
         return;
     }
     struct patch_arg a = {audit_actor_of(&r->who, r->client_ip), r->who.user_id,

@@ -99,12 +99,12 @@ void h_webhooks_create(struct req *r)
     const char *url = json_get_str(r->json, "url");
     char why[160];
     if (webhook_url_check(url, why, sizeof why)) {
-        reply_problem(r, 422, "invalid-field", "url", "url: %s", why);
+        reply_problem(r, PK_INVALID_FIELD_422, "url", "url: %s", why);
         return;
     }
     json_t *ev = json_object_get(r->json, "events");
     if (json_array_size(ev) == 0) {
-        reply_problem(r, 400, "invalid-field", "events", "events must name at least one event");
+        reply_problem(r, PK_INVALID_FIELD, "events", "events must name at least one event");
         return;
     }
     for (size_t i = 0; i < json_array_size(ev); i++) {
@@ -113,7 +113,7 @@ void h_webhooks_create(struct req *r)
         while (k < NEVENTS && strcmp(events[k], e))
             k++;
         if (k == NEVENTS) {
-            reply_problem(r, 400, "invalid-field", "events",
+            reply_problem(r, PK_INVALID_FIELD, "events",
                           "events[%zu]: unknown event \"%.64s\"; known: certificate.issued, "
                           "certificate.revoked, certificate.held, certificate.released, "
                           "member.status_changed, crl.published",
@@ -122,7 +122,7 @@ void h_webhooks_create(struct req *r)
         }
         for (size_t j = 0; j < i; j++)
             if (!strcmp(json_string_value(json_array_get(ev, j)), e)) {
-                reply_problem(r, 400, "invalid-field", "events", "events[%zu] is given twice",
+                reply_problem(r, PK_INVALID_FIELD, "events", "events[%zu] is given twice",
                               i);
                 return;
             }
@@ -181,7 +181,7 @@ static const char *hook_param(struct req *r)
 {
     const char *id = req_param(r, "id");
     if (!id_valid(id)) {
-        reply_problem(r, 404, "not-found", NULL, "no such webhook endpoint");
+        reply_problem(r, PK_NOT_FOUND, NULL, "no such webhook endpoint");
         return NULL;
     }
     return id;
@@ -195,7 +195,7 @@ void h_webhooks_delete(struct req *r)
     struct delete_arg a = {audit_actor_of(&r->who, r->client_ip), id};
     enum db_rc rc = db_tx(req_db(r), DB_READ_COMMITTED, delete_tx, &a);
     if (rc == DB_NOTFOUND)
-        reply_problem(r, 404, "not-found", NULL, "no such webhook endpoint");
+        reply_problem(r, PK_NOT_FOUND, NULL, "no such webhook endpoint");
     else if (rc != DB_OK)
         reply_db_failure(r, rc);
     else
@@ -256,7 +256,7 @@ void h_webhooks_deliveries(struct req *r)
         rc = db_exec(req_db(r), &q_deliveries, &res,
                      (const char *[]){id, pg.limit_plus_one, pg.after});
     if (rc == DB_NOTFOUND)
-        reply_problem(r, 404, "not-found", NULL, "no such webhook endpoint");
+        reply_problem(r, PK_NOT_FOUND, NULL, "no such webhook endpoint");
     else if (rc != DB_OK)
         reply_db_failure(r, rc);
     else
@@ -271,12 +271,12 @@ void h_notifications_list(struct req *r)
     const char *status = req_query(r, "status"), *channel = req_query(r, "channel");
     if (status && strcmp(status, "pending") && strcmp(status, "sent") &&
         strcmp(status, "dead") && strcmp(status, "cancelled")) {
-        reply_problem(r, 400, "invalid-field", "status",
+        reply_problem(r, PK_INVALID_FIELD, "status",
                       "status must be pending, sent, dead or cancelled");
         return;
     }
     if (channel && strcmp(channel, "webhook") && strcmp(channel, "email")) {
-        reply_problem(r, 400, "invalid-field", "channel", "channel must be webhook or email");
+        reply_problem(r, PK_INVALID_FIELD, "channel", "channel must be webhook or email");
         return;
     }
     PGresult *res;

@@ -45,7 +45,7 @@ static int by_token(struct req *r, const char *token)
     struct db *db = req_db(r);
     enum db_rc rc = tokens_lookup(db, token, &c);
     if (rc == DB_NOTFOUND) {
-        reply_problem(r, 401, "invalid-token", NULL,
+        reply_problem(r, PK_INVALID_TOKEN, NULL,
                       "the API token is unknown, expired or revoked");
         reply_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
                      "Bearer error=\"invalid_token\"");
@@ -80,7 +80,7 @@ static int by_session(struct req *r, const char *cookie)
         csrf_ok = sent && same(sent, c.csrf);
     }
     if (!csrf_ok) {
-        reply_problem(r, 403, "csrf-token-missing", NULL,
+        reply_problem(r, PK_CSRF_TOKEN_MISSING, NULL,
                       "this request needs the X-CSRF-Token header of the session");
         return 1;
     }
@@ -101,7 +101,7 @@ int auth_resolve(struct req *r)
     if (authz) {
         if (strncasecmp(authz, "Bearer ", 7) != 0 || strlen(authz + 7) == 0 ||
             strlen(authz + 7) > TOKEN_MAX) {
-            reply_problem(r, 401, "invalid-token", NULL,
+            reply_problem(r, PK_INVALID_TOKEN, NULL,
                           "use Authorization: Bearer <API token>");
             reply_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
             return 1;

@@ -8,6 +8,7 @@
 
 #include "audit/audit.h"
 #include "http/route.h"
+#include "util/problem.h"
 
 struct MHD_Connection;
 struct MHD_Response;
@@ -67,10 +68,14 @@ const char *req_header(const struct req *r, const char *name);
 /* Replies with a JSON document (takes the reference). */
 void reply_json(struct req *r, unsigned status, json_t *body);
 
-/* Replies with an RFC 9457 problem; `field` may be NULL. */
-void reply_problem(struct req *r, unsigned status, const char *kind,
-                   const char *field, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
+/* Replies with an RFC 9457 problem of a kind from the catalogue
+ * (util/problem_kinds.h), with its status and title; `field` may be NULL. */
+void reply_problem(struct req *r, enum problem_kind kind, const char *field,
+                   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* Replies with a problem a lower layer filled (PK_NONE answers 500
+ * "internal"); a 503 also says Retry-After: 5. */
+void reply_problem_of(struct req *r, const struct problem *p);
 
 /* Replies with bytes copied into the response. */
 void reply_bytes(struct req *r, unsigned status, const char *content_type,

@@ -23,14 +23,14 @@ const char *http_status_title(unsigned status)
     }
 }
 
-json_t *problem_json(unsigned status, const char *kind, const char *detail,
-                     const char *field)
+json_t *problem_json(enum problem_kind kind, const char *detail, const char *field)
 {
     char type[128];
-    snprintf(type, sizeof type, "urn:troth:problem:%s", kind ? kind : "error");
+    unsigned status = problem_kind_status(kind);
+    snprintf(type, sizeof type, "urn:troth:problem:%s", problem_kind_name(kind));
     json_t *o = json_object();
     json_object_set_new(o, "type", json_string(type));
-    json_object_set_new(o, "title", json_string(http_status_title(status)));
+    json_object_set_new(o, "title", json_string(problem_kind_title(kind)));
     json_object_set_new(o, "status", json_integer(status));
     /* detail may carry user input; jansson refuses invalid UTF-8, so fall back */
     json_t *d = json_string(detail ? detail : http_status_title(status));

@@ -3,10 +3,12 @@
 #define TROTH_PROBLEM_H
 #include <jansson.h>
 
-/* Builds {type, title, status, detail, field?}. `kind` is a short stable name
- * such as "not-found"; the type becomes "urn:troth:problem:<kind>". */
-json_t *problem_json(unsigned status, const char *kind, const char *detail,
-                     const char *field);
+#include "util/problem.h"
+
+/* Builds {type, title, status, detail, field?} from the catalogue entry of
+ * `kind` (util/problem_kinds.h): the type is "urn:troth:problem:<kind>",
+ * title and status are the kind's. */
+json_t *problem_json(enum problem_kind kind, const char *detail, const char *field);
 
 /* The reason phrase of an HTTP status, or "Error". */
 const char *http_status_title(unsigned status);

@@ -80,15 +80,11 @@ void reply_json(struct req *r, unsigned status, json_t *body)
     set_response(r, status, resp, len, "application/json");
 }
 
-void reply_problem(struct req *r, unsigned status, const char *kind,
-                   const char *field, const char *fmt, ...)
+static void reply_kind(struct req *r, enum problem_kind kind, const char *field,
+                       const char *detail)
 {
-    char detail[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(detail, sizeof detail, fmt, ap);
-    va_end(ap);
-    json_t *p = problem_json(status, kind, detail, field);
+    unsigned status = problem_kind_status(kind);
+    json_t *p = problem_json(kind, detail, field);
     char *s = json_dumps(p, JSON_COMPACT);
     json_decref(p);
     size_t len = s ? strlen(s) : 0;
@@ -96,6 +92,28 @@ void reply_problem(struct req *r, unsigned status, const char *kind,
         s ? MHD_create_response_from_buffer_with_free_callback(len, s, free)
           : NULL;
     set_response(r, status, resp, len, "application/problem+json");
+}
+
+void reply_problem(struct req *r, enum problem_kind kind, const char *field,
+                   const char *fmt, ...)
+{
+    char detail[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof detail, fmt, ap);
+    va_end(ap);
+    reply_kind(r, kind, field, detail);
+}
+
+void reply_problem_of(struct req *r, const struct problem *p)
+{
+    if (!problem_is_set(p)) {
+        reply_kind(r, PK_INTERNAL, NULL, "internal error");
+        return;
+    }
+    reply_kind(r, p->kind, p->field, p->detail[0] ? p->detail : "internal error");
+    if (problem_kind_status(p->kind) == 503)
+        reply_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "5");
 }
 
 void reply_empty(struct req *r, unsigned status)
@@ -111,7 +129,7 @@ void reply_header(struct req *r, const char *name, const char *value)
 
 void reply_db_unavailable(struct req *r)
 {
-    reply_problem(r, 503, "database-unavailable", NULL,
+    reply_problem(r, PK_DATABASE_UNAVAILABLE, NULL,
                   "the database is unavailable; try again shortly");
     reply_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "5");
 }
@@ -129,7 +147,7 @@ void reply_db_failure(struct req *r, int rc)
         return;
     }
     log_msg("request %s: database error: %s", r->id, db_last_error(db_thread()));
-    reply_problem(r, 500, "internal", NULL,
+    reply_problem(r, PK_INTERNAL, NULL,
                   "internal error; the request id is %s", r->id);
 }
 
@@ -140,7 +158,7 @@ int req_check_body(struct req *r, const struct jfield *fields, size_t n)
     struct json_err e;
     if (json_check(r->json, fields, n, &e) == 0)
         return 0;
-    reply_problem(r, 400, "invalid-field", e.field[0] ? e.field : NULL, "%s",
+    reply_problem(r, PK_INVALID_FIELD, e.field[0] ? e.field : NULL, "%s",
                   e.detail);
     return -1;
 }

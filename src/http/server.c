@@ -156,7 +156,7 @@ static enum MHD_Result send_reply(struct req *r)
 {
     deadlines_disarm(r->conn); /* the request is read: no read deadline */
     if (!r->resp) {
-        reply_problem(r, 500, "internal", NULL, "internal error (request %s)",
+        reply_problem(r, PK_INTERNAL, NULL, "internal error (request %s)",
                       r->id);
         if (!r->resp)
             return MHD_NO;
@@ -196,12 +196,12 @@ static bool begin(struct server *s, struct req *r, const char *method)
         route_match(s->routes, s->nroutes, r->listener, method, r->path,
                     &r->route, &r->params, allow, sizeof allow);
     if (rr == ROUTE_NOT_FOUND) {
-        reply_problem(r, 404, "not-found", NULL, "no such resource: %.200s",
+        reply_problem(r, PK_NOT_FOUND, NULL, "no such resource: %.200s",
                       r->path);
         return true;
     }
     if (rr == ROUTE_BAD_METHOD) {
-        reply_problem(r, 405, "method-not-allowed", NULL,
+        reply_problem(r, PK_METHOD_NOT_ALLOWED, NULL,
                       "%s is not allowed here; allowed: %s", method, allow);
         reply_header(r, MHD_HTTP_HEADER_ALLOW, allow);
         return true;
@@ -211,17 +211,17 @@ static bool begin(struct server *s, struct req *r, const char *method)
     unsigned long long len = cl ? strtoull(cl, NULL, 10) : 0;
     bool has_body = len > 0 || te != NULL;
     if (has_body && len > r->route->body_limit) {
-        reply_problem(r, 413, "body-too-large", NULL,
+        reply_problem(r, PK_BODY_TOO_LARGE, NULL,
                       "the body is %llu bytes; this route takes at most %zu",
                       len, r->route->body_limit);
         return true;
     }
     if (has_body && r->route->body_limit == 0) {
-        reply_problem(r, 413, "body-too-large", NULL, "this route takes no body");
+        reply_problem(r, PK_BODY_TOO_LARGE, NULL, "this route takes no body");
         return true;
     }
     if (has_body && !is_json_type(req_header(r, MHD_HTTP_HEADER_CONTENT_TYPE))) {
-        reply_problem(r, 415, "unsupported-media-type", NULL,
+        reply_problem(r, PK_UNSUPPORTED_MEDIA_TYPE, NULL,
                       "the body must be application/json");
         return true;
     }
@@ -230,10 +230,10 @@ static bool begin(struct server *s, struct req *r, const char *method)
         return true; /* auth_resolve replied (e.g. 401 bad token, 503) */
     if (!(r->route->roles & r->who.role)) {
         if (r->who.role == ROLE_ANON)
-            reply_problem(r, 401, "unauthenticated", NULL,
+            reply_problem(r, PK_UNAUTHENTICATED, NULL,
                           "sign in or send an API token");
         else
-            reply_problem(r, 403, "forbidden", NULL,
+            reply_problem(r, PK_FORBIDDEN, NULL,
                           "your role may not do this");
         if (r->who.role == ROLE_ANON)
             reply_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
@@ -287,7 +287,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         return MHD_YES;
     }
     if (r->rejected) {
-        reply_problem(r, 413, "body-too-large", NULL,
+        reply_problem(r, PK_BODY_TOO_LARGE, NULL,
                       "the body is larger than this route takes (%zu bytes)",
                       r->route->body_limit);
         return send_reply(r);
@@ -296,7 +296,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         struct json_err je;
         r->json = json_parse_body(r->body, r->body_len, &je);
         if (!r->json) {
-            reply_problem(r, 400, "malformed-json", NULL, "%s", je.detail);
+            reply_problem(r, PK_MALFORMED_JSON, NULL, "%s", je.detail);
             return send_reply(r);
         }
     }

@@ -217,8 +217,19 @@ class Server:
         assert rc == 0 and not bad, f"troth serve exit {rc}; log:\n{text[-6000:]}"
 
 
+def problem_catalogue():
+    """src/util/problem_kinds.h as {(kind, status): (ident, title)}."""
+    text = (ROOT / "src/util/problem_kinds.h").read_text()
+    return {(m[2], int(m[1])): (m[0], m[3]) for m in re.findall(
+        r'^X\((\w+), (\d+), "([^"]*)", "([^"]*)"\)$', text, re.M)}
+
+
+_CATALOGUE = problem_catalogue()
+
+
 def problem(resp, status, kind=None):
-    """Asserts an RFC 9457 problem answer and returns its JSON."""
+    """Asserts an RFC 9457 problem answer and returns its JSON: a kind of
+    the catalogue with its status and title."""
     assert resp.status_code == status, (resp.status_code, resp.text)
     assert resp.headers["Content-Type"].startswith("application/problem+json"), \
         resp.headers["Content-Type"]
@@ -228,6 +239,9 @@ def problem(resp, status, kind=None):
     assert body["title"] and body["detail"]
     if kind:
         assert body["type"] == f"urn:troth:problem:{kind}", body
+    entry = _CATALOGUE.get((body["type"].removeprefix("urn:troth:problem:"), status))
+    assert entry, f"{body['type']} {status} is not in src/util/problem_kinds.h"
+    assert body["title"] == entry[1], body
     return body
 
 

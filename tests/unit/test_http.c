@@ -104,20 +104,20 @@ static void test_route_param_decoding(void **state)
 static void test_problem_shape(void **state)
 {
     (void)state;
-    json_t *p = problem_json(422, "uri-not-approved", "uri https://x is not approved",
+    json_t *p = problem_json(PK_URI_NOT_APPROVED, "uri https://x is not approved",
                              "uris[0]");
     assert_string_equal(json_string_value(json_object_get(p, "type")),
                         "urn:troth:problem:uri-not-approved");
     assert_string_equal(json_string_value(json_object_get(p, "title")),
-                        "Unprocessable Content");
+                        "URI not approved");
     assert_int_equal(json_integer_value(json_object_get(p, "status")), 422);
     assert_string_equal(json_string_value(json_object_get(p, "field")), "uris[0]");
     json_decref(p);
-    p = problem_json(404, "not-found", "gone", NULL);
+    p = problem_json(PK_NOT_FOUND, "gone", NULL);
     assert_null(json_object_get(p, "field"));
     json_decref(p);
     /* invalid UTF-8 in a detail never yields a NULL member */
-    p = problem_json(400, "x", "\xff\xfe", NULL);
+    p = problem_json(PK_INVALID_FIELD, "\xff\xfe", NULL);
     assert_non_null(json_object_get(p, "detail"));
     json_decref(p);
 }
