@@ -10,26 +10,43 @@
 
 #include "api/paging.h"
 #include "audit/audit.h"
+#include "db/row.h"
 #include "http/http.h"
+
+/* The columns of an event (e = audit_events), in the order shown; db/row.h.
+ * at keeps its microseconds: events are ordered finer than seconds. */
+#define EVENT_ROW(X, S)                                                        \
+    X(EVENT_COL_ID, "e.id::text", "id", TEXT) S                                \
+    X(EVENT_COL_AT, "to_char(e.at AT TIME ZONE 'UTC', "                        \
+      "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')", "at", TEXT) S                    \
+    X(EVENT_COL_ACTOR, "e.actor", "actor", TEXT) S                             \
+    X(EVENT_COL_ACTOR_USER, "e.actor_user_id::text", "actor_user_id", TEXT) S  \
+    X(EVENT_COL_ACTOR_TOKEN, "e.actor_token_id::text", "actor_token_id", TEXT) S \
+    X(EVENT_COL_SOURCE_IP, "e.source_ip", "source_ip", TEXT) S                 \
+    X(EVENT_COL_ACTION, "e.action", "action", TEXT) S                          \
+    X(EVENT_COL_OBJECT_TYPE, "e.object_type", "object_type", TEXT) S           \
+    X(EVENT_COL_OBJECT_ID, "e.object_id", "object_id", TEXT) S                 \
+    X(EVENT_COL_DETAILS, "e.details::text", "details", JSON) S                 \
+    X(EVENT_COL_SEALED, "e.chain_seq IS NOT NULL", "sealed", BOOL)
+/* what the object is, read now (the event keeps only its id): the member,
+ * the user, the certificate's subject and member, the URI's or the
+ * invitation's member (joined in q_list); each only when there is one */
+#define EVENT_OBJECT_ROW(X, S)                                                 \
+    X(EVENT_COL_OBJ_NAME, "coalesce(m.name, u.username)", "name", OPT) S       \
+    X(EVENT_COL_OBJ_MEMBER, "coalesce(m.id::text, c.member_id::text, mu.id::text)", \
+      "member_id", OPT) S                                                      \
+    X(EVENT_COL_OBJ_MEMBER_NAME, "coalesce(cm.name, mu.name)", "member_name", OPT) S \
+    X(EVENT_COL_OBJ_SUBJECT, "c.subject", "subject", OPT)
+enum event_col { EVENT_ROW(ROW_ENUM, ) EVENT_OBJECT_ROW(ROW_ENUM, ) EVENT_COL_END };
+static const struct row_col event_cols[] = {EVENT_ROW(ROW_COL, )};
+static const struct row_col object_cols[] = {EVENT_OBJECT_ROW(ROW_COL, )};
 
 static json_t *event_json(PGresult *res, int i)
 {
-    json_t *details = json_loads(PQgetvalue(res, i, 8), 0, NULL);
-    const char *uid = PQgetvalue(res, i, 2), *tid = PQgetvalue(res, i, 3);
-    json_t *e = json_pack(
-        "{s:s, s:s, s:s, s:o, s:o, s:s, s:s, s:s, s:s, s:o, s:b}", "id",
-        PQgetvalue(res, i, 0), "at", PQgetvalue(res, i, 1), "actor",
-        PQgetvalue(res, i, 4), "actor_user_id", *uid ? json_string(uid) : json_null(),
-        "actor_token_id", *tid ? json_string(tid) : json_null(), "source_ip",
-        PQgetvalue(res, i, 5), "action", PQgetvalue(res, i, 6), "object_type",
-        PQgetvalue(res, i, 7), "object_id", PQgetvalue(res, i, 9), "details",
-        details ? details : json_object(), "sealed", PQgetvalue(res, i, 10)[0] == 't');
-    /* what the object is, read now (the event keeps only its id) */
+    json_t *e = row_json(event_cols, EVENT_COL_OBJ_NAME, res, i);
     json_t *obj = json_object();
-    static const char *const names[] = {"name", "member_id", "member_name", "subject"};
-    for (int k = 0; k < 4; k++)
-        if (*PQgetvalue(res, i, 11 + k))
-            json_object_set_new(obj, names[k], json_string(PQgetvalue(res, i, 11 + k)));
+    row_json_into(obj, object_cols, EVENT_COL_END - EVENT_COL_OBJ_NAME, res, i,
+                  EVENT_COL_OBJ_NAME);
     json_object_set_new(e, "object", obj);
     return e;
 }
@@ -38,13 +55,7 @@ static json_t *event_json(PGresult *res, int i)
 #define BIGINT_OF(x) "CASE WHEN " x " ~ '^[0-9]{1,18}$' THEN (" x ")::bigint END"
 
 DB_STMT(q_list, 8,
-        "SELECT e.id, to_char(e.at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "
-        "coalesce(e.actor_user_id::text, ''), coalesce(e.actor_token_id::text, ''), "
-        "e.actor, e.source_ip, e.action, e.object_type, e.details::text, e.object_id, "
-        "e.chain_seq IS NOT NULL, "
-        "coalesce(m.name, u.username, ''), "
-        "coalesce(m.id::text, c.member_id::text, mu.id::text, ''), "
-        "coalesce(cm.name, mu.name, ''), coalesce(c.subject, '') "
+        "SELECT " EVENT_ROW(ROW_SQL, ", ") ", " EVENT_OBJECT_ROW(ROW_SQL, ", ") " "
         "FROM audit_events e "
         "LEFT JOIN members m ON e.object_type = 'member' "
         "  AND m.id = " BIGINT_OF("e.object_id") " "
@@ -129,10 +140,17 @@ void h_audit_list(struct req *r)
 }
 
 /* The last sealed link, read before the walk so the walk covers it. */
+#define HEAD_ROW(X, S)                                                         \
+    X(HEAD_COL_SEQ, "chain_seq::text", "chain_seq", INT) S                     \
+    X(HEAD_COL_HASH, "encode(hash, 'hex')", "hash", TEXT) S                    \
+    X(HEAD_COL_EVENT, "id::text", "event_id", TEXT) S                          \
+    X(HEAD_COL_AT, "to_char(at AT TIME ZONE 'UTC', "                           \
+      "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')", "at", TEXT) S                      \
+    X(HEAD_COL_NOW, "clock_timestamp()", "verified_at", TIME)
+enum head_col { HEAD_ROW(ROW_ENUM, ) HEAD_COL_COUNT };
+static const struct row_col head_cols[] = {HEAD_ROW(ROW_COL, )};
 DB_STMT(q_head, 0,
-        "SELECT chain_seq::text, encode(hash, 'hex'), id::text, "
-        "to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "
-        "to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
+        "SELECT " HEAD_ROW(ROW_SQL, ", ") " "
         "FROM (SELECT 1) one LEFT JOIN (SELECT * FROM audit_events "
         "  WHERE chain_seq IS NOT NULL ORDER BY chain_seq DESC LIMIT 1) h ON true");
 
@@ -152,15 +170,11 @@ void h_audit_verify(struct req *r)
     json_t *out = json_pack("{s:b, s:I, s:I, s:s}", "intact", v.broken_seq == 0,
                             "checked", (json_int_t)v.checked, "unsealed",
                             (json_int_t)v.unsealed, "verified_at",
-                            PQgetvalue(head, 0, 4));
+                            PQgetvalue(head, 0, HEAD_COL_NOW));
     /* the head as it was when the walk began: a later seal may add links the
      * walk also checked, but the hash given here is one the walk vouched for */
-    if (!PQgetisnull(head, 0, 0) && !v.broken_seq)
-        json_object_set_new(out, "head",
-                            json_pack("{s:I, s:s, s:s, s:s}", "chain_seq",
-                                      (json_int_t)atoll(PQgetvalue(head, 0, 0)), "hash",
-                                      PQgetvalue(head, 0, 1), "event_id",
-                                      PQgetvalue(head, 0, 2), "at", PQgetvalue(head, 0, 3)));
+    if (!PQgetisnull(head, 0, HEAD_COL_SEQ) && !v.broken_seq)
+        json_object_set_new(out, "head", row_json(head_cols, HEAD_COL_NOW, head, 0));
     else
         json_object_set_new(out, "head", json_null());
     PQclear(head);

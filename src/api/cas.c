@@ -7,6 +7,7 @@
 
 #include "api/pki_reply.h"
 #include "audit/audit.h"
+#include "ca/ca_view.h"
 #include "ca/crl_gen.h"
 #include "ca/crl_status.h"
 #include "ca/profiles.h"
@@ -16,23 +17,12 @@
 #include "config.h"
 #include "http/http.h"
 
-static void fmt(time_t t, char *out, size_t len)
+/* The public JSON of the CA (ca/ca_view.h), with what staff see: whether it
+ * issues member certificates, where its key is, its CRL's state. */
+static json_t *ca_staff_json(const struct ca_info *c)
 {
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-static json_t *ca_json(const struct ca_info *c)
-{
-    char nb[32], na[32];
-    fmt(c->not_before, nb, sizeof nb);
-    fmt(c->not_after, na, sizeof na);
-    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b}", "id", c->id,
-                          "kind", c->kind, "subject", c->subject, "fingerprint_sha256",
-                          c->fingerprint, "not_before", nb, "not_after", na,
-                          "certificate_url", c->cert_url, "crl_url", c->crl_url,
-                          "issues_members", c->issues_members);
+    json_t *o = ca_json(c);
+    json_object_set_new(o, "issues_members", json_boolean(c->issues_members));
     json_object_set_new(o, "key_store", json_string(c->key_store));
     json_object_set_new(o, "key_uri", c->key_uri ? json_string(c->key_uri) : json_null());
     char why[512];
@@ -43,12 +33,7 @@ static json_t *ca_json(const struct ca_info *c)
     uint64_t number;
     time_t tu, nu;
     if (publish_crl_info(c->id, &number, &tu, &nu) == 0) {
-        char a[32], b[32];
-        fmt(tu, a, sizeof a);
-        fmt(nu, b, sizeof b);
-        json_object_set_new(o, "crl_number", json_integer((json_int_t)number));
-        json_object_set_new(o, "this_update", json_string(a));
-        json_object_set_new(o, "next_update", json_string(b));
+        ca_json_add_crl(o, number, tu, nu);
     } else {
         json_object_set_new(o, "crl_number", json_null());
         json_object_set_new(o, "this_update", json_null());
@@ -62,7 +47,7 @@ void h_cas_list(struct req *r)
     const struct ca_set *set = ca_current();
     json_t *items = json_array();
     for (size_t i = 0; set && i < set->n; i++)
-        json_array_append_new(items, ca_json(&set->cas[i]));
+        json_array_append_new(items, ca_staff_json(&set->cas[i]));
     reply_json(r, 200, json_pack("{s:o}", "items", items));
 }
 

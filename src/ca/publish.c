@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ca/ca_view.h"
 #include "ca/registry.h"
 #include "pki/encode.h"
 #include "util/hex.h"
@@ -76,13 +77,6 @@ static struct pub_blob *ref(struct pub_blob *b)
     return b;
 }
 
-static void fmt_time(time_t t, char *out, size_t len)
-{
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 /* Rebuilds anchors.pem (roots) and anchors.json (every CA); lock held. */
 static void rebuild_anchors(void)
 {
@@ -104,20 +98,9 @@ static void rebuild_anchors(void)
             }
             free(one);
         }
-        char nb[32], na[32], tu[32] = "", nu[32] = "";
-        fmt_time(c->not_before, nb, sizeof nb);
-        fmt_time(c->not_after, na, sizeof na);
-        json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id", c->id,
-                              "kind", c->kind, "subject", c->subject,
-                              "fingerprint_sha256", c->fingerprint, "not_before", nb,
-                              "not_after", na, "certificate_url", c->cert_url,
-                              "crl_url", c->crl_url);
+        json_t *o = ca_json(c);
         if (cas[i].crl) {
-            fmt_time(cas[i].this_update, tu, sizeof tu);
-            fmt_time(cas[i].next_update, nu, sizeof nu);
-            json_object_set_new(o, "crl_number", json_integer((json_int_t)cas[i].crl_number));
-            json_object_set_new(o, "this_update", json_string(tu));
-            json_object_set_new(o, "next_update", json_string(nu));
+            ca_json_add_crl(o, cas[i].crl_number, cas[i].this_update, cas[i].next_update);
             if (cas[i].this_update > newest)
                 newest = cas[i].this_update;
         }

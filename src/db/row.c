@@ -17,6 +17,7 @@ static json_t *value_of(enum row_type type, PGresult *res, int row, int col)
         return j ? j : json_null();
     }
     case ROW_TEXT:
+    case ROW_OPT:
     case ROW_TIME:
     case ROW_HIDDEN:
         break;
@@ -26,17 +27,20 @@ static json_t *value_of(enum row_type type, PGresult *res, int row, int col)
 }
 
 void row_json_into(json_t *obj, const struct row_col *cols, size_t n,
-                   PGresult *res, int row)
+                   PGresult *res, int row, int first)
 {
-    for (size_t i = 0; i < n; i++)
-        if (cols[i].type != ROW_HIDDEN)
-            json_object_set_new(obj, cols[i].json,
-                                value_of(cols[i].type, res, row, (int)i));
+    for (size_t i = 0; i < n; i++) {
+        int col = first + (int)i;
+        if (cols[i].type == ROW_HIDDEN ||
+            (cols[i].type == ROW_OPT && PQgetisnull(res, row, col)))
+            continue;
+        json_object_set_new(obj, cols[i].json, value_of(cols[i].type, res, row, col));
+    }
 }
 
 json_t *row_json(const struct row_col *cols, size_t n, PGresult *res, int row)
 {
     json_t *o = json_object();
-    row_json_into(o, cols, n, res, row);
+    row_json_into(o, cols, n, res, row, 0);
     return o;
 }

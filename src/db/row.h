@@ -10,6 +10,7 @@
  * the table row_json builds the JSON from (THING_ROW(ROW_COL, )). The type
  * says both how the column is selected and how it is shown:
  *   TEXT    a string; SQL NULL is JSON null
+ *   OPT     a string; SQL NULL leaves the member out
  *   TIME    a timestamptz, selected as SQL_TIME (RFC 3339, UTC); NULL: null
  *   INT     an integer
  *   BOOL    true when the text result is "t"
@@ -23,7 +24,7 @@
 
 #include "db/db.h"
 
-enum row_type { ROW_TEXT, ROW_TIME, ROW_INT, ROW_BOOL, ROW_JSON, ROW_HIDDEN };
+enum row_type { ROW_TEXT, ROW_OPT, ROW_TIME, ROW_INT, ROW_BOOL, ROW_JSON, ROW_HIDDEN };
 
 struct row_col {
     const char *json; /* the JSON member's name */
@@ -32,6 +33,7 @@ struct row_col {
 
 #define ROW_SQL(id, sql, json, type) ROW_SQL_##type(sql)
 #define ROW_SQL_TEXT(s) s
+#define ROW_SQL_OPT(s) s
 #define ROW_SQL_TIME(s) SQL_TIME(s)
 #define ROW_SQL_INT(s) s
 #define ROW_SQL_BOOL(s) s
@@ -44,8 +46,9 @@ struct row_col {
  * read from columns 0..n) of res. */
 json_t *row_json(const struct row_col *cols, size_t n, PGresult *res, int row);
 
-/* Adds the shown columns of cols[0..n) of one row to obj. */
+/* Adds the shown columns of cols[0..n) of one row to obj, read from
+ * columns first..first+n) of res (a second list selected after a first). */
 void row_json_into(json_t *obj, const struct row_col *cols, size_t n,
-                   PGresult *res, int row);
+                   PGresult *res, int row, int first);
 
 #endif
