@@ -4,6 +4,7 @@ import { h, fmtTime, relTime } from './dom.js';
 import { get, post, enc } from './api.js';
 import { pageHeader, card, table, paged, link, button, busy, messageArea, notice } from './widgets.js';
 import { subjectCN } from './cert-format.js';
+import { askLookalikes } from './lookalike.js';
 
 // kind → its heading, the action a row leads to, and the page to go to
 export const KINDS = [
@@ -50,7 +51,7 @@ export default async function attention(ctx) {
     { label: 'Action', cls: 'cell-actions', cell: (u) => {
       if (!canChange) return link(`/members/${enc(u.member_id)}`, 'Review');
       const b = button('Approve', () => busy(b, async () => {
-        await post(`/api/v1/members/${enc(u.member_id)}/uris/${enc(u.id)}/approve`);
+        if (!await askLookalikes((x) => post(`/api/v1/members/${enc(u.member_id)}/uris/${enc(u.id)}/approve`, x), u.uri, 'Approve')) return;
         msg.show('success', `Approved ${u.uri} for ${u.member_name}.`);
         await uris.reload();
       }, msg), 'btn btn-small btn-primary');

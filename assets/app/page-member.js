@@ -5,6 +5,7 @@ import { get, post, del, enc } from './api.js';
 import { field, input, select, messageArea, pageHeader, card, table, paged, badge, busy,
   confirmDialog, details, notice, button, secretBox, markField, link } from './widgets.js';
 import { certsTable } from './cert-format.js';
+import { askLookalikes } from './lookalike.js';
 
 const ACTIONS = {
   activate: { from: ['pending'], label: 'Activate', text: 'The member becomes active: certificates can be issued for its approved URIs.' },
@@ -101,7 +102,7 @@ async function urisCard(ctx, m, staff, isMember, msg) {
     const out = [];
     if (staff && u.status === 'pending') {
       const b = button('Approve', () => busy(b, async () => {
-        await post(`${base}/${enc(u.id)}/approve`);
+        if (!await askLookalikes((x) => post(`${base}/${enc(u.id)}/approve`, x), u.uri, 'Approve')) return;
         msg.show('success', `Approved ${u.uri}.`);
         await load();
       }, msg, 'Approving…'), 'btn btn-small btn-primary');
@@ -138,13 +139,14 @@ async function urisCard(ctx, m, staff, isMember, msg) {
       warn.replaceChildren();
       await busy(submit, async () => {
         try {
-          const u = await post(base, { uri: uri.value.trim(), kind: kind.value });
+          const u = await askLookalikes((x) => post(base, { uri: uri.value.trim(), kind: kind.value, ...x }), uri.value.trim(), staff ? 'Add' : 'Propose');
           markField(form);
+          if (!u) return;
           form.reset();
           msg.show('success', staff ? `Added ${u.uri}.` : `Proposed ${u.uri}; an operator will review it.`);
           if (u.lookalikes && u.lookalikes.length) {
             warn.append(notice('warning', 'This URI looks like others already registered (differing only in case, port or a trailing slash): ',
-              h('ul', {}, u.lookalikes.map((l) => h('li', {}, h('code', {}, l.uri), l.same_member ? ' (this member)' : ` (member ${l.member_id})`)))));
+              h('ul', {}, u.lookalikes.map((l) => h('li', {}, h('code', {}, l.uri), l.same_member ? ' (this member)' : ` (${l.member_name || `member ${l.member_id}`})`)))));
           }
           await load();
         } catch (err) { markField(form, err); throw err; }

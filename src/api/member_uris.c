@@ -43,6 +43,7 @@ void h_member_uris_list(struct req *r)
 static const struct jfield add_fields[] = {
     {"uri", JT_STRING, true, URI_MAX, 0, 0},
     {"kind", JT_STRING, true, 16, 0, 0},
+    {"confirm_lookalike", JT_BOOL, false, 0, 0, 0},
 };
 
 struct add_ctx {
@@ -93,10 +94,36 @@ static json_t *lookalikes_for(const struct req *r, json_t *all)
     return out;
 }
 
+/* 409 uri-lookalike: `uri` looks like the URIs in `looks` (as the caller
+ * may see them: lookalikes_for); nothing was changed. Asks the caller to
+ * repeat the request with "confirm_lookalike": true. */
+static void reply_lookalikes(struct req *r, const char *uri, const char *member_id,
+                             json_t *looks, const char *verb)
+{
+    json_t *first = json_array_get(looks, 0);
+    const char *other = json_string_value(json_object_get(first, "uri"));
+    const char *mid = json_string_value(json_object_get(first, "member_id"));
+    const char *name = json_string_value(json_object_get(first, "member_name"));
+    char whose[320];
+    if (!mid || !strcmp(mid, member_id))
+        snprintf(whose, sizeof whose, "this member");
+    else
+        snprintf(whose, sizeof whose, "member %s (%.256s)", mid, name ? name : "");
+    size_t more = json_array_size(looks) - 1;
+    char also[64] = "";
+    if (more)
+        snprintf(also, sizeof also, " and %zu other URI%s", more, more > 1 ? "s" : "");
+    reply_problem_with(r, PK_URI_LOOKALIKE, "uri",
+                       json_pack("{s:o}", "lookalikes", looks),
+                       "%.200s looks like %.200s of %s%s; %s it anyway with "
+                       "\"confirm_lookalike\": true",
+                       uri, other ? other : "", whose, also, verb);
+}
+
 void h_member_uri_add(struct req *r)
 {
     const char *id = member_param(r);
-    if (!id || req_check_body(r, add_fields, 2))
+    if (!id || req_check_body(r, add_fields, 3))
         return;
     const char *uri = json_get_str(r->json, "uri");
     const char *kind = json_get_str(r->json, "kind");
@@ -114,7 +141,9 @@ void h_member_uri_add(struct req *r)
     struct add_ctx c = {
         .actor = audit_actor_of(&r->who, r->client_ip),
         .u = {.member_id = id, .uri = uri, .kind = kind, .approved = staff,
-              .created_by = r->who.user_id[0] ? r->who.user_id : NULL},
+              .created_by = r->who.user_id[0] ? r->who.user_id : NULL,
+              .ask = !json_is_true(json_object_get(r->json, "confirm_lookalike")),
+              .own_only = !staff},
     };
     enum db_rc rc = db_tx(req_db(r), DB_READ_COMMITTED, add_tx, &c);
     if (rc == DB_OK) {
@@ -126,6 +155,8 @@ void h_member_uri_add(struct req *r)
     } else if (rc == DB_CONFLICT && c.terminated) {
         reply_problem(r, PK_MEMBER_TERMINATED, NULL,
                       "member %s is terminated; it cannot get new URIs", id);
+    } else if (rc == DB_CONFLICT && c.u.asked) {
+        reply_lookalikes(r, uri, id, lookalikes_for(r, c.u.lookalikes), "add");
     } else if (rc == DB_CONFLICT) {
         if (c.u.owner_id[0] && !strcmp(c.u.owner_id, id))
             reply_problem(r, PK_URI_TAKEN, "uri",
@@ -159,7 +190,11 @@ struct uri_ctx {
     struct audit_actor actor;
     const char *member_id, *uri_id, *user_id;
     bool member_only; /* a member user: may only withdraw pending URIs */
-    enum { U_OK, U_NO_MEMBER, U_NO_URI, U_TERMINATED, U_STATUS, U_TAKEN } why;
+    bool confirm_lookalike; /* approve even when look-alikes exist */
+    enum { U_OK, U_NO_MEMBER, U_NO_URI, U_TERMINATED, U_STATUS, U_TAKEN,
+           U_LOOKALIKE } why;
+    char uri[URI_MAX + 1];  /* U_LOOKALIKE: the URI, and its look-alikes */
+    json_t *lookalikes;
     char status[16];
     char owner_id[24], owner_name[260]; /* U_TAKEN: the member that has it */
     PGresult *row;
@@ -216,6 +251,16 @@ static enum db_rc approve_tx(struct db *db, void *arg)
         c->why = U_TAKEN;
     if (rc != DB_OK)
         return rc;
+    if (!c->confirm_lookalike) {
+        json_decref(c->lookalikes);
+        if ((rc = member_uri_lookalikes(db, uri, &c->lookalikes)) != DB_OK)
+            return rc;
+        if (json_array_size(c->lookalikes)) {
+            c->why = U_LOOKALIKE;
+            snprintf(c->uri, sizeof c->uri, "%s", uri);
+            return DB_CONFLICT;
+        }
+    }
     const char *p[] = {c->uri_id, c->member_id, c->user_id};
     if ((rc = db_exec(db, &q_uri_approve, &c->row, p)) != DB_OK)
         return rc; /* DB_CONFLICT: a concurrent approval elsewhere won */
@@ -281,6 +326,9 @@ static void reply_uri_failure(struct req *r, struct uri_ctx *c, enum db_rc rc)
     else if (rc == DB_CONFLICT && c->why == U_STATUS && c->member_only)
         reply_problem(r, PK_FORBIDDEN, NULL,
                       "only an operator may remove an approved URI");
+    else if (rc == DB_CONFLICT && c->why == U_LOOKALIKE)
+        reply_lookalikes(r, c->uri, c->member_id, json_incref(c->lookalikes),
+                         "approve");
     else if (rc == DB_CONFLICT && c->why == U_TAKEN)
         reply_problem(r, PK_URI_TAKEN, NULL,
                       "this URI is already registered by member %s (%s); "
@@ -296,17 +344,23 @@ static void reply_uri_failure(struct req *r, struct uri_ctx *c, enum db_rc rc)
         reply_db_failure(r, rc);
 }
 
+static const struct jfield approve_fields[] = {
+    {"confirm_lookalike", JT_BOOL, false, 0, 0, 0},
+};
+
 void h_member_uri_approve(struct req *r)
 {
     struct uri_ctx c;
-    if (!uri_params(r, &c))
+    if (req_check_body(r, approve_fields, 1) || !uri_params(r, &c))
         return;
+    c.confirm_lookalike = json_is_true(json_object_get(r->json, "confirm_lookalike"));
     enum db_rc rc = db_tx(req_db(r), DB_READ_COMMITTED, approve_tx, &c);
     if (rc == DB_OK)
         reply_json(r, 200, member_uri_json(c.row, 0));
     else
         reply_uri_failure(r, &c, rc);
     PQclear(c.row);
+    json_decref(c.lookalikes);
 }
 
 void h_member_uri_delete(struct req *r)

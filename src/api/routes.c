@@ -95,7 +95,7 @@ const struct route routes[] = {
     /* member URIs: a member user proposes (pending) and withdraws proposals */
     {"GET", "/api/v1/members/{id}/uris", ADM, USERS, 0, h_member_uris_list},
     {"POST", "/api/v1/members/{id}/uris", ADM, ROLE_MEMBER | OPS, 4 * KB, h_member_uri_add},
-    {"POST", "/api/v1/members/{id}/uris/{uri_id}/approve", ADM, OPS, 0, h_member_uri_approve},
+    {"POST", "/api/v1/members/{id}/uris/{uri_id}/approve", ADM, OPS, 1 * KB, h_member_uri_approve},
     {"DELETE", "/api/v1/members/{id}/uris/{uri_id}", ADM, ROLE_MEMBER | OPS, 0, h_member_uri_delete},
     /* invitations of member users */
     {"GET", "/api/v1/members/{id}/users", ADM, USERS, 0, h_member_users_list},

@@ -77,6 +77,12 @@ void reply_problem(struct req *r, enum problem_kind kind, const char *field,
  * "internal"); a 503 also says Retry-After: 5. */
 void reply_problem_of(struct req *r, const struct problem *p);
 
+/* reply_problem with the members of `extra` added to the problem (takes
+ * the reference; the standard members win). */
+void reply_problem_with(struct req *r, enum problem_kind kind, const char *field,
+                        json_t *extra, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
 /* Replies with bytes copied into the response. */
 void reply_bytes(struct req *r, unsigned status, const char *content_type,
                  const void *data, size_t len);

@@ -81,10 +81,14 @@ void reply_json(struct req *r, unsigned status, json_t *body)
 }
 
 static void reply_kind(struct req *r, enum problem_kind kind, const char *field,
-                       const char *detail)
+                       const char *detail, json_t *extra)
 {
     unsigned status = problem_kind_status(kind);
     json_t *p = problem_json(kind, detail, field);
+    if (extra) {
+        json_object_update_missing(p, extra);
+        json_decref(extra);
+    }
     char *s = json_dumps(p, JSON_COMPACT);
     json_decref(p);
     size_t len = s ? strlen(s) : 0;
@@ -102,18 +106,29 @@ void reply_problem(struct req *r, enum problem_kind kind, const char *field,
     va_start(ap, fmt);
     vsnprintf(detail, sizeof detail, fmt, ap);
     va_end(ap);
-    reply_kind(r, kind, field, detail);
+    reply_kind(r, kind, field, detail, NULL);
 }
 
 void reply_problem_of(struct req *r, const struct problem *p)
 {
     if (!problem_is_set(p)) {
-        reply_kind(r, PK_INTERNAL, NULL, "internal error");
+        reply_kind(r, PK_INTERNAL, NULL, "internal error", NULL);
         return;
     }
-    reply_kind(r, p->kind, p->field, p->detail[0] ? p->detail : "internal error");
+    reply_kind(r, p->kind, p->field, p->detail[0] ? p->detail : "internal error", NULL);
     if (problem_kind_status(p->kind) == 503)
         reply_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "5");
+}
+
+void reply_problem_with(struct req *r, enum problem_kind kind, const char *field,
+                        json_t *extra, const char *fmt, ...)
+{
+    char detail[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof detail, fmt, ap);
+    va_end(ap);
+    reply_kind(r, kind, field, detail, extra);
 }
 
 void reply_empty(struct req *r, unsigned status)

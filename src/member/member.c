@@ -101,15 +101,18 @@ DB_STMT(q_uri_decline, 2,
     X(LOOKALIKE_COL_ID, "u.id::text", "id", TEXT) S                            \
     X(LOOKALIKE_COL_URI, "u.uri", "uri", TEXT) S                               \
     X(LOOKALIKE_COL_MEMBER, "u.member_id::text", "member_id", TEXT) S          \
-    X(LOOKALIKE_COL_KIND, "u.kind", "kind", TEXT)
+    X(LOOKALIKE_COL_KIND, "u.kind", "kind", TEXT) S                            \
+    X(LOOKALIKE_COL_STATUS, "u.status", "status", TEXT) S                      \
+    X(LOOKALIKE_COL_MEMBER_NAME, "m.name", "member_name", TEXT)
 enum { LOOKALIKE_ROW(ROW_ENUM, ) LOOKALIKE_COL_COUNT };
 static const struct row_col lookalike_cols[] = {LOOKALIKE_ROW(ROW_COL, )};
 DB_STMT(q_uri_lookalikes, 3,
         "SELECT " LOOKALIKE_ROW(ROW_SQL, ", ") " FROM member_uris u "
+        "JOIN members m ON m.id = u.member_id "
         "WHERE (u.lookalike_key = $1 OR u.lookalike_key = $3 OR "
         "($1 = $3 AND u.lookalike_key COLLATE \"C\" > $3 || '#' "
         "AND u.lookalike_key COLLATE \"C\" < $3 || '$')) "
-        "AND u.uri <> $2 ORDER BY u.id LIMIT 20");
+        "AND u.uri <> $2 AND u.status <> 'declined' ORDER BY u.id LIMIT 20");
 DB_STMT(q_uri_insert, 6,
         "INSERT INTO member_uris AS u (member_id, uri, lookalike_key, kind, "
         "status, created_by, approved_by, approved_at) "
@@ -119,11 +122,33 @@ DB_STMT(q_uri_insert, 6,
         "CASE WHEN $5::bool THEN now() END) "
         "RETURNING " URI_COLUMNS);
 
+enum db_rc member_uri_lookalikes(struct db *db, const char *uri, json_t **out)
+{
+    *out = NULL;
+    char key[URI_MAX + 1];
+    if (uri_lookalike_key(uri, key, sizeof key))
+        return DB_ERROR; /* longer than URI_MAX: the caller checked */
+    char base[URI_MAX + 1];
+    snprintf(base, sizeof base, "%.*s", (int)strcspn(key, "#"), key);
+    const char *p2[] = {key, uri, base};
+    PGresult *res;
+    enum db_rc rc = db_exec(db, &q_uri_lookalikes, &res, p2);
+    if (rc != DB_OK)
+        return rc;
+    json_t *looks = json_array();
+    for (int i = 0; i < PQntuples(res); i++)
+        json_array_append_new(looks, row_json(lookalike_cols, LOOKALIKE_COL_COUNT, res, i));
+    PQclear(res);
+    *out = looks;
+    return DB_OK;
+}
+
 enum db_rc member_uri_insert(struct db *db, const struct audit_actor *actor,
                              struct uri_new *u)
 {
     u->row = NULL;
     u->lookalikes = NULL;
+    u->asked = false;
     u->owner_id[0] = u->owner_name[0] = 0;
     PGresult *res;
     const char *p1[] = {u->uri, u->member_id, u->approved ? "true" : "false"};
@@ -142,15 +167,23 @@ enum db_rc member_uri_insert(struct db *db, const struct audit_actor *actor,
     char key[URI_MAX + 1];
     if (uri_lookalike_key(u->uri, key, sizeof key))
         return DB_ERROR; /* longer than URI_MAX: the caller checked */
-    char base[URI_MAX + 1];
-    snprintf(base, sizeof base, "%.*s", (int)strcspn(key, "#"), key);
-    const char *p2[] = {key, u->uri, base};
-    if ((rc = db_exec(db, &q_uri_lookalikes, &res, p2)) != DB_OK)
+    json_t *looks;
+    if ((rc = member_uri_lookalikes(db, u->uri, &looks)) != DB_OK)
         return rc;
-    json_t *looks = json_array();
-    for (int i = 0; i < PQntuples(res); i++)
-        json_array_append_new(looks, row_json(lookalike_cols, LOOKALIKE_COL_COUNT, res, i));
-    PQclear(res);
+    bool counts = false;
+    size_t i;
+    json_t *l;
+    json_array_foreach(looks, i, l)
+    {
+        counts |= !u->own_only ||
+                  !strcmp(json_string_value(json_object_get(l, "member_id")),
+                          u->member_id);
+    }
+    if (u->ask && counts) {
+        u->asked = true; /* nothing stored: the caller asks first */
+        u->lookalikes = looks;
+        return DB_CONFLICT;
+    }
 
     const char *p3[] = {u->member_id, u->uri, key, u->kind,
                         u->approved ? "true" : "false", u->created_by};

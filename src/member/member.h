@@ -91,9 +91,13 @@ struct uri_new {
     const char *kind;       /* "client", "server", "idp" */
     bool approved;          /* false: pending, for an operator to approve */
     const char *created_by; /* users.id, or NULL (CLI) */
+    bool ask;               /* stop before storing when a look-alike counts */
+    bool own_only;          /* only the member's own look-alikes count */
     /* out */
+    bool asked;              /* DB_CONFLICT: stopped at look-alikes (listed) */
     PGresult *row;           /* URI_COLUMNS of the new row (PQclear it) */
-    json_t *lookalikes;      /* [{id, uri, member_id, kind}] (decref it) */
+    json_t *lookalikes;      /* [{id, uri, member_id, member_name, kind,
+                                status}], approved and pending (decref it) */
     char owner_id[24];       /* on DB_CONFLICT: the member owning the URI, */
     char owner_name[260];    /* or "" when a concurrent insert won */
 };
@@ -105,9 +109,15 @@ struct uri_new {
  * pending proposal is scoped to its member: another member's URI does not
  * stop it (nor is it told of it); an approved add declines the other
  * members' pending proposals (member_uri_decline_others). Look-alikes of
- * existing URIs are listed, not refused. */
+ * existing URIs (approved or pending, of any member) are listed; with
+ * `ask`, when one counts (any, or with own_only the member's own), nothing
+ * is stored: DB_CONFLICT with `asked` set, for the caller to ask first. */
 enum db_rc member_uri_insert(struct db *db, const struct audit_actor *actor,
                              struct uri_new *u);
+
+/* The approved and pending URIs of any member that look like `uri` (not
+ * byte-equal; at most 20) into *out, as member_uri_insert lists them. */
+enum db_rc member_uri_lookalikes(struct db *db, const char *uri, json_t **out);
 
 /* DB_CONFLICT (owner into owner_id, owner_name) if a member other than
  * member_id has `uri` approved; DB_OK if none. */

@@ -151,6 +151,7 @@ X(PK_URI_FRAGMENT_NOT_ALLOWED, 422, "uri-fragment-not-allowed", "URI fragment no
 X(PK_URI_FRAGMENT_REQUIRED, 422, "uri-fragment-required", "URI fragment required")
 X(PK_URI_INVALID, 422, "uri-invalid", "URI invalid")
 X(PK_URI_INVALID_400, 400, "uri-invalid", "URI invalid")
+X(PK_URI_LOOKALIKE, 409, "uri-lookalike", "URI looks like another")
 X(PK_URI_MISSING, 422, "uri-missing", "URI missing")
 X(PK_URI_MISSING_400, 400, "uri-missing", "URI missing")
 X(PK_URI_NOT_APPROVED, 422, "uri-not-approved", "URI not approved")

@@ -314,7 +314,7 @@ def plan(route, caller, w):
 
     # body-less state changes: a fresh object per call (suspend and
     # terminate take an optional reason, so {} would change state too)
-    status_change = p.endswith(("/suspend", "/terminate"))
+    status_change = p.endswith(("/suspend", "/terminate", "/approve"))  # approve: optional confirm_lookalike
     if unsafe and (not takes_body or status_change):
         if p.startswith("/api/v1/members/{id}/") and p.count("/") == 5:
             # activate / suspend / reinstate / terminate: a member in the

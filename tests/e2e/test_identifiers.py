@@ -232,14 +232,20 @@ def test_fragment_lookalikes(admin, community):
     base = f"https://fhir.{uniq('look')}.example.org/r4"
     first = community.add_uri(a["id"], base + "#T-TREAT", "client")
     for variant in (base, base + "#t-treat", base.replace("fhir.", "FHIR.") + "#T-TREAT"):
-        r = admin.post(f"/api/v1/members/{b['id']}/uris", json={"uri": variant, "kind": "client"})
-        assert r.status_code == 201, r.text          # a look-alike, not a conflict
+        # a look-alike, not a conflict: asked about, then stored when confirmed
+        p = problem(admin.post(f"/api/v1/members/{b['id']}/uris",
+                               json={"uri": variant, "kind": "client"}), 409, "uri-lookalike")
+        assert first["uri"] in {x["uri"] for x in p["lookalikes"]}
+        r = admin.post(f"/api/v1/members/{b['id']}/uris",
+                       json={"uri": variant, "kind": "client", "confirm_lookalike": True})
+        assert r.status_code == 201, r.text
         assert r.json()["uri"] == variant
         looks = {x["uri"] for x in r.json()["lookalikes"]}
         assert first["uri"] in looks, (variant, looks)
     # another purpose of the same URI is its own identifier, not a look-alike
     r = admin.post(f"/api/v1/members/{b['id']}/uris",
-                   json={"uri": base + "#T-PYMNT", "kind": "client"})
+                   json={"uri": base + "#T-PYMNT", "kind": "client",
+                         "confirm_lookalike": True})  # it looks like B's fragment-less one
     assert r.status_code == 201
     assert first["uri"] not in {x["uri"] for x in r.json()["lookalikes"]}
     # the URI with its fragment belongs to one member
@@ -253,7 +259,8 @@ def test_uppercase_host_is_a_lookalike_of_lowercase(admin, community):
     host = uniq("case")
     community.add_uri(a["id"], f"https://{host}.example.org/app", "client")
     r = admin.post(f"/api/v1/members/{a['id']}/uris",
-                   json={"uri": f"https://{host.upper()}.EXAMPLE.org/app", "kind": "client"})
+                   json={"uri": f"https://{host.upper()}.EXAMPLE.org/app", "kind": "client",
+                         "confirm_lookalike": True})
     assert r.status_code == 201 and r.json()["uri"] == f"https://{host.upper()}.EXAMPLE.org/app"
     assert [x["uri"] for x in r.json()["lookalikes"]] == [f"https://{host}.example.org/app"]
 

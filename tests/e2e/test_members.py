@@ -339,7 +339,10 @@ def test_uris_are_stored_byte_exact_and_lookalikes_warned(op):
     assert r.json()["lookalikes"] == []
     for variant in (f"https://{host.upper()}.EXAMPLE/fhir", f"https://{host}.example:443/fhir",
                     f"https://{host}.example/fhir/"):
-        r = op.post(f"/api/v1/members/{b['id']}/uris", {"uri": variant, "kind": "server"})
+        problem(op.post(f"/api/v1/members/{b['id']}/uris", {"uri": variant, "kind": "server"}),
+                409, "uri-lookalike")   # asked first (issue 14 §12)
+        r = op.post(f"/api/v1/members/{b['id']}/uris",
+                    {"uri": variant, "kind": "server", "confirm_lookalike": True})
         assert r.status_code == 201, r.text
         body = r.json()
         assert body["uri"] == variant  # not normalised

@@ -89,7 +89,8 @@ def test_member_learns_nothing_of_other_members_uris(server, cluster, op):
     own = ub.post(f"/api/v1/members/{c['id']}/uris",
                   {"uri": f"https://{host}.example/y", "kind": "client"}).json()
     again = ub.post(f"/api/v1/members/{c['id']}/uris",
-                    {"uri": f"https://{host}.example/y/", "kind": "client"}).json()
+                    {"uri": f"https://{host}.example/y/", "kind": "client",
+                     "confirm_lookalike": True}).json()
     assert again["lookalikes"] == [{"uri": own["uri"], "same_member": True, "id": own["id"]}]
 
 
