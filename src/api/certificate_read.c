@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "api/paging.h"
 #include "config.h"
@@ -19,7 +20,9 @@
 #include "util/validate.h"
 
 /* The filters every order shares: $1 member, $2 status, $3 profile, $4 uri,
- * $5 text, $6 days to expiry (valid, not yet expired, within that many). */
+ * $5 text, $6 days to expiry (valid, not yet expired, within that many),
+ * $7 / $8 notAfter on or after / before a day (00:00 UTC; the expiry
+ * timeline's weeks link here), $9 renewed (a renewal not revoked exists). */
 #define CERT_FILTERS                                                              \
     "($1::bigint IS NULL OR c.member_id = $1::bigint) "                           \
     "AND ($2::text IS NULL OR CASE $2 "                                           \
@@ -31,24 +34,28 @@
     "AND ($5::text IS NULL OR c.serial LIKE lower($5) || '%' OR c.subject ILIKE " \
     "  '%' || replace(replace(replace($5, '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%') " \
     "AND ($6::int IS NULL OR (c.status = 'valid' AND c.not_after > now() "       \
-    "  AND c.not_after <= now() + make_interval(days => $6::int))) "
+    "  AND c.not_after <= now() + make_interval(days => $6::int))) "                \
+    "AND ($7::date IS NULL OR c.not_after >= $7::date::timestamp AT TIME ZONE 'UTC') " \
+    "AND ($8::date IS NULL OR c.not_after < $8::date::timestamp AT TIME ZONE 'UTC') "  \
+    "AND ($9::bool IS NULL OR $9::bool = EXISTS (SELECT 1 FROM certificates s "        \
+    "  WHERE s.renewed_from = c.serial AND s.status <> 'revoked')) "
 
 /* One page in one order: the key (immutable for a certificate) and the
- * serial break ties; the cursor is the last row's serial ($7), whose key is
- * read back, so the keyset stays exact in every order; $8 the limit. */
+ * serial break ties; the cursor is the last row's serial ($10), whose key is
+ * read back, so the keyset stays exact in every order; $11 the limit. */
 #define CERT_PAGE(key, cmp, dir)                                                  \
     "SELECT " CERT_COLUMNS_LIST " FROM certificates c WHERE " CERT_FILTERS        \
-    "AND ($7::text IS NULL OR (c." key ", c.serial) " cmp                         \
-    "  (SELECT k." key ", k.serial FROM certificates k WHERE k.serial = $7)) "    \
-    "ORDER BY c." key " " dir ", c.serial " dir " LIMIT $8::int"
+    "AND ($10::text IS NULL OR (c." key ", c.serial) " cmp                        \
+    "  (SELECT k." key ", k.serial FROM certificates k WHERE k.serial = $10)) "   \
+    "ORDER BY c." key " " dir ", c.serial " dir " LIMIT $11::int"
 
-DB_STMT(q_created_desc, 8, CERT_PAGE("created_at", "<", "DESC"));
-DB_STMT(q_created_asc, 8, CERT_PAGE("created_at", ">", "ASC"));
-DB_STMT(q_not_after_asc, 8, CERT_PAGE("not_after", ">", "ASC"));
-DB_STMT(q_not_after_desc, 8, CERT_PAGE("not_after", "<", "DESC"));
-DB_STMT(q_subject_asc, 8, CERT_PAGE("subject", ">", "ASC"));
-DB_STMT(q_subject_desc, 8, CERT_PAGE("subject", "<", "DESC"));
-DB_STMT(q_total, 6, "SELECT count(*)::text FROM certificates c WHERE " CERT_FILTERS);
+DB_STMT(q_created_desc, 11, CERT_PAGE("created_at", "<", "DESC"));
+DB_STMT(q_created_asc, 11, CERT_PAGE("created_at", ">", "ASC"));
+DB_STMT(q_not_after_asc, 11, CERT_PAGE("not_after", ">", "ASC"));
+DB_STMT(q_not_after_desc, 11, CERT_PAGE("not_after", "<", "DESC"));
+DB_STMT(q_subject_asc, 11, CERT_PAGE("subject", ">", "ASC"));
+DB_STMT(q_subject_desc, 11, CERT_PAGE("subject", "<", "DESC"));
+DB_STMT(q_total, 9, "SELECT count(*)::text FROM certificates c WHERE " CERT_FILTERS);
 
 /* sort values, their statements; the default: newest first, or soonest
  * to expire when expiring_within_days is given */
@@ -80,12 +87,34 @@ static bool profile_name_valid(const char *s)
     return ok;
 }
 
+/* A calendar day, YYYY-MM-DD, years 1970 to 9999, that exists (timegm
+ * round trip), so the database never sees a date it refuses. */
+static bool day_valid(const char *s)
+{
+    if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+        return false;
+    for (int i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+            return false;
+    struct tm tm = {.tm_year = atoi(s) - 1900, .tm_mon = atoi(s + 5) - 1,
+                    .tm_mday = atoi(s + 8), .tm_hour = 12};
+    if (tm.tm_year < 70 || tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1)
+        return false;
+    int y = tm.tm_year, m = tm.tm_mon, d = tm.tm_mday;
+    time_t t = timegm(&tm);
+    struct tm back;
+    gmtime_r(&t, &back);
+    return back.tm_year == y && back.tm_mon == m && back.tm_mday == d;
+}
+
 void h_certificates_list(struct req *r)
 {
     const char *member = req_only_member(r) ? req_only_member(r) : req_query(r, "member_id");
     const char *status = req_query(r, "status"), *profile = req_query(r, "profile");
     const char *uri = req_query(r, "uri"), *q = req_query(r, "q");
     const char *days = req_query(r, "expiring_within_days");
+    const char *from = req_query(r, "expires_from"), *before = req_query(r, "expires_before");
+    const char *renewed = req_query(r, "renewed");
     const char *limit = req_query(r, "limit"), *cursor = req_query(r, "cursor");
     static const char *const statuses[] = {"valid", "expired", "revoked", "on_hold"};
     const char *bad = NULL, *why = NULL;
@@ -106,6 +135,12 @@ void h_certificates_list(struct req *r)
         bad = "q", why = "q is not valid UTF-8";
     else if (days && (!digits_valid(days, 4) || atoi(days) < 1 || atoi(days) > 3650))
         bad = "expiring_within_days", why = "expiring_within_days must be 1 to 3650";
+    else if (from && !day_valid(from))
+        bad = "expires_from", why = "expires_from must be a date, YYYY-MM-DD";
+    else if (before && !day_valid(before))
+        bad = "expires_before", why = "expires_before must be a date, YYYY-MM-DD";
+    else if (renewed && strcmp(renewed, "true") && strcmp(renewed, "false"))
+        bad = "renewed", why = "renewed must be true or false";
     else if (limit && (!digits_valid(limit, 3) || atoi(limit) < 1 || atoi(limit) > 200))
         bad = "limit", why = "limit must be a whole number from 1 to 200";
     const char *sort = req_query(r, "sort");
@@ -134,7 +169,7 @@ void h_certificates_list(struct req *r)
     long n = limit ? atol(limit) : 50;
     char lim[24];
     snprintf(lim, sizeof lim, "%ld", n + 1);
-    const char *p[] = {member, status, profile, uri, q, days, cursor, lim};
+    const char *p[] = {member, status, profile, uri, q, days, from, before, renewed, cursor, lim};
     PGresult *res, *total;
     enum db_rc rc = db_exec(req_db(r), stmt, &res, p);
     if (rc == DB_OK && (rc = db_exec(req_db(r), &q_total, &total, p)) != DB_OK)

@@ -93,6 +93,7 @@ void h_profiles_list(struct req *r);
 void h_attention(struct req *r);
 void h_uris_list(struct req *r);
 void h_stats(struct req *r); /* stats.c */
+void h_member_expiry_timeline(struct req *r); /* stats.c */
 
 /* members.c */
 void h_member_create(struct req *r);

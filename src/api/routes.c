@@ -83,6 +83,7 @@ const struct route routes[] = {
     {"GET", "/api/v1/attention", ADM, ROLES_STAFF, 0, h_attention},
     {"GET", "/api/v1/uris", ADM, ROLES_STAFF, 0, h_uris_list},
     {"GET", "/api/v1/stats", ADM, ROLES_STAFF, 0, h_stats},
+    {"GET", "/api/v1/members/{id}/expiry-timeline", ADM, USERS, 0, h_member_expiry_timeline},
     /* members (issue 3): staff and the member itself read; operators change */
     {"GET", "/api/v1/members", ADM, USERS, 0, h_member_list},
     {"POST", "/api/v1/members", ADM, OPS, 32 * KB, h_member_create},

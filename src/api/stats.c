@@ -4,13 +4,18 @@
  * apart from revocations), valid certificates expiring within 7 / 30 / 90
  * days, and the last 12 weeks (Monday 00:00 UTC) of certificates issued,
  * revoked and put on hold (revoked and held by their current status and the
- * time of it). */
+ * time of it); the expiry timeline of the next 13 weeks and each CA's CRL
+ * freshness (stats_parts.c). GET /api/v1/members/{id}/expiry-timeline: one
+ * member's timeline, for the member's users too. */
 #include "api/handlers.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/member_access.h"
+#include "api/stats_parts.h"
 #include "db/db.h"
+#include "member/member.h"
 #include "http/http.h"
 
 DB_STMT(q_members, 0, "SELECT status, count(*)::text FROM members GROUP BY status");
@@ -68,7 +73,13 @@ void h_stats(struct req *r)
         rc = db_exec(db, &q_expiring, &e, NULL);
     if (rc == DB_OK)
         rc = db_exec(db, &q_weeks, &w, NULL);
+    json_t *timeline = NULL, *crls = NULL;
+    if (rc == DB_OK)
+        rc = stats_expiry_timeline(db, NULL, &timeline);
+    if (rc == DB_OK)
+        rc = stats_crl_freshness(db, &crls);
     if (rc != DB_OK) {
+        json_decref(timeline);
         PQclear(m);
         PQclear(c);
         PQclear(e);
@@ -103,9 +114,34 @@ void h_stats(struct req *r)
                             "certificates", certs, "by_profile", profiles, "expiring",
                             "within_7_days", num(e, 0, 0), "within_30_days", num(e, 0, 1),
                             "within_90_days", num(e, 0, 2), "weeks", weeks);
+    json_object_set_new(out, "expiry_timeline", timeline);
+    json_object_set_new(out, "crls", crls);
     PQclear(m);
     PQclear(c);
     PQclear(e);
     PQclear(w);
     reply_json(r, 200, out);
+}
+
+void h_member_expiry_timeline(struct req *r)
+{
+    const char *id = member_param(r);
+    if (!id)
+        return;
+    struct db *db = req_db(r);
+    char status[16];
+    json_t *timeline = NULL;
+    enum db_rc rc = member_status(db, id, status);
+    if (rc == DB_NOTFOUND) {
+        reply_member_not_found(r, id);
+        return;
+    }
+    if (rc == DB_OK)
+        rc = stats_expiry_timeline(db, id, &timeline);
+    if (rc != DB_OK) {
+        reply_db_failure(r, rc);
+        return;
+    }
+    json_object_set_new(timeline, "member_id", json_string(id));
+    reply_json(r, 200, timeline);
 }

@@ -155,6 +155,7 @@ EXPECTED_ROLES = {
     ("POST", "/api/v1/members/{id}/uris/{uri_id}/approve"): OPS,
     ("DELETE", "/api/v1/members/{id}/uris/{uri_id}"): ISSUERS,
     ("GET", "/api/v1/members/{id}/users"): SIGNED_IN,
+    ("GET", "/api/v1/members/{id}/expiry-timeline"): SIGNED_IN,
     ("GET", "/api/v1/members/{id}/invitations"): SIGNED_IN,
     ("POST", "/api/v1/members/{id}/invitations"): OPS,
     ("POST", "/api/v1/invitations/accept"): ANYONE,
