@@ -9,7 +9,7 @@ import { sortableTable, urlPage, goQuery, fetchAll, toCsv, exportButton } from '
 import { saveFile } from './download.js';
 
 // The API's filters the page passes on from its URL (the dashboard links here with them).
-const FILTERS = ['q', 'status', 'expiring_within_days', 'profile', 'member_id', 'uri', 'sort'];
+const FILTERS = ['q', 'status', 'expiring_within_days', 'profile', 'member_id', 'uri', 'sort', 'expires_from', 'expires_before', 'renewed'];
 const LIMIT = 25;
 
 function memberLink(id) {
@@ -68,7 +68,7 @@ export default async function certificates(ctx) {
   const load = (cursor, limit = LIMIT) => get('/api/v1/certificates', { ...filters, limit, cursor });
   const defaultSort = query.expiring_within_days ? 'not_after' : '-created';
   const list = await urlPage(query, load,
-    (items) => sortableTable(columns(staff), items, { query, defaultSort, empty: ['q', 'status', 'expiring_within_days', 'profile', 'uri'].some((k) => query[k]) ? 'No certificates match.' : 'No certificates.' }),
+    (items) => sortableTable(columns(staff), items, { query, defaultSort, empty: ['q', 'status', 'expiring_within_days', 'profile', 'uri', 'expires_from', 'expires_before', 'renewed'].some((k) => query[k]) ? 'No certificates match.' : 'No certificates.' }),
     { limit: LIMIT, noun: 'certificates' });
   if (list.error && (list.error.status === 401 || list.error.unavailable)) throw list.error;
   const exportCsv = exportButton('Export CSV', async () => {
@@ -77,9 +77,21 @@ export default async function certificates(ctx) {
     return truncated ? `Exported the first ${items.length} certificates only: narrow the filters for the rest.` : null;
   }, msg);
   const canIssue = ['admin', 'operator'].includes(ctx.me.role);
+  // the expiry timeline's bars link here with a week (and renewed): say so, with a way out
+  let range = null;
+  if (query.expires_from || query.expires_before || query.renewed) {
+    const rest = { ...query };
+    for (const k of ['expires_from', 'expires_before', 'renewed', 'page']) delete rest[k];
+    const last = query.expires_before ? new Date(Date.parse(`${query.expires_before}T00:00:00Z`) - 864e5).toISOString().slice(0, 10) : null;
+    const span = query.expires_from && last ? `expiring ${query.expires_from} to ${last}`
+      : query.expires_from ? `expiring on or after ${query.expires_from}` : last ? `expiring up to ${last}` : null;
+    const ren = query.renewed === 'true' ? 'renewed' : query.renewed === 'false' ? 'not renewed' : null;
+    range = h('p', { class: 'filter-summary' }, 'Showing certificates ', [span, ren].filter(Boolean).join(', '), ' (UTC). ',
+      link(`/certificates${Object.keys(rest).length ? `?${new URLSearchParams(rest)}` : ''}`, 'Show all expiry dates'));
+  }
   return h('div', {},
     pageHeader('Certificates', 'Member certificates issued by the community CA.',
       canIssue ? link('/issue', 'Issue a certificate', 'btn btn-primary') : null),
     msg,
-    card(null, search, h('div', { class: 'actions' }, exportCsv), list));
+    card(null, search, range, h('div', { class: 'actions' }, exportCsv), list));
 }

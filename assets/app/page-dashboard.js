@@ -7,6 +7,7 @@ import { crlBadge, crlWarning } from './crl.js';
 import { eventsTable } from './page-audit.js';
 import { subjectCN } from './cert-format.js';
 import { attentionCard } from './page-attention.js';
+import { expiryTimeline, crlFreshnessList } from './timeline.js';
 
 const MEMBER_STATUSES = ['active', 'pending', 'suspended', 'terminated'];
 
@@ -35,6 +36,8 @@ function certificatesCards(stats) {
       stat('On hold', c.on_hold, '/certificates?status=on_hold', c.on_hold ? 'stat-suspended' : ''),
       stat('Revoked', c.revoked, '/certificates?status=revoked', 'stat-terminated'))),
     card('Issued, revoked and held per week', weeklyChart(stats.weeks.map((w) => ({ ...w, week: Date.parse(`${w.week}T00:00:00Z`) })))),
+    stats.expiry_timeline ? card('Expiring in the next 13 weeks', expiryTimeline(stats.expiry_timeline)) : null,
+    stats.crls ? card('CRL freshness', crlFreshnessList(stats.crls)) : null,
   ];
 }
 
@@ -92,5 +95,5 @@ export default async function dashboard(ctx) {
     pageHeader(c ? c.name : 'Dashboard', c ? c.uri : 'The trust community at a glance.'),
     work,
     h('div', { class: 'grid-2' }, members, certs[0]),
-    certs[1] || null, cas, audit);
+    certs[1] || null, certs[2] || null, certs[3] || null, cas, audit);
 }

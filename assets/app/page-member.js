@@ -6,6 +6,7 @@ import { field, input, select, messageArea, pageHeader, card, table, paged, badg
   confirmDialog, details, notice, button, secretBox, markField, link } from './widgets.js';
 import { certsTable } from './cert-format.js';
 import { askLookalikes } from './lookalike.js';
+import { expiryTimeline } from './timeline.js';
 
 const ACTIONS = {
   activate: { from: ['pending'], label: 'Activate', text: 'The member becomes active: certificates can be issued for its approved URIs.' },
@@ -76,12 +77,25 @@ export default async function member(ctx) {
     m.notes ? ['Notes', m.notes] : null,
   ]));
 
-  const [uris, invites, certs] = await Promise.all([
-    urisCard(ctx, m, staff, isMember, msg), invitesCard(ctx, m, staff, msg), certsCard(ctx, m, staff || isMember)]);
+  const [uris, invites, certs, expiring] = await Promise.all([
+    urisCard(ctx, m, staff, isMember, msg), invitesCard(ctx, m, staff, msg), certsCard(ctx, m, staff || isMember), expiryCard(m)]);
 
   return h('div', {},
     pageHeader(m.name, isMember ? 'Your organisation' : m.organization_id, badge(m.status), ...actionButtons),
-    msg, h('div', { class: 'grid-2' }, info, invites), uris, certs);
+    msg, h('div', { class: 'grid-2' }, info, invites), uris, expiring, certs);
+}
+
+// The member's expiry timeline (GET /api/v1/members/{id}/expiry-timeline):
+// each bar links to the member's certificates it counts.
+async function expiryCard(m) {
+  try {
+    const t = await get(`/api/v1/members/${enc(m.id)}/expiry-timeline`);
+    return card('Expiring in the next 13 weeks', expiryTimeline(t, { memberId: m.id }));
+  } catch (err) {
+    if (err.status === 401) throw err;
+    return card('Expiring in the next 13 weeks', notice(err.unavailable ? 'info' : 'error',
+      err.unavailable ? 'The expiry timeline is not available on this server yet.' : err.message));
+  }
 }
 
 async function urisCard(ctx, m, staff, isMember, msg) {
