@@ -66,7 +66,7 @@ void h_cas_crl_now(struct req *r)
     }
     struct audit_actor actor = audit_actor_of(&r->who, r->client_ip);
     struct crl_result out;
-    struct pki_err err;
+    struct problem err;
     int rc = crl_generate(req_db(r), ca, config_current()->crl_validity_hours,
                           ca_sign_crl_by_signer, ca_signer(), &actor, &out, &err);
     if (rc == 1) {
@@ -75,7 +75,7 @@ void h_cas_crl_now(struct req *r)
         return;
     }
     if (rc < 0) {
-        reply_pki_err(r, &err);
+        reply_ca_problem(r, &err);
         return;
     }
     reply_json(r, 200, ca_json(ca));

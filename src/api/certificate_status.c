@@ -30,11 +30,11 @@ void h_certificates_revoke(struct req *r)
     if (req_check_body(r, revoke_fields, 1))
         return;
     struct audit_actor actor = audit_actor_of(&r->who, r->client_ip);
-    struct pki_err err;
+    struct problem err;
     const char *serial = req_param(r, "serial");
     if (ca_revoke(req_db(r), serial, json_get_str(r->json, "reason"), req_only_member(r),
                   &actor, &err)) {
-        reply_pki_err(r, &err);
+        reply_ca_problem(r, &err);
         return;
     }
     reply_cert(r, serial);
@@ -43,10 +43,10 @@ void h_certificates_revoke(struct req *r)
 void h_certificates_unhold(struct req *r)
 {
     struct audit_actor actor = audit_actor_of(&r->who, r->client_ip);
-    struct pki_err err;
+    struct problem err;
     const char *serial = req_param(r, "serial");
     if (ca_unhold(req_db(r), serial, &actor, &err)) {
-        reply_pki_err(r, &err);
+        reply_ca_problem(r, &err);
         return;
     }
     reply_cert(r, serial);

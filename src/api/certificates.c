@@ -48,7 +48,7 @@ static void from_body(struct req *r, struct issue_req *rq, const char *uris[MAX_
 static void issue_and_reply(struct req *r, struct issue_req *rq, EVP_PKEY *key,
                             const char *passphrase)
 {
-    struct pki_err err;
+    struct problem err;
     char serial[SERIAL_HEX_MAX];
     struct audit_actor actor = audit_actor_of(&r->who, r->client_ip);
     rq->only_member = req_only_member(r);
@@ -59,7 +59,7 @@ static void issue_and_reply(struct req *r, struct issue_req *rq, EVP_PKEY *key,
     PGresult *res;
     if (ca_issue(req_db(r), ca_signer(), ca_current(), config_current(), rq, &actor,
                  serial, &res, &err)) {
-        reply_pki_err(r, &err);
+        reply_ca_problem(r, &err);
         return;
     }
     json_t *cert = cert_json(res, 0, true);
@@ -112,10 +112,10 @@ void h_certificates_issue(struct req *r)
     if (req_check_body(r, issue_fields, sizeof issue_fields / sizeof issue_fields[0]))
         return;
     const char *csr_text = json_get_str(r->json, "csr");
-    struct pki_err err = {0};
+    struct problem err = {0};
     X509_REQ *csr = pki_csr_parse(csr_text, strlen(csr_text), &err);
     if (!csr) {
-        reply_pki_err(r, &err);
+        reply_ca_problem(r, &err);
         return;
     }
     const char *uris[MAX_URIS];
@@ -143,7 +143,7 @@ static const struct jfield keygen_fields[] = {
 struct keygen_job {
     char type[16];
     EVP_PKEY *key;
-    struct pki_err err;
+    struct problem err;
 };
 
 static void keygen_work(void *arg)
@@ -156,7 +156,7 @@ static void keygen_done(struct req *r, void *arg)
 {
     struct keygen_job *j = arg;
     if (r && !j->key)
-        reply_pki_err(r, &j->err);
+        reply_ca_problem(r, &j->err);
     else if (r) {
         const char *uris[MAX_URIS];
         struct issue_req rq = {.pubkey = j->key};
@@ -193,18 +193,17 @@ void h_certificates_keygen(struct req *r)
     struct issue_req rq = {0};
     from_body(r, &rq, uris);
     rq.only_member = req_only_member(r);
-    struct pki_err err = {0};
+    struct problem err = {0};
     if (!id_valid(rq.member_id)) {
         reply_problem(r, PK_MEMBER_NOT_FOUND, "member_id", "no such member");
         return;
     }
     if (ca_issue_precheck(req_db(r), ca_signer(), ca_current(), config_current(), &rq,
                           type, &err)) {
-        enum problem_kind k = problem_kind_find(err.code, (unsigned)err.status);
-        if (k == PK_KEY_TYPE_NOT_ALLOWED || k == PK_RSA_REQUIRED)
-            reply_problem(r, k, "key_type", "%s", err.detail);
+        if (err.kind == PK_KEY_TYPE_NOT_ALLOWED || err.kind == PK_RSA_REQUIRED)
+            reply_problem(r, err.kind, "key_type", "%s", err.detail);
         else
-            reply_pki_err(r, &err);
+            reply_ca_problem(r, &err);
         return;
     }
     struct keygen_job *j = calloc(1, sizeof *j);
@@ -234,7 +233,7 @@ void h_certificates_renew(struct req *r)
     if (!old)
         return;
     const char *csr_text = json_get_str(r->json, "csr");
-    struct pki_err err = {0};
+    struct problem err = {0};
     X509_REQ *csr = pki_csr_parse(csr_text, strlen(csr_text), &err);
     json_t *uris_json = json_loads(PQgetvalue(old, 0, CERT_COL_URIS), 0, NULL);
     const char *uris[MAX_URIS];
@@ -244,7 +243,7 @@ void h_certificates_renew(struct req *r)
     PQclear(old);
     if (!csr || !uris_json || !X509_REQ_get0_pubkey(csr)) {
         if (!csr)
-            reply_pki_err(r, &err);
+            reply_ca_problem(r, &err);
         else
             reply_problem(r, PK_CSR_MALFORMED, "csr", "the CSR has no usable key");
         X509_REQ_free(csr);

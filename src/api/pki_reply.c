@@ -6,14 +6,11 @@
 #include "ca/issue.h"
 #include "http/http.h"
 
-void reply_pki_err(struct req *r, const struct pki_err *err)
+void reply_ca_problem(struct req *r, const struct problem *err)
 {
-    struct problem p;
-    enum problem_kind k = problem_kind_find(err->code, (unsigned)err->status);
-    if (k == PK_NONE)
-        problem_set(&p, PK_INTERNAL, NULL, "internal error");
-    else
-        problem_set(&p, k, ca_err_field(err->code), "%s", err->detail);
+    struct problem p = *err;
+    if (!p.field)
+        p.field = ca_problem_field(p.kind);
     reply_problem_of(r, &p);
 }
 

@@ -1,5 +1,5 @@
-/* Answers for the PKI handlers: a pki_err as problem+json, the caller's
- * member scope. */
+/* Answers for the PKI handlers: a problem of the CA layer as problem+json,
+ * the caller's member scope. */
 #ifndef TROTH_PKI_REPLY_H
 #define TROTH_PKI_REPLY_H
 
@@ -9,9 +9,9 @@
 
 struct req;
 
-/* Replies with err's status, its code as the problem kind, its detail, and
- * the request field the code is about. */
-void reply_pki_err(struct req *r, const struct pki_err *err);
+/* Replies with err (its kind's status and title, its detail) and the
+ * request field the kind is about when err names none. */
+void reply_ca_problem(struct req *r, const struct problem *err);
 
 /* The member a member user is limited to, or NULL for staff. */
 const char *req_only_member(const struct req *r);

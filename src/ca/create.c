@@ -53,7 +53,7 @@ static void new_ca_free(struct new_ca *c)
 }
 
 static int finish(struct new_ca *c, const char *pass, unsigned iterations,
-                  struct pki_err *e)
+                  struct problem *e)
 {
     if (!c->cert || pki_cert_der(c->cert, &c->der, &c->der_len, e))
         return -1;
@@ -158,23 +158,23 @@ static enum db_rc store_tx(struct db *db, void *arg)
 
 /* The token PIN for `troth init`: [pkcs11] pin_file, which group and others
  * may not read (the signer supervisor checks its owner too). */
-static char *token_pin(const struct config *cfg, struct pki_err *e)
+static char *token_pin(const struct config *cfg, struct problem *e)
 {
     struct stat st;
     char why[300];
     const char *path = cfg->pkcs11_pin_file;
     if (!cfg->pkcs11_module || !*cfg->pkcs11_module || !path || !*path) {
-        pki_err_set(e, 400, "token_config", "a key in a PKCS#11 token needs [pkcs11] module and pin_file");
+        problem_set(e, PK_TOKEN_CONFIG, NULL, "a key in a PKCS#11 token needs [pkcs11] module and pin_file");
         return NULL;
     }
     if (stat(path, &st) == 0 && (st.st_mode & 077)) {
-        pki_err_set(e, 400, "passphrase_unsafe", "%s has mode %03o: group and others must have no access (chmod 600)",
+        problem_set(e, PK_PASSPHRASE_UNSAFE, NULL, "%s has mode %03o: group and others must have no access (chmod 600)",
                     path, (unsigned)(st.st_mode & 0777));
         return NULL;
     }
     char *pin = pin_read(path, why, sizeof why);
     if (!pin)
-        pki_err_set(e, 400, "passphrase_unreadable", "%s", why);
+        problem_set(e, PK_PASSPHRASE_UNREADABLE, NULL, "%s", why);
     return pin;
 }
 
@@ -182,13 +182,13 @@ static char *token_pin(const struct config *cfg, struct pki_err *e)
  * [;object=NAME]"): the database will get its URI (with the fresh CKA_ID),
  * this process a handle to sign the CA's certificate and first CRL with. */
 static int token_key(struct new_ca *c, const struct config *cfg, const char *store, const char *spec,
-                     struct pki_err *e)
+                     struct problem *e)
 {
     struct pki_token_uri u;
     if (pki_token_uri_parse(store, &u, e))
         return -1;
     if (u.id_len)
-        return pki_err_set(e, 400, "key_uri_invalid", "%s: name the token (and object), not an id: the key "
+        return problem_set(e, PK_KEY_URI_INVALID, NULL, "%s: name the token (and object), not an id: the key "
                            "is new, its id is made here", store);
     if (!u.object[0])
         snprintf(u.object, sizeof u.object, "troth-%s", c->id);
@@ -209,13 +209,13 @@ static int token_key(struct new_ca *c, const struct config *cfg, const char *sto
 /* crl_sign_fn with the keys in this process (init only). */
 static int sign_in_process(void *ctx, const struct ca_info *ca, const unsigned char *tbs,
                            size_t tbs_len, unsigned char **der, size_t *der_len,
-                           struct pki_err *err)
+                           struct problem *err)
 {
     struct store_arg *a = ctx;
     for (size_t i = 0; i < a->n; i++)
         if (!strcmp(a->cas[i].id, ca->id))
             return pki_sign_tbs(a->cas[i].key, tbs, tbs_len, der, der_len, err);
-    return pki_err_set(err, 500, "ca_key_missing", "no key for CA %s", ca->id);
+    return problem_set(err, PK_CA_KEY_MISSING, NULL, "no key for CA %s", ca->id);
 }
 
 int ca_create_hierarchy(struct db *db, const struct config *cfg, const char *name,
@@ -238,7 +238,7 @@ int ca_create_hierarchy(struct db *db, const struct config *cfg, const char *nam
     struct new_ca cas[2] = {{.id = "root", .kind = "root"},
                             {.id = "issuing", .kind = "issuing", .parent = "root"}};
     struct offline_root root = {0};
-    struct pki_err e = {0};
+    struct problem e = {0};
     int rc = -1;
     char cn[300], root_crl[512], root_crt[512];
     X509_NAME *rn = NULL, *in = NULL;
@@ -341,7 +341,7 @@ DB_STMT(q_pending, 1,
 /* A certificate without its key: an issuing CA whose key `troth ca
  * issuing-csr` made here, or a root whose key is held elsewhere. */
 static int import_cert_only(struct db *db, struct new_ca *c, const char *pass,
-                            char *spki, struct pki_err *e)
+                            char *spki, struct problem *e)
 {
     if (pki_ca_check_cert(c->cert, e))
         return -1;
@@ -353,10 +353,10 @@ static int import_cert_only(struct db *db, struct new_ca *c, const char *pass,
     PGresult *res;
     if (ceremony_spki_sha256(X509_get0_pubkey(c->cert), spki) ||
         db_exec(db, &q_pending, &res, (const char *[]){spki}) != DB_OK)
-        return pki_err_set(e, 503, "database_unavailable", "%s", db_last_error(db));
+        return problem_set(e, PK_DATABASE_UNAVAILABLE, NULL, "%s", db_last_error(db));
     if (PQntuples(res) != 1) {
         PQclear(res);
-        return pki_err_set(e, 422, "ca_key_unknown",
+        return problem_set(e, PK_CA_KEY_UNKNOWN, NULL,
                            "no key made here matches this certificate: give its --key, or "
                            "make the request with troth ca issuing-csr");
     }
@@ -382,7 +382,7 @@ int ca_import(struct db *db, const struct config *cfg, const char *id,
     char *key_pem = key_path ? file_read(key_path, 1u << 20, &kl) : NULL;
     char *pass = NULL, spki[65] = "";
     struct new_ca c = {.id = id};
-    struct pki_err e = {0};
+    struct problem e = {0};
     struct ca_set set = {0};
     int rc = -1;
     unsigned char *der = NULL;

@@ -143,7 +143,7 @@ struct gen {
     void *sign_ctx;
     const struct audit_actor *actor;
     struct crl_result *out;
-    struct pki_err *err;
+    struct problem *err;
     unsigned char *der;
     size_t der_len;
     time_t this_update, next_update;
@@ -167,7 +167,7 @@ static enum db_rc build_tx(struct db *db, void *arg)
         return rc;
     if (PQntuples(res) != 1) {
         PQclear(res);
-        pki_err_set(g->err, 404, "ca_not_found", "no CA %s", id);
+        problem_set(g->err, PK_CA_NOT_FOUND, NULL, "no CA %s", id);
         return DB_NOTFOUND;
     }
     snprintf(g->generation, sizeof g->generation, "%s", PQgetvalue(res, 0, 0));
@@ -225,7 +225,7 @@ static enum db_rc store_tx(struct db *db, void *arg)
     int stored = PQntuples(res);
     PQclear(res);
     if (stored != 1) {
-        pki_err_set(g->err, 500, "signature_not_reserved",
+        problem_set(g->err, PK_SIGNATURE_NOT_RESERVED, NULL,
                     "the signature record no longer holds this CRL's reservation");
         return DB_ERROR;
     }
@@ -252,7 +252,8 @@ static enum db_rc sign_and_store(struct db *db, struct gen *g)
     enum db_rc rc = sig_reserve(db, g->ca->id, "crl", NULL, strtoull(g->number, NULL, 10),
                                 g->tbs, g->tbs_len, g->actor, g->sig_id);
     if (rc != DB_OK) {
-        pki_err_set(g->err, rc == DB_UNAVAILABLE ? 503 : 500, "signature_not_recorded",
+        problem_set(g->err, rc == DB_UNAVAILABLE ? PK_SIGNATURE_NOT_RECORDED
+                                                 : PK_SIGNATURE_NOT_RECORDED_500, NULL,
                     "the signature could not be recorded, so nothing was signed: %s",
                     db_last_error(db));
         return rc;
@@ -262,19 +263,19 @@ static enum db_rc sign_and_store(struct db *db, struct gen *g)
     if (g->sign(g->sign_ctx, g->ca, g->tbs, g->tbs_len, &g->der, &g->der_len, g->err)) {
         free(g->der);
         g->der = NULL;
-        sig_abandon(db, g->sig_id, NULL, 0, g->err->code[0] ? g->err->detail : "signer failed");
+        sig_abandon(db, g->sig_id, NULL, 0, problem_is_set(g->err) ? g->err->detail : "signer failed");
         return DB_ERROR;
     }
     rc = db_tx(db, DB_READ_COMMITTED, store_tx, g);
     if (rc != DB_OK) {
         const char *state = db_last_sqlstate(db);
-        if (!g->err->code[0] && (!strcmp(state, "40001") || !strcmp(state, "40P01")))
-            pki_err_set(g->err, 503, "database_busy",
+        if (!problem_is_set(g->err) && (!strcmp(state, "40001") || !strcmp(state, "40P01")))
+            problem_set(g->err, PK_DATABASE_BUSY, NULL,
                         "the database kept refusing the transaction (serialization "
                         "failures); try again");
         char why[600];
         snprintf(why, sizeof why, "not stored: %s",
-                 g->err->code[0] ? g->err->detail : db_last_error(db));
+                 problem_is_set(g->err) ? g->err->detail : db_last_error(db));
         sig_abandon(db, g->sig_id, g->der, g->der_len, why);
     }
     return rc;
@@ -294,13 +295,13 @@ unsigned crl_backdate_seconds(void)
 
 int crl_generate(struct db *db, const struct ca_info *ca, unsigned validity_hours,
                  crl_sign_fn sign, void *sign_ctx, const struct audit_actor *actor,
-                 struct crl_result *out, struct pki_err *err)
+                 struct crl_result *out, struct problem *err)
 {
-    pki_err_clear(err);
+    problem_clear(err);
     PGresult *res;
     const char *p[] = {ca->id};
     if (db_exec(db, &q_lock, &res, p) != DB_OK) {
-        pki_err_set(err, 503, "database_unavailable", "%s", db_last_error(db));
+        problem_set(err, PK_DATABASE_UNAVAILABLE, NULL, "%s", db_last_error(db));
         return -1;
     }
     bool locked = PQgetvalue(res, 0, 0)[0] == 't';
@@ -320,8 +321,8 @@ int crl_generate(struct db *db, const struct ca_info *ca, unsigned validity_hour
         struct timespec ts = {g.wait > 2 ? 2 : g.wait, 0};
         nanosleep(&ts, NULL);
     }
-    if (rc == DB_NOTFOUND && g.wait > 0 && !err->code[0])
-        pki_err_set(err, 503, "crl_too_soon", "thisUpdate cannot advance yet; try again");
+    if (rc == DB_NOTFOUND && g.wait > 0 && !problem_is_set(err))
+        problem_set(err, PK_CRL_TOO_SOON, NULL, "thisUpdate cannot advance yet; try again");
     if (rc == DB_OK)
         rc = sign_and_store(db, &g);
     free(g.tbs);
@@ -331,8 +332,8 @@ int crl_generate(struct db *db, const struct ca_info *ca, unsigned validity_hour
                          g.next_update);
         g.der = NULL;
     }
-    else if (!err->code[0])
-        pki_err_set(err, rc == DB_UNAVAILABLE ? 503 : 500, "crl_not_stored", "%s",
+    else if (!problem_is_set(err))
+        problem_set(err, rc == DB_UNAVAILABLE ? PK_CRL_NOT_STORED : PK_CRL_NOT_STORED_500, NULL, "%s",
                     db_last_error(db));
     free(g.der);
     return rc == DB_OK ? 0 : -1;

@@ -18,7 +18,7 @@ struct audit_actor;
 typedef int (*crl_sign_fn)(void *ctx, const struct ca_info *ca,
                            const unsigned char *tbs, size_t tbs_len,
                            unsigned char **der, size_t *der_len,
-                           struct pki_err *err);
+                           struct problem *err);
 
 struct crl_result {
     uint64_t number;
@@ -30,7 +30,7 @@ struct crl_result {
  * or -1 with err. validity_hours sets nextUpdate. */
 int crl_generate(struct db *db, const struct ca_info *ca, unsigned validity_hours,
                  crl_sign_fn sign, void *sign_ctx, const struct audit_actor *actor,
-                 struct crl_result *out, struct pki_err *err);
+                 struct crl_result *out, struct problem *err);
 
 /* Seconds CRLs' thisUpdate (and revocation dates) lie in the past, for
  * relying parties whose clock is behind ([ca] crl_backdate_seconds). */

@@ -33,7 +33,7 @@ struct import {
     long entries;
     const char *log;
     const struct audit_actor *actor;
-    struct pki_err *e;
+    struct problem *e;
     char log_err[256];
     unsigned char *tbs; /* its TBSCertList, for the signature record */
     size_t tbs_len;
@@ -52,7 +52,7 @@ static enum db_rc import_tx(struct db *db, void *arg)
     unsigned long long current = strtoull(PQgetvalue(res, 0, 1), NULL, 10);
     PQclear(res);
     if (a->number <= current) {
-        pki_err_set(a->e, 422, "crl_number_not_newer",
+        problem_set(a->e, PK_CRL_NUMBER_NOT_NEWER, NULL,
                     "cRLNumber %llu is not above the current CRL's (%llu) of CA %s",
                     (unsigned long long)a->number, current, id);
         return DB_CONFLICT;
@@ -77,7 +77,7 @@ static enum db_rc import_tx(struct db *db, void *arg)
         if ((rc = ceremony_log_import(db, a->actor, a->log, &n, a->log_err,
                                       sizeof a->log_err)) != DB_OK) {
             if (a->log_err[0])
-                pki_err_set(a->e, 400, "ceremony_log_invalid", "%s", a->log_err);
+                problem_set(a->e, PK_CEREMONY_LOG_INVALID, NULL, "%s", a->log_err);
             return rc;
         }
     }
@@ -125,20 +125,20 @@ static X509_CRL *parse(const unsigned char *data, size_t len, unsigned char **de
 
 int crl_import(struct db *db, const unsigned char *data, size_t len,
                const char *ceremony_log, const struct audit_actor *actor, char *ca_id,
-               uint64_t *number, struct pki_err *e)
+               uint64_t *number, struct problem *e)
 {
-    pki_err_clear(e);
+    problem_clear(e);
     unsigned char *der = NULL;
     size_t der_len = 0;
     X509_CRL *crl = parse(data, len, &der, &der_len);
     struct ca_set set = {0};
     int rc = -1;
     if (!crl) {
-        pki_err_set(e, 400, "crl_malformed", "not a DER or PEM X.509 CRL");
+        problem_set(e, PK_CRL_MALFORMED, NULL, "not a DER or PEM X.509 CRL");
         goto out;
     }
     if (ca_set_load(db, "", &set) < 0) {
-        pki_err_set(e, 503, "database_unavailable", "%s", db_last_error(db));
+        problem_set(e, PK_DATABASE_UNAVAILABLE, NULL, "%s", db_last_error(db));
         goto out;
     }
     const struct ca_info *ca = NULL;
@@ -146,16 +146,16 @@ int crl_import(struct db *db, const unsigned char *data, size_t len,
         if (!X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_subject_name(set.cas[i].cert)))
             ca = &set.cas[i];
     if (!ca) {
-        pki_err_set(e, 422, "crl_issuer_unknown", "no CA of this community issued it");
+        problem_set(e, PK_CRL_ISSUER_UNKNOWN, NULL, "no CA of this community issued it");
         goto out;
     }
     if (X509_CRL_verify(crl, X509_get0_pubkey(ca->cert)) != 1) {
-        pki_err_set(e, 422, "crl_signature_invalid",
+        problem_set(e, PK_CRL_SIGNATURE_INVALID, NULL,
                     "the signature does not verify with the key of CA %s", ca->id);
         goto out;
     }
     if (!ca_is_offline(ca)) {
-        pki_err_set(e, 422, "ca_key_online",
+        problem_set(e, PK_CA_KEY_ONLINE, NULL,
                     "CA %s signs its own CRLs here; only an offline CA's are imported", ca->id);
         goto out;
     }
@@ -165,7 +165,7 @@ int crl_import(struct db *db, const unsigned char *data, size_t len,
     int ok = n && ASN1_INTEGER_get_uint64(&num, n) == 1 && num > 0;
     ASN1_INTEGER_free(n);
     if (!ok) {
-        pki_err_set(e, 422, "crl_number_missing", "the CRL has no usable cRLNumber "
+        problem_set(e, PK_CRL_NUMBER_MISSING, NULL, "the CRL has no usable cRLNumber "
                                                  "(RFC 5280 section 5.2.3)");
         goto out;
     }
@@ -173,11 +173,11 @@ int crl_import(struct db *db, const unsigned char *data, size_t len,
     const ASN1_TIME *next = X509_CRL_get0_nextUpdate(crl);
     if (pki_asn1_time_to_time_t(X509_CRL_get0_lastUpdate(crl), &tu) != 0 || !next ||
         pki_asn1_time_to_time_t(next, &nu) != 0) {
-        pki_err_set(e, 422, "crl_time_invalid", "the CRL needs thisUpdate and nextUpdate");
+        problem_set(e, PK_CRL_TIME_INVALID, NULL, "the CRL needs thisUpdate and nextUpdate");
         goto out;
     }
     if (tu > now || nu <= now) {
-        pki_err_set(e, 422, "crl_not_current",
+        problem_set(e, PK_CRL_NOT_CURRENT, NULL,
                     tu > now ? "the CRL's thisUpdate is in the future"
                              : "the CRL is past its nextUpdate");
         goto out;
@@ -187,15 +187,15 @@ int crl_import(struct db *db, const unsigned char *data, size_t len,
                        ceremony_log, actor, e, "", NULL, 0};
     int tl = i2d_re_X509_CRL_tbs(crl, &a.tbs);
     if (tl <= 0) {
-        pki_err_set(e, 400, "crl_malformed", "the CRL's TBSCertList does not encode");
+        problem_set(e, PK_CRL_MALFORMED, NULL, "the CRL's TBSCertList does not encode");
         goto out;
     }
     a.tbs_len = (size_t)tl;
     enum db_rc drc = db_tx(db, DB_READ_COMMITTED, import_tx, &a);
     OPENSSL_free(a.tbs);
     if (drc != DB_OK) {
-        if (!e->code[0])
-            pki_err_set(e, drc == DB_UNAVAILABLE ? 503 : 500, "crl_not_stored", "%s",
+        if (!problem_is_set(e))
+            problem_set(e, drc == DB_UNAVAILABLE ? PK_CRL_NOT_STORED : PK_CRL_NOT_STORED_500, NULL, "%s",
                         db_last_error(db));
         goto out;
     }

@@ -19,6 +19,6 @@ struct audit_actor;
  * transaction. Fills ca_id (CA_ID_MAX) and *number. 0, or -1 with e. */
 int crl_import(struct db *db, const unsigned char *data, size_t len,
                const char *ceremony_log, const struct audit_actor *actor, char *ca_id,
-               uint64_t *number, struct pki_err *e);
+               uint64_t *number, struct problem *e);
 
 #endif

@@ -50,7 +50,7 @@ static void generate(struct db *db, size_t i, const char *why)
 {
     struct audit_actor system = {NULL, NULL, "system", ""};
     struct crl_result out;
-    struct pki_err err;
+    struct problem err;
     long long t0 = now_ms();
     int rc = crl_generate(db, &W.set->cas[i], W.cfg->crl_validity_hours,
                           ca_sign_crl_by_signer, W.pool, &system, &out, &err);

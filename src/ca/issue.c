@@ -34,22 +34,24 @@ _Static_assert((unsigned)PKI_KEYT_RSA2048 == (unsigned)PROFILE_KEY_RSA2048 &&
 
 #define BACKDATE_SECONDS 300 /* notBefore at most 5 minutes in the past */
 
-const char *ca_err_field(const char *code)
+const char *ca_problem_field(enum problem_kind k)
 {
-    static const struct { const char *code, *field; } map[] = {
-        {"csr_malformed", "csr"}, {"csr_signature_invalid", "csr"},
-        {"key_weak", "csr"}, {"key_type_not_allowed", "csr"}, {"rsa_required", "csr"},
-        {"uri_invalid", "uris"}, {"uri_missing", "uris"}, {"uri_not_approved", "uris"},
-{"uri_duplicate", "uris"},
-        {"uri_fragment_required", "uris"}, {"uri_fragment_not_allowed", "uris"},
-        {"member_not_found", "member_id"}, {"member_not_active", "member_id"},
-        {"profile_unknown", "profile"}, {"reason_invalid", "reason"},
-        {"common_name_invalid", "common_name"}, {"key_spec_invalid", "key_type"},
-    };
-    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-        if (!strcmp(map[i].code, code))
-            return map[i].field;
-    return NULL;
+    switch (k) {
+    case PK_CSR_MALFORMED: case PK_CSR_SIGNATURE_INVALID: case PK_KEY_WEAK:
+    case PK_KEY_TYPE_NOT_ALLOWED: case PK_RSA_REQUIRED:
+        return "csr";
+    case PK_URI_INVALID: case PK_URI_INVALID_422: case PK_URI_MISSING:
+    case PK_URI_NOT_APPROVED: case PK_URI_DUPLICATE: case PK_URI_FRAGMENT_REQUIRED:
+    case PK_URI_FRAGMENT_NOT_ALLOWED:
+        return "uris";
+    case PK_MEMBER_NOT_FOUND: case PK_MEMBER_NOT_ACTIVE:
+        return "member_id";
+    case PK_PROFILE_UNKNOWN: return "profile";
+    case PK_REASON_INVALID: return "reason";
+    case PK_COMMON_NAME_INVALID: return "common_name";
+    case PK_KEY_SPEC_INVALID: return "key_type";
+    default: return NULL;
+    }
 }
 
 /* The CN: the given name, or the first URI's host (at most 64 characters,
@@ -92,7 +94,7 @@ struct issue_ctx {
     const struct issue_req *rq;
     const struct profile_conf *profile;
     const struct audit_actor *actor;
-    struct pki_err *err;
+    struct problem *err;
     char serial[SERIAL_HEX_MAX];
     PGresult *row; /* the stored certificate (CERT_COLUMNS) */
     char org[MEMBER_NAME_MAX]; /* the member's name the certificate carries */
@@ -105,10 +107,9 @@ struct issue_ctx {
     time_t not_before, not_after;
 };
 
-static enum db_rc fail(struct pki_err *err, int status, const char *code,
-                       const char *detail)
+static enum db_rc fail(struct problem *err, enum problem_kind kind, const char *detail)
 {
-    pki_err_set(err, status, code, "%s", detail);
+    problem_set(err, kind, NULL, "%s", detail);
     return DB_ERROR;
 }
 
@@ -117,16 +118,16 @@ static enum db_rc fail(struct pki_err *err, int status, const char *code,
  * concurrent suspension waits for this certificate and then holds it. */
 static enum db_rc check_member(struct db *db, const struct issue_req *rq,
                                const struct profile_conf *profile,
-                               char org[MEMBER_NAME_MAX], struct pki_err *err)
+                               char org[MEMBER_NAME_MAX], struct problem *err)
 {
     char status[16];
     enum db_rc rc = member_lock(db, rq->member_id, status, org);
     if (rc == DB_NOTFOUND)
-        return fail(err, 404, "member_not_found", "no such member");
+        return fail(err, PK_MEMBER_NOT_FOUND, "no such member");
     if (rc != DB_OK)
         return rc;
     if (strcmp(status, "active")) {
-        pki_err_set(err, 422, "member_not_active",
+        problem_set(err, PK_MEMBER_NOT_ACTIVE, NULL,
                     "the member is %s; only active members get certificates", status);
         return DB_ERROR;
     }
@@ -135,7 +136,7 @@ static enum db_rc check_member(struct db *db, const struct issue_req *rq,
     if (rq->pubkey && (rc = ca_key_compromised(db, rq->pubkey, &compromised)) != DB_OK)
         return rc;
     if (compromised)
-        return fail(err, 422, "key_compromised",
+        return fail(err, PK_KEY_COMPROMISED,
                     "this public key belongs to a certificate revoked for keyCompromise; "
                     "a compromised key is never certified again: make a new key pair");
     size_t bad = 0;
@@ -148,7 +149,7 @@ static enum db_rc check_member(struct db *db, const struct issue_req *rq,
             if (profile->uri_kinds & (1u << k))
                 snprintf(kinds + strlen(kinds), sizeof kinds - strlen(kinds), "%s%s",
                          kinds[0] ? " or " : "", names[k]);
-        pki_err_set(err, 422, "uri_not_approved",
+        problem_set(err, PK_URI_NOT_APPROVED, NULL,
                     "uris[%zu] (%.300s) is not an approved URI of this member of a kind "
                     "the %s profile takes (%s)",
                     bad, rq->uris[bad], profile->name, kinds);
@@ -157,7 +158,7 @@ static enum db_rc check_member(struct db *db, const struct issue_req *rq,
     return rc;
 }
 
-static void db_fail(struct db *db, enum db_rc rc, struct pki_err *err);
+static void db_fail(struct db *db, enum db_rc rc, struct problem *err);
 
 /* The TBSCertificate for the checked member (c->org), under a fresh
  * random serial: c->tbs (malloc'd), c->serial, c->subj and the validity.
@@ -165,7 +166,7 @@ static void db_fail(struct db *db, enum db_rc rc, struct pki_err *err);
 static int build_tbs(struct issue_ctx *c)
 {
     const struct issue_req *rq = c->rq;
-    struct pki_err *err = c->err;
+    struct problem *err = c->err;
     char cn[80] = ""; /* subject = O alone: no CN */
     if (rq->common_name)
         snprintf(cn, sizeof cn, "%s", rq->common_name);
@@ -201,7 +202,7 @@ static int build_tbs(struct issue_ctx *c)
     c->tbs = NULL;
     int rc = -1;
     if (pki_random_serial(spec.serial))
-        pki_err_set(err, 500, "serial_failed", "no random serial");
+        problem_set(err, PK_SERIAL_FAILED, NULL, "no random serial");
     else if (pki_leaf_build_tbs(&spec, c->ca->cert, &c->tbs, &c->tbs_len, &alg, &alg_len, err) == 0) {
         hex_encode(spec.serial, sizeof spec.serial, c->serial);
         rc = 0;
@@ -263,7 +264,7 @@ static enum db_rc store_tx(struct db *db, void *arg)
     if (rc != DB_OK)
         return rc;
     if (strcmp(org, c->org))
-        return fail(c->err, 409, "member_changed",
+        return fail(c->err, PK_MEMBER_CHANGED,
                     "the member was renamed while its certificate was being signed; "
                     "try again");
     char fp[PKI_FP_HEX_SIZE], keydesc[32], nb[24], na[24];
@@ -303,39 +304,39 @@ static enum db_rc store_tx(struct db *db, void *arg)
 static int check_request(struct signer_pool *pool, const struct ca_set *set,
                          const struct config *cfg, const struct issue_req *rq,
                          const struct profile_conf **profile_out,
-                         const struct ca_info **ca_out, struct pki_err *err)
+                         const struct ca_info **ca_out, struct problem *err)
 {
-    pki_err_clear(err);
+    problem_clear(err);
     const struct profile_conf *profile = profile_find(cfg, rq->profile);
     const struct ca_info *ca = ca_issuing(set);
     if (!profile)
-        return pki_err_set(err, 422, "profile_unknown",
+        return problem_set(err, PK_PROFILE_UNKNOWN, NULL,
                            "no profile %.64s (see GET /api/v1/profiles)", rq->profile);
     if (!ca || !pool)
-        return pki_err_set(err, 503, "ca_unavailable",
+        return problem_set(err, PK_CA_UNAVAILABLE, NULL,
                            "this community has no issuing CA yet (troth init)");
     if (rq->only_member && strcmp(rq->only_member, rq->member_id))
-        return pki_err_set(err, 404, "member_not_found", "no such member");
+        return problem_set(err, PK_MEMBER_NOT_FOUND, NULL, "no such member");
     if (rq->n_uris == 0)
-        return pki_err_set(err, 422, "uri_missing", "at least one URI is required");
+        return problem_set(err, PK_URI_MISSING, NULL, "at least one URI is required");
     if (rq->n_uris > MAX_URIS || rq->n_uris > profile->max_uris)
-        return pki_err_set(err, 422, "uri_invalid", "at most %u URIs under the %s profile",
+        return problem_set(err, PK_URI_INVALID_422, NULL, "at most %u URIs under the %s profile",
                            profile->max_uris < MAX_URIS ? profile->max_uris : MAX_URIS,
                            profile->name);
     for (size_t i = 0; i < rq->n_uris; i++) {
         if (!pki_uri_acceptable(rq->uris[i]))
-            return pki_err_set(err, 400, "uri_invalid", "uris[%zu] is not a valid URI", i);
+            return problem_set(err, PK_URI_INVALID, NULL, "uris[%zu] is not a valid URI", i);
         for (size_t j = 0; j < i; j++)
             if (!strcmp(rq->uris[i], rq->uris[j]))
-                return pki_err_set(err, 422, "uri_duplicate", "uris[%zu] is given twice", i);
+                return problem_set(err, PK_URI_DUPLICATE, NULL, "uris[%zu] is given twice", i);
     }
     if (profile_check_fragments(profile, rq->uris, rq->n_uris, err))
         return -1;
     if (rq->common_name && (!*rq->common_name || strlen(rq->common_name) > 64))
-        return pki_err_set(err, 400, "common_name_invalid",
+        return problem_set(err, PK_COMMON_NAME_INVALID, NULL,
                            "common_name must be 1 to 64 characters");
     if (rq->common_name && !profile->subject_cn)
-        return pki_err_set(err, 400, "common_name_invalid",
+        return problem_set(err, PK_COMMON_NAME_INVALID, NULL,
                            "the %s profile's subject is O alone ([profile %s] subject): "
                            "no common_name", profile->name, profile->name);
     *profile_out = profile;
@@ -343,27 +344,27 @@ static int check_request(struct signer_pool *pool, const struct ca_set *set,
     return 0;
 }
 
-static void db_fail(struct db *db, enum db_rc rc, struct pki_err *err)
+static void db_fail(struct db *db, enum db_rc rc, struct problem *err)
 {
-    if (err->code[0])
+    if (problem_is_set(err))
         return;
     const char *state = db_last_sqlstate(db);
     if (rc == DB_UNAVAILABLE)
-        pki_err_set(err, 503, "database_unavailable", "the database is unavailable");
+        problem_set(err, PK_DATABASE_UNAVAILABLE, NULL, "the database is unavailable");
     else if (!strcmp(state, "40001") || !strcmp(state, "40P01"))
-        pki_err_set(err, 503, "database_busy",
+        problem_set(err, PK_DATABASE_BUSY, NULL,
                     "the database kept refusing the transaction (serialization failures); "
                     "try again");
     else if (rc == DB_CONFLICT)
-        pki_err_set(err, 409, "serial_conflict", "serial collision; try again");
+        problem_set(err, PK_SERIAL_CONFLICT, NULL, "serial collision; try again");
     else
-        pki_err_set(err, 500, "database_error", "%s", db_last_error(db));
+        problem_set(err, PK_DATABASE_ERROR, NULL, "%s", db_last_error(db));
 }
 
 struct precheck_ctx {
     const struct issue_req *rq;
     const struct profile_conf *profile;
-    struct pki_err *err;
+    struct problem *err;
 };
 
 static enum db_rc precheck_tx(struct db *db, void *arg)
@@ -375,7 +376,7 @@ static enum db_rc precheck_tx(struct db *db, void *arg)
 
 int ca_issue_precheck(struct db *db, struct signer_pool *pool, const struct ca_set *set,
                       const struct config *cfg, const struct issue_req *rq,
-                      const char *key_type, struct pki_err *err)
+                      const char *key_type, struct problem *err)
 {
     const struct profile_conf *profile;
     const struct ca_info *ca;
@@ -387,9 +388,9 @@ int ca_issue_precheck(struct db *db, struct signer_pool *pool, const struct ca_s
         profile_key_list(profile, list, sizeof list);
         bool rsa_only = !(profile->key_types & (PROFILE_KEY_EC_P256 | PROFILE_KEY_EC_P384));
         if (rsa_only && strncmp(key_type, "RSA-", 4))
-            return pki_err_set(err, 422, "rsa_required",
+            return problem_set(err, PK_RSA_REQUIRED, NULL,
                                "the %s profile takes RSA keys only (%s)", profile->name, list);
-        return pki_err_set(err, 422, "key_type_not_allowed",
+        return problem_set(err, PK_KEY_TYPE_NOT_ALLOWED, NULL,
                            "the %s profile takes %s keys; not %s", profile->name, list,
                            key_type);
     }
@@ -404,7 +405,7 @@ int ca_issue_precheck(struct db *db, struct signer_pool *pool, const struct ca_s
 int ca_issue(struct db *db, struct signer_pool *pool, const struct ca_set *set,
              const struct config *cfg, const struct issue_req *rq,
              const struct audit_actor *actor, char serial_out[SERIAL_HEX_MAX],
-             PGresult **row, struct pki_err *err)
+             PGresult **row, struct problem *err)
 {
     if (row)
         *row = NULL;
@@ -424,7 +425,7 @@ int ca_issue(struct db *db, struct signer_pool *pool, const struct ca_set *set,
     if (sign_once(db, &c) != 0) {
         free(c.tbs);
         if (c.sig_id[0]) /* reserved, and the signer refused or failed */
-            sig_abandon(db, c.sig_id, NULL, 0, err->code[0] ? err->detail : "signer failed");
+            sig_abandon(db, c.sig_id, NULL, 0, problem_is_set(err) ? err->detail : "signer failed");
         return -1;
     }
     enum db_rc rc = db_tx(db, DB_READ_COMMITTED, store_tx, &c);
@@ -442,7 +443,8 @@ int ca_issue(struct db *db, struct signer_pool *pool, const struct ca_set *set,
     db_fail(db, rc, err);
     if (c.der) { /* signed, not stored: the record says so and why */
         char why[600];
-        snprintf(why, sizeof why, "not stored: %s (%s)", err->detail, err->code);
+        snprintf(why, sizeof why, "not stored: %s (%s)", err->detail,
+                 problem_kind_name(err->kind));
         sig_abandon(db, c.sig_id, c.der, c.der_len, why);
         free(c.der);
     }

@@ -1,6 +1,6 @@
 /* Issuing member certificates: the rules of the community CA, shared by the
  * REST API and the command line (revocation and holds: ca/revoke.h). Failures come
- * back as pki_err {status, code, detail}; field_of() names the input. */
+ * back as a struct problem (util/problem.h); ca_problem_field() names the input. */
 #ifndef TROTH_CA_ISSUE_H
 #define TROTH_CA_ISSUE_H
 #include <libpq-fe.h>
@@ -38,16 +38,17 @@ struct issue_req {
 int ca_issue(struct db *db, struct signer_pool *pool, const struct ca_set *set,
              const struct config *cfg, const struct issue_req *rq,
              const struct audit_actor *actor, char serial_out[SERIAL_HEX_MAX],
-             PGresult **row, struct pki_err *err);
+             PGresult **row, struct problem *err);
 
 /* Every check ca_issue makes that needs no key (profile, member active,
  * URIs approved; key_type: the key to come, "RSA-2048" ... "EC-P384", one the profile takes), for work that is
  * costly before the key exists (key generation). 0, or -1 with err. */
 int ca_issue_precheck(struct db *db, struct signer_pool *pool, const struct ca_set *set,
                       const struct config *cfg, const struct issue_req *rq,
-                      const char *key_type, struct pki_err *err);
+                      const char *key_type, struct problem *err);
 
-/* The request field an error code is about ("csr", "uris", ...), or NULL. */
-const char *ca_err_field(const char *code);
+/* The request field a problem kind of issuance is about ("csr", "uris",
+ * ...), or NULL. */
+const char *ca_problem_field(enum problem_kind k);
 
 #endif

@@ -48,7 +48,7 @@ static X509_REQ *make_request(EVP_PKEY *key, const char *name, char *err, size_t
 {
     char cn[300];
     snprintf(cn, sizeof cn, "%.250s Issuing CA", name);
-    struct pki_err e = {0};
+    struct problem e = {0};
     X509_NAME *subject = pki_name_org_cn(name, cn, &e);
     X509_REQ *req = X509_REQ_new();
     if (!subject || !req || !X509_REQ_set_version(req, 0) ||
@@ -89,7 +89,7 @@ char *ca_issuing_csr(struct db *db, const struct config *cfg, const char *id,
     char *pass = passphrase_read(cfg->key_passphrase_file, err, errlen);
     if (!pass)
         return NULL;
-    struct pki_err e = {0};
+    struct problem e = {0};
     char *out = NULL, *pem = NULL, spki[65], desc[48];
     X509_REQ *req = NULL;
     EVP_PKEY *key = pki_key_generate(spec, &e);

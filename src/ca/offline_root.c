@@ -58,7 +58,7 @@ static void path_of(char *out, size_t len, const struct offline_root *r, const c
 
 /* Replaces DIR/name with data (write, fsync, rename). */
 static int put_file(const struct offline_root *r, const char *name, const void *data,
-                    size_t len, mode_t mode, struct pki_err *e)
+                    size_t len, mode_t mode, struct problem *e)
 {
     char path[4400], tmp[4410];
     path_of(path, sizeof path, r, name);
@@ -70,14 +70,14 @@ static int put_file(const struct offline_root *r, const char *name, const void *
     if (!ok || rename(tmp, path) != 0) {
         int saved = errno;
         unlink(tmp);
-        return pki_err_set(e, 500, "offline_write_failed", "cannot write %s: %s", path,
+        return problem_set(e, PK_OFFLINE_WRITE_FAILED, NULL, "cannot write %s: %s", path,
                            strerror(saved));
     }
     return 0;
 }
 
 static int append_line(const struct offline_root *r, const char *name, const char *line,
-                       struct pki_err *e)
+                       struct problem *e)
 {
     char path[4400];
     path_of(path, sizeof path, r, name);
@@ -86,12 +86,12 @@ static int append_line(const struct offline_root *r, const char *name, const cha
     bool ok = fd >= 0 && write(fd, line, n) == (ssize_t)n && fsync(fd) == 0;
     if (fd >= 0)
         close(fd);
-    return ok ? 0 : pki_err_set(e, 500, "offline_write_failed", "cannot append to %s: %s",
+    return ok ? 0 : problem_set(e, PK_OFFLINE_WRITE_FAILED, NULL, "cannot append to %s: %s",
                                 path, strerror(errno));
 }
 
 static int record(struct offline_root *r, const char *event, json_t *extra,
-                  struct pki_err *e)
+                  struct problem *e)
 {
     json_t *rec = ceremony_record(event, ROOT_ID, r->cert ? X509_get0_pubkey(r->cert) : r->key,
                                   r->location);
@@ -99,17 +99,17 @@ static int record(struct offline_root *r, const char *event, json_t *extra,
         json_object_update(rec, extra);
     json_decref(extra);
     if (ceremony_log_append(r->log, rec) != 0)
-        return pki_err_set(e, 500, "offline_write_failed", "cannot append to %s: %s", r->log,
+        return problem_set(e, PK_OFFLINE_WRITE_FAILED, NULL, "cannot append to %s: %s", r->log,
                            strerror(errno));
     return 0;
 }
 
-static int set_dir(struct offline_root *r, const char *dir, struct pki_err *e)
+static int set_dir(struct offline_root *r, const char *dir, struct problem *e)
 {
     memset(r, 0, sizeof *r);
     char abs[PATH_MAX];
     if (!realpath(dir, abs))
-        return pki_err_set(e, 400, "offline_dir_invalid", "cannot use %s: %s", dir,
+        return problem_set(e, PK_OFFLINE_DIR_INVALID, NULL, "cannot use %s: %s", dir,
                            strerror(errno));
     snprintf(r->dir, sizeof r->dir, "%s", abs);
     snprintf(r->location, sizeof r->location, "offline:%s", abs);
@@ -119,20 +119,20 @@ static int set_dir(struct offline_root *r, const char *dir, struct pki_err *e)
 
 int offline_root_create(struct offline_root *r, const char *dir, const char *spec,
                         const char *name, const char *pass, unsigned kdf_iterations,
-                        struct pki_err *e)
+                        struct problem *e)
 {
     if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-        return pki_err_set(e, 400, "offline_dir_invalid", "cannot create %s: %s", dir,
+        return problem_set(e, PK_OFFLINE_DIR_INVALID, NULL, "cannot create %s: %s", dir,
                            strerror(errno));
     if (set_dir(r, dir, e))
         return -1;
     char path[4400], cn[300];
     path_of(path, sizeof path, r, "root-key.pem");
     if (access(path, F_OK) == 0)
-        return pki_err_set(e, 409, "offline_root_exists", "%s already holds a root key", r->dir);
+        return problem_set(e, PK_OFFLINE_ROOT_EXISTS, NULL, "%s already holds a root key", r->dir);
     path_of(path, sizeof path, r, "crls");
     if (mkdir(path, 0700) != 0 && errno != EEXIST)
-        return pki_err_set(e, 500, "offline_write_failed", "cannot create %s", path);
+        return problem_set(e, PK_OFFLINE_WRITE_FAILED, NULL, "cannot create %s", path);
     X509_NAME *subject = NULL;
     char *pem = NULL, *cert_pem = NULL;
     unsigned char *der = NULL;
@@ -171,7 +171,7 @@ out:
 }
 
 int offline_root_open(struct offline_root *r, const char *dir, const char *pass,
-                      struct pki_err *e)
+                      struct problem *e)
 {
     if (set_dir(r, dir, e))
         return -1;
@@ -185,7 +185,7 @@ int offline_root_open(struct offline_root *r, const char *dir, const char *pass,
         !(r->cert = pki_cert_from_der(der, der_len))) {
         free(pem);
         free(der);
-        return pki_err_set(e, 400, "offline_root_missing", "%s holds no root certificate "
+        return problem_set(e, PK_OFFLINE_ROOT_MISSING, NULL, "%s holds no root certificate "
                            "(root.pem)", r->dir);
     }
     free(pem);
@@ -195,7 +195,7 @@ int offline_root_open(struct offline_root *r, const char *dir, const char *pass,
     path_of(path, sizeof path, r, "root-key.pem");
     pem = file_read(path, 1u << 20, &len);
     if (!pem)
-        return pki_err_set(e, 400, "offline_root_missing", "cannot read %s: %s", path,
+        return problem_set(e, PK_OFFLINE_ROOT_MISSING, NULL, "cannot read %s: %s", path,
                            strerror(errno));
     r->key = pki_key_decrypt_pem(pem, len, pass, e);
     OPENSSL_cleanse(pem, len);
@@ -214,7 +214,7 @@ void offline_root_close(struct offline_root *r)
 }
 
 int offline_root_issued(struct offline_root *r, const X509 *ca_cert, const char *ca_id,
-                        struct pki_err *e)
+                        struct problem *e)
 {
     char *serial = pki_serial_hex(ca_cert), subject[512], line[700], fp[PKI_FP_HEX_SIZE];
     time_t na = 0;
@@ -225,7 +225,7 @@ int offline_root_issued(struct offline_root *r, const X509 *ca_cert, const char 
     size_t der_len = 0;
     if (!serial || pki_cert_der(ca_cert, &der, &der_len, e)) {
         free(serial);
-        return pki_err_set(e, 500, "offline_write_failed", "cannot encode the certificate");
+        return problem_set(e, PK_OFFLINE_WRITE_FAILED, NULL, "cannot encode the certificate");
     }
     pki_fingerprint_sha256(der, der_len, false, fp);
     char spki[65];
@@ -273,7 +273,7 @@ static int same_serial(void *ctx, char *serial, char *rest)
 }
 
 int offline_root_revoke(struct offline_root *r, const char *serial, const char *reason,
-                        struct pki_err *e)
+                        struct problem *e)
 {
     unsigned char buf[20];
     char norm[48];
@@ -289,19 +289,19 @@ int offline_root_revoke(struct offline_root *r, const char *serial, const char *
         norm[0] = '0';
     }
     if (serial[i] || hex_decode(norm, buf, sizeof buf) <= 0)
-        return pki_err_set(e, 400, "serial_invalid",
+        return problem_set(e, PK_SERIAL_INVALID, NULL,
                            "the serial must be hexadecimal, at most 20 bytes");
     int code = pki_crl_reason_from_name(reason);
     if (code < 0 || code == PKI_REASON_CERTIFICATE_HOLD)
-        return pki_err_set(e, 400, "reason_invalid",
+        return problem_set(e, PK_REASON_INVALID, NULL,
                            "reason %s: use an RFC 5280 reason name such as cACompromise, "
                            "superseded or cessationOfOperation (no hold for a CA)", reason);
     if (each_line(r, "issued.txt", same_serial, norm) != 1)
-        return pki_err_set(e, 404, "serial_unknown",
+        return problem_set(e, PK_SERIAL_UNKNOWN, NULL,
                            "this root did not sign a CA certificate with serial %s "
                            "(see %s/issued.txt)", norm, r->dir);
     if (each_line(r, "revoked.txt", same_serial, norm) == 1)
-        return pki_err_set(e, 409, "already_revoked", "serial %s is revoked already", norm);
+        return problem_set(e, PK_ALREADY_REVOKED, NULL, "serial %s is revoked already", norm);
     char line[128];
     snprintf(line, sizeof line, "%s\t%s\t%lld\n", norm, pki_crl_reason_name(code),
              (long long)time(NULL));
@@ -345,13 +345,13 @@ static int add_entry(void *ctx, char *serial, char *rest)
 }
 
 int offline_root_sign_crl(struct offline_root *r, unsigned days, unsigned char **der,
-                          size_t *der_len, uint64_t *number, struct pki_err *e)
+                          size_t *der_len, uint64_t *number, struct problem *e)
 {
     *der = NULL;
     if (!r->key)
-        return pki_err_set(e, 500, "offline_key_missing", "the root key is not open");
+        return problem_set(e, PK_OFFLINE_KEY_MISSING, NULL, "the root key is not open");
     if (days < 1 || days > 366)
-        return pki_err_set(e, 400, "next_update_invalid",
+        return problem_set(e, PK_NEXT_UPDATE_INVALID, NULL,
                            "--next-update must be 1 to 366 days");
     char path[4400];
     path_of(path, sizeof path, r, "crlnumber");
@@ -361,11 +361,11 @@ int offline_root_sign_crl(struct offline_root *r, unsigned days, unsigned char *
     bool ok = text && end != text && (*end == '\n' || !*end);
     free(text);
     if (!ok)
-        return pki_err_set(e, 400, "offline_state_invalid", "%s is missing or corrupt", path);
+        return problem_set(e, PK_OFFLINE_STATE_INVALID, NULL, "%s is missing or corrupt", path);
     struct entries l = {0};
     if (each_line(r, "revoked.txt", add_entry, &l) != 0 || l.bad) {
         free(l.v);
-        return pki_err_set(e, 400, "offline_state_invalid", "%s/revoked.txt is corrupt",
+        return problem_set(e, PK_OFFLINE_STATE_INVALID, NULL, "%s/revoked.txt is corrupt",
                            r->dir);
     }
     time_t now = time(NULL);

@@ -33,21 +33,21 @@ char *offline_passphrase(const char *file, int confirm, char *err, size_t errlen
  * CN=<name> Root CA. Records key.generate and certificate.sign. */
 int offline_root_create(struct offline_root *r, const char *dir, const char *spec,
                         const char *name, const char *pass, unsigned kdf_iterations,
-                        struct pki_err *e);
+                        struct problem *e);
 /* Opens dir; decrypts the key when pass is not NULL. */
 int offline_root_open(struct offline_root *r, const char *dir, const char *pass,
-                      struct pki_err *e);
+                      struct problem *e);
 void offline_root_close(struct offline_root *r);
 
 /* Notes a CA certificate the root signed, records certificate.sign. */
 int offline_root_issued(struct offline_root *r, const X509 *ca_cert, const char *ca_id,
-                        struct pki_err *e);
+                        struct problem *e);
 /* Adds serial (hex) to revoked.txt: it must be in issued.txt. */
 int offline_root_revoke(struct offline_root *r, const char *serial, const char *reason,
-                        struct pki_err *e);
+                        struct problem *e);
 /* Signs the next CRL (number = last + 1, nextUpdate = now + days) with every
  * revoked serial, stores it under crls/, records crl.sign. *der malloc'd. */
 int offline_root_sign_crl(struct offline_root *r, unsigned days, unsigned char **der,
-                          size_t *der_len, uint64_t *number, struct pki_err *e);
+                          size_t *der_len, uint64_t *number, struct problem *e);
 
 #endif

@@ -34,17 +34,17 @@ void profile_key_list(const struct profile_conf *p, char *out, size_t len)
 }
 
 int profile_check_fragments(const struct profile_conf *p, const char *const *uris,
-                            size_t n, struct pki_err *err)
+                            size_t n, struct problem *err)
 {
     for (size_t i = 0; i < n; i++) {
         const char *hash = strchr(uris[i], '#');
         if (!hash && p->san_fragment == SAN_FRAGMENT_REQUIRE)
-            return pki_err_set(err, 422, "uri_fragment_required",
+            return problem_set(err, PK_URI_FRAGMENT_REQUIRED, NULL,
                                "uris[%zu] has no fragment: every SAN URI of the %s profile "
                                "carries one (#%s)", i, p->name,
                                p->n_fragments ? p->fragments[0] : "value");
         if (hash && p->san_fragment == SAN_FRAGMENT_FORBID)
-            return pki_err_set(err, 422, "uri_fragment_not_allowed",
+            return problem_set(err, PK_URI_FRAGMENT_NOT_ALLOWED, NULL,
                                "uris[%zu] has a fragment (#%.64s): the %s profile takes "
                                "URIs without one", i, hash + 1, p->name);
         if (!hash || !p->n_fragments)
@@ -62,7 +62,7 @@ int profile_check_fragments(const struct profile_conf *p, const char *const *uri
                     break;
                 used += (size_t)w;
             }
-            return pki_err_set(err, 422, "uri_fragment_not_allowed",
+            return problem_set(err, PK_URI_FRAGMENT_NOT_ALLOWED, NULL,
                                "uris[%zu]: fragment #%.64s is not one the %s profile allows "
                                "(%s)", i, hash + 1, p->name, list);
         }

@@ -23,7 +23,7 @@ void profile_key_list(const struct profile_conf *p, char *out, size_t len);
 /* The profile's rule for SAN URI fragments applied to uris[i] (400/422 with
  * the reason: forbid, require, values); 0 when every URI passes. */
 int profile_check_fragments(const struct profile_conf *p, const char *const *uris,
-                            size_t n, struct pki_err *err);
+                            size_t n, struct problem *err);
 
 /* {items: [{name, description, uri_kinds, key_types, days, validity_days,
  * max_uris, extended_key_usage, certificate_policies, san_fragment,

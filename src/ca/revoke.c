@@ -14,10 +14,9 @@
 #include "counters/counters.h"
 #include "pki/crl.h"
 
-static enum db_rc fail(struct pki_err *err, int status, const char *code,
-                       const char *detail)
+static enum db_rc fail(struct problem *err, enum problem_kind kind, const char *detail)
 {
-    pki_err_set(err, status, code, "%s", detail);
+    problem_set(err, kind, NULL, "%s", detail);
     return DB_ERROR;
 }
 
@@ -46,7 +45,7 @@ struct revoke_ctx {
     const char *serial, *reason, *only_member;
     bool unhold;
     const struct audit_actor *actor;
-    struct pki_err *err;
+    struct problem *err;
 };
 
 /* The one place a change of revocation status reaches the CRLs: the CA's
@@ -80,7 +79,7 @@ static enum db_rc revoke_tx(struct db *db, void *arg)
         return rc;
     if (PQntuples(res) != 1) {
         PQclear(res);
-        return fail(c->err, 404, "certificate_not_found", "no such certificate");
+        return fail(c->err, PK_CERTIFICATE_NOT_FOUND, "no such certificate");
     }
     char status[16], ca_id[CA_ID_MAX];
     snprintf(status, sizeof status, "%s", PQgetvalue(res, 0, 0));
@@ -89,14 +88,14 @@ static enum db_rc revoke_tx(struct db *db, void *arg)
     const char *new_status, *reason, *action;
     if (c->unhold) {
         if (strcmp(status, "on_hold"))
-            return fail(c->err, 409, "not_on_hold", "the certificate is not on hold");
+            return fail(c->err, PK_NOT_ON_HOLD, "the certificate is not on hold");
         new_status = "valid", reason = NULL, action = "certificate.unhold";
     } else {
         bool hold = !strcmp(c->reason, "certificateHold");
         if (!strcmp(status, "revoked"))
-            return fail(c->err, 409, "already_revoked", "the certificate is already revoked");
+            return fail(c->err, PK_ALREADY_REVOKED, "the certificate is already revoked");
         if (hold && !strcmp(status, "on_hold"))
-            return fail(c->err, 409, "already_on_hold", "the certificate is already on hold");
+            return fail(c->err, PK_ALREADY_ON_HOLD, "the certificate is already on hold");
         new_status = hold ? "on_hold" : "revoked";
         reason = c->reason;
         action = hold ? "certificate.hold" : "certificate.revoke";
@@ -118,44 +117,43 @@ static int run_revoke(struct db *db, struct revoke_ctx *c)
             metrics_revoked(c->reason);
         return 0;
     }
-    if (!c->err->code[0])
-        pki_err_set(c->err, rc == DB_UNAVAILABLE ? 503 : 500,
-                    rc == DB_UNAVAILABLE ? "database_unavailable" : "database_error",
-                    "%s", db_last_error(db));
+    if (!problem_is_set(c->err))
+        problem_set(c->err, rc == DB_UNAVAILABLE ? PK_DATABASE_UNAVAILABLE : PK_DATABASE_ERROR,
+                    NULL, "%s", db_last_error(db));
     return -1;
 }
 
 int ca_revoke(struct db *db, const char *serial, const char *reason,
               const char *only_member, const struct audit_actor *actor,
-              struct pki_err *err)
+              struct problem *err)
 {
-    pki_err_clear(err);
+    problem_clear(err);
     int code = pki_crl_reason_from_name(reason);
     if (code < 0 || code == 2 /* cACompromise */ || code == 10 /* aACompromise */)
-        return pki_err_set(err, 400, "reason_invalid",
+        return problem_set(err, PK_REASON_INVALID, NULL,
                            "reason must be one of unspecified, keyCompromise, "
                            "affiliationChanged, superseded, cessationOfOperation, "
                            "certificateHold, privilegeWithdrawn");
     if (only_member && !strcmp(reason, "certificateHold"))
-        return pki_err_set(err, 403, "hold_not_allowed",
+        return problem_set(err, PK_HOLD_NOT_ALLOWED, NULL,
                            "members may revoke their certificates but not hold them: "
                            "a hold is the community's decision (an operator's)");
     if (only_member && !strcmp(reason, "privilegeWithdrawn"))
-        return pki_err_set(err, 403, "reason_not_allowed",
+        return problem_set(err, PK_REASON_NOT_ALLOWED, NULL,
                            "privilegeWithdrawn is the community's decision (an "
                            "operator's), not a member's: choose another reason");
     if (!ca_serial_valid(serial))
-        return pki_err_set(err, 404, "certificate_not_found", "no such certificate");
+        return problem_set(err, PK_CERTIFICATE_NOT_FOUND, NULL, "no such certificate");
     struct revoke_ctx c = {serial, reason, only_member, false, actor, err};
     return run_revoke(db, &c);
 }
 
 int ca_unhold(struct db *db, const char *serial, const struct audit_actor *actor,
-              struct pki_err *err)
+              struct problem *err)
 {
-    pki_err_clear(err);
+    problem_clear(err);
     if (!ca_serial_valid(serial))
-        return pki_err_set(err, 404, "certificate_not_found", "no such certificate");
+        return problem_set(err, PK_CERTIFICATE_NOT_FOUND, NULL, "no such certificate");
     struct revoke_ctx c = {serial, NULL, NULL, true, actor, err};
     return run_revoke(db, &c);
 }

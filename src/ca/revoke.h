@@ -1,5 +1,5 @@
 /* Revoking and holding member certificates, and what a member's change of
- * status does to its certificates. Failures come back as pki_err. */
+ * status does to its certificates. Failures come back as a struct problem. */
 #ifndef TROTH_CA_REVOKE_H
 #define TROTH_CA_REVOKE_H
 
@@ -13,11 +13,11 @@ struct audit_actor;
  * hold. Returns 0, or -1 with err. */
 int ca_revoke(struct db *db, const char *serial, const char *reason,
               const char *only_member, const struct audit_actor *actor,
-              struct pki_err *err);
+              struct problem *err);
 
 /* Lifts a hold. Returns 0, or -1 with err. */
 int ca_unhold(struct db *db, const char *serial, const struct audit_actor *actor,
-              struct pki_err *err);
+              struct problem *err);
 
 /* A member's status changed (inside the caller's transaction): suspended
  * puts its valid certificates on hold, active again lifts those holds,

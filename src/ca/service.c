@@ -46,7 +46,7 @@ static struct signer_pool_opts pool_opts(const struct config *cfg, size_t worker
 
 int ca_service_fork_signer(const struct config *cfg, long web_uid, char *err, size_t errlen)
 {
-    struct pki_err perr = {0};
+    struct problem perr = {0};
     struct signer_pool_opts o = pool_opts(cfg, worker_count(cfg), web_uid, true);
     if (signer_pool_fork(&g_pool, &o, &perr) != 0) {
         snprintf(err, errlen, "cannot start the signer supervisor: %s", perr.detail);
@@ -82,7 +82,7 @@ static size_t blobs_of(const struct ca_set *set, struct signer_ca_blob *blobs)
 static int hand_cas(struct signer_pool *pool, struct ca_set *set, char *err, size_t errlen)
 {
     struct signer_ca_blob blobs[SIGNER_MAX_CAS];
-    struct pki_err perr = {0};
+    struct problem perr = {0};
     int rc = signer_pool_start(pool, blobs, blobs_of(set, blobs), &perr);
     forget_keys(set);
     if (rc != 0)
@@ -99,7 +99,7 @@ static int hand_cas_from_child(struct signer_pool *pool, const struct config *cf
     if (pid == 0) {
         struct db *db = db_open(cfg->database_url);
         struct ca_set keys;
-        struct pki_err perr = {0};
+        struct problem perr = {0};
         struct signer_ca_blob blobs[SIGNER_MAX_CAS];
         int rc = db != NULL && ca_set_load(db, cfg->public_url, &keys) == 0 ? 0 : 1;
         if (rc == 0 && signer_pool_send_cas(pool, blobs, blobs_of(&keys, blobs), &perr) != 0)
@@ -111,7 +111,7 @@ static int hand_cas_from_child(struct signer_pool *pool, const struct config *cf
         snprintf(err, errlen, "cannot hand the CA keys to the signer (database unreachable?)");
         return -1;
     }
-    struct pki_err perr = {0};
+    struct problem perr = {0};
     if (signer_pool_await(pool, &perr) != 0) {
         snprintf(err, errlen, "cannot start the signer: %s", perr.detail);
         return -1;
@@ -166,7 +166,7 @@ int ca_service_start(struct db *db, const struct config *cfg, char *err, size_t 
 int ca_signer_start(struct ca_set *set, const struct config *cfg, size_t workers,
                     struct signer_pool **pool, char *err, size_t errlen)
 {
-    struct pki_err perr = {0};
+    struct problem perr = {0};
     struct signer_pool_opts o = pool_opts(cfg, workers, -1, false);
     if (signer_pool_fork(pool, &o, &perr) != 0) {
         snprintf(err, errlen, "cannot start the signer: %s", perr.detail);
@@ -200,7 +200,7 @@ struct signer_pool *ca_signer(void) { return g_pool; }
 
 int ca_sign_crl_by_signer(void *ctx, const struct ca_info *ca,
                           const unsigned char *tbs, size_t tbs_len,
-                          unsigned char **der, size_t *der_len, struct pki_err *err)
+                          unsigned char **der, size_t *der_len, struct problem *err)
 {
     return signer_sign_crl(ctx, ca->id, tbs, tbs_len, der, der_len, err) ? -1 : 0;
 }
@@ -226,7 +226,7 @@ static int token_health(char *why, size_t len)
     if (g_probe_at < 0 || now_ms() - g_probe_at >= TOKEN_PROBE_MS) {
         g_probe_why[0] = '\0';
         for (size_t i = 0; i < g_set.n && !g_probe_why[0]; i++) {
-            struct pki_err perr = {0};
+            struct problem perr = {0};
             if (!strcmp(g_set.cas[i].key_store, "pkcs11") && signer_probe(g_pool, g_set.cas[i].id, &perr) != 0)
                 snprintf(g_probe_why, sizeof g_probe_why, "CA %s: %s", g_set.cas[i].id, perr.detail);
         }

@@ -42,7 +42,7 @@ struct signer_pool *ca_signer(void);
 /* A crl_sign_fn that asks the signer pool (ctx: the pool). */
 int ca_sign_crl_by_signer(void *ctx, const struct ca_info *ca,
                           const unsigned char *tbs, size_t tbs_len,
-                          unsigned char **der, size_t *der_len, struct pki_err *err);
+                          unsigned char **der, size_t *der_len, struct problem *err);
 
 /* Restarts dead signer workers; for the upkeep thread, once a second. */
 void ca_service_check_signer(void);

@@ -43,14 +43,14 @@ static struct signer_pool *pool_alloc(size_t n)
     return pool;
 }
 
-int signer_pool_fork(struct signer_pool **out, const struct signer_pool_opts *o, struct pki_err *err)
+int signer_pool_fork(struct signer_pool **out, const struct signer_pool_opts *o, struct problem *err)
 {
     *out = NULL;
     if (o->workers == 0)
-        return pki_err_set(err, 500, "signer_config", "need at least one signer worker");
+        return problem_set(err, PK_SIGNER_CONFIG, NULL, "need at least one signer worker");
     struct signer_pool *pool = pool_alloc(o->workers);
     if (pool == NULL)
-        return pki_err_set(err, 500, "signer_config", "out of memory");
+        return problem_set(err, PK_SIGNER_CONFIG, NULL, "out of memory");
     pool->crl_validity_hours = o->crl_validity_hours ? o->crl_validity_hours : 168;
     struct signer_sup_opts so = {.passphrase_file = o->passphrase_file, .pkcs11_module = o->pkcs11_module,
                                  .pkcs11_pin_file = o->pkcs11_pin_file,
@@ -92,10 +92,10 @@ static void put_u32(unsigned char *p, uint32_t v)
 }
 
 int signer_pool_send_cas(struct signer_pool *pool, const struct signer_ca_blob *cas, size_t n_cas,
-                         struct pki_err *err)
+                         struct problem *err)
 {
     if (n_cas == 0 || n_cas > SIGNER_MAX_CAS || 2 + 3 * n_cas > PROTO_MAX_FIELDS)
-        return pki_err_set(err, 500, "signer_config", "invalid CA set (1..%d CAs)", SIGNER_MAX_CAS);
+        return problem_set(err, PK_SIGNER_CONFIG, NULL, "invalid CA set (1..%d CAs)", SIGNER_MAX_CAS);
     unsigned char workers[4], validity[4];
     put_u32(workers, (uint32_t)pool->n);
     put_u32(validity, pool->crl_validity_hours * 3600u);
@@ -108,20 +108,20 @@ int signer_pool_send_cas(struct signer_pool *pool, const struct signer_ca_blob *
     int rc = proto_write(pool->boot_fd, PROTO_INIT, f, 2 + 3 * n_cas, INIT_TIMEOUT_MS);
     /* a supervisor that refused before reading (passphrase file) says why in its answer */
     return rc == PROTO_RC_OK || rc == PROTO_RC_IO ? 0
-                                                   : pki_err_set(err, 503, "signer_unavailable", "sending the CA set: %s",
+                                                   : problem_set(err, PK_SIGNER_UNAVAILABLE, NULL, "sending the CA set: %s",
                                                                  proto_rc_str(rc));
 }
 
-int signer_pool_await(struct signer_pool *pool, struct pki_err *err)
+int signer_pool_await(struct signer_pool *pool, struct problem *err)
 {
     struct proto_frame resp;
     int rrc = proto_read(pool->boot_fd, &resp, INIT_TIMEOUT_MS);
     if (rrc != PROTO_RC_OK)
-        return pki_err_set(err, 503, "signer_unavailable", "the signer supervisor did not start: %s",
+        return problem_set(err, PK_SIGNER_UNAVAILABLE, NULL, "the signer supervisor did not start: %s",
                            proto_rc_str(rrc));
     int ok = resp.type == PROTO_RESP && resp.nfields == 2 && resp.f[0].len == 1 && resp.f[0].p[0] == PROTO_OK;
     if (!ok)
-        pki_err_set(err, 503, "signer_unavailable", "signer: %.*s",
+        problem_set(err, PK_SIGNER_UNAVAILABLE, NULL, "signer: %.*s",
                     (int)(resp.nfields == 2 ? (resp.f[1].len > 300 ? 300 : resp.f[1].len) : 0),
                     resp.nfields == 2 ? (const char *)resp.f[1].p : "");
     proto_frame_free(&resp);
@@ -136,18 +136,18 @@ int signer_pool_await(struct signer_pool *pool, struct pki_err *err)
         alive += pool->w[i].state == W_FREE;
     pthread_mutex_unlock(&pool->mu);
     if (alive != pool->n)
-        return pki_err_set(err, 503, "signer_unavailable", "the supervisor handed over %zu of %zu workers", alive,
+        return problem_set(err, PK_SIGNER_UNAVAILABLE, NULL, "the supervisor handed over %zu of %zu workers", alive,
                            pool->n);
     return 0;
 }
 
-int signer_pool_start(struct signer_pool *pool, const struct signer_ca_blob *cas, size_t n_cas, struct pki_err *err)
+int signer_pool_start(struct signer_pool *pool, const struct signer_ca_blob *cas, size_t n_cas, struct problem *err)
 {
     return signer_pool_send_cas(pool, cas, n_cas, err) != 0 ? -1 : signer_pool_await(pool, err);
 }
 
 int signer_pool_open(struct signer_pool **out, const struct signer_pool_opts *o, const struct signer_ca_blob *cas,
-                     size_t n_cas, struct pki_err *err)
+                     size_t n_cas, struct problem *err)
 {
     if (signer_pool_fork(out, o, err) != 0)
         return -1;

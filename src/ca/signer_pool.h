@@ -39,19 +39,19 @@ struct signer_pool_opts {
 
 /* Fork the signer supervisor (reads the passphrase file, waits for the CA
  * set). Call first: before threads, database connections and listeners. */
-int signer_pool_fork(struct signer_pool **out, const struct signer_pool_opts *o, struct pki_err *err);
+int signer_pool_fork(struct signer_pool **out, const struct signer_pool_opts *o, struct problem *err);
 /* Hand the CA set to the supervisor; returns when every worker is ready.
  * The caller then cleanses and frees its copy of the key references. */
 int signer_pool_start(struct signer_pool *pool, const struct signer_ca_blob *cas, size_t n_cas,
-                      struct pki_err *err);
+                      struct problem *err);
 /* signer_pool_start in two halves: send the CA set (from any process that
  * holds the boot socket, e.g. a short-lived child), then await the answer. */
 int signer_pool_send_cas(struct signer_pool *pool, const struct signer_ca_blob *cas, size_t n_cas,
-                         struct pki_err *err);
-int signer_pool_await(struct signer_pool *pool, struct pki_err *err);
+                         struct problem *err);
+int signer_pool_await(struct signer_pool *pool, struct problem *err);
 /* signer_pool_fork + signer_pool_start (CLI commands and tests). */
 int signer_pool_open(struct signer_pool **out, const struct signer_pool_opts *o, const struct signer_ca_blob *cas,
-                     size_t n_cas, struct pki_err *err);
+                     size_t n_cas, struct problem *err);
 /* A pool over n sockets already connected to ready workers, with no
  * supervisor behind them (tests of the web side against fake workers). */
 int signer_pool_adopt(struct signer_pool **out, const int *fds, const pid_t *pids, size_t n);
@@ -75,16 +75,16 @@ pid_t signer_pool_supervisor_pid(struct signer_pool *pool);
 void signer_pool_free(struct signer_pool *pool);
 
 /* Round trip to a worker: 0, or 503 signer_unavailable. */
-int signer_ping(struct signer_pool *pool, struct pki_err *err);
+int signer_ping(struct signer_pool *pool, struct problem *err);
 /* The CA's key signs a fixed string inside a worker (is its token there?):
  * 0, or 503 signer_unavailable naming the CA. */
-int signer_probe(struct signer_pool *pool, const char *ca_id, struct pki_err *err);
+int signer_probe(struct signer_pool *pool, const char *ca_id, struct problem *err);
 /* Sign a TBSCertificate with CA ca_id; *der_out (malloc'd) is the Certificate.
  * 422 signer_refused (reason in detail), 503 signer_unavailable, 500 signer_error. */
 int signer_sign_cert(struct signer_pool *pool, const char *ca_id, const unsigned char *tbs, size_t len,
-                     unsigned char **der_out, size_t *der_len, struct pki_err *err);
+                     unsigned char **der_out, size_t *der_len, struct problem *err);
 /* Sign a TBSCertList with CA ca_id; *der_out (malloc'd) is the CertificateList. Errors as above. */
 int signer_sign_crl(struct signer_pool *pool, const char *ca_id, const unsigned char *tbs, size_t len,
-                    unsigned char **der_out, size_t *der_len, struct pki_err *err);
+                    unsigned char **der_out, size_t *der_len, struct problem *err);
 
 #endif

@@ -33,7 +33,7 @@ int pool_round_trip(int fd, unsigned type, const struct proto_field *f, size_t n
 }
 
 /* Borrow a free worker; fails fast when none is alive, waits (bounded) when all are busy. */
-static struct worker *borrow(struct signer_pool *pool, struct pki_err *err)
+static struct worker *borrow(struct signer_pool *pool, struct problem *err)
 {
     struct timespec until;
     clock_gettime(CLOCK_MONOTONIC, &until);
@@ -57,12 +57,12 @@ static struct worker *borrow(struct signer_pool *pool, struct pki_err *err)
         }
         if (busy == 0) {
             pthread_mutex_unlock(&pool->mu);
-            pki_err_set(err, 503, "signer_unavailable", "signer unavailable: no live signer process");
+            problem_set(err, PK_SIGNER_UNAVAILABLE, NULL, "signer unavailable: no live signer process");
             return NULL;
         }
         if (pthread_cond_timedwait(&pool->cv, &pool->mu, &until) == ETIMEDOUT) {
             pthread_mutex_unlock(&pool->mu);
-            pki_err_set(err, 503, "signer_unavailable", "signer unavailable: all signer processes busy");
+            problem_set(err, PK_SIGNER_UNAVAILABLE, NULL, "signer unavailable: all signer processes busy");
             return NULL;
         }
     }
@@ -81,7 +81,7 @@ static void give_back(struct signer_pool *pool, struct worker *w, int dead)
 
 /* One request on a borrowed worker; the response data (status OK) goes to *out (malloc'd). */
 static int call(struct signer_pool *pool, unsigned type, const char *ca_id, const unsigned char *tbs,
-                size_t len, unsigned char **out, size_t *out_len, struct pki_err *err)
+                size_t len, unsigned char **out, size_t *out_len, struct problem *err)
 {
     if (out)
         *out = NULL;
@@ -120,19 +120,19 @@ static int call(struct signer_pool *pool, unsigned type, const char *ca_id, cons
     give_back(pool, w,
               (rc != PROTO_RC_OK && rc != PROTO_RC_TOO_BIG) || (rc == PROTO_RC_OK && status == PROTO_UNAVAILABLE));
     if (rc == PROTO_RC_TOO_BIG)
-        return pki_err_set(err, 500, "signer_error", "request too large for the signer");
+        return problem_set(err, PK_SIGNER_ERROR, NULL, "request too large for the signer");
     if (rc != PROTO_RC_OK)
-        return pki_err_set(err, 503, "signer_unavailable", "signer unavailable: %s", proto_rc_str(rc));
+        return problem_set(err, PK_SIGNER_UNAVAILABLE, NULL, "signer unavailable: %s", proto_rc_str(rc));
     const struct proto_field *d = &resp.f[1];
     int ret = 0;
     if (status == PROTO_UNAVAILABLE)
-        ret = pki_err_set(err, 503, "signer_unavailable", "signer unavailable: %.*s",
+        ret = problem_set(err, PK_SIGNER_UNAVAILABLE, NULL, "signer unavailable: %.*s",
                           (int)(d->len > 200 ? 200 : d->len), (const char *)d->p);
     else if (status == PROTO_REFUSED)
-        ret = pki_err_set(err, 422, "signer_refused", "signer refused: %.*s",
+        ret = problem_set(err, PK_SIGNER_REFUSED, NULL, "signer refused: %.*s",
                           (int)(d->len > 200 ? 200 : d->len), (const char *)d->p);
     else if (status == PROTO_ERROR)
-        ret = pki_err_set(err, 500, "signer_error", "signer error: %.*s",
+        ret = problem_set(err, PK_SIGNER_ERROR, NULL, "signer error: %.*s",
                           (int)(d->len > 200 ? 200 : d->len), (const char *)d->p);
     else if (out != NULL) {
         /* hand over the frame's buffer: no second copy of a large CRL */
@@ -145,18 +145,18 @@ static int call(struct signer_pool *pool, unsigned type, const char *ca_id, cons
     return ret;
 }
 
-int signer_ping(struct signer_pool *pool, struct pki_err *err)
+int signer_ping(struct signer_pool *pool, struct problem *err)
 {
     return call(pool, PROTO_PING, NULL, NULL, 0, NULL, NULL, err);
 }
 
-int signer_probe(struct signer_pool *pool, const char *ca_id, struct pki_err *err)
+int signer_probe(struct signer_pool *pool, const char *ca_id, struct problem *err)
 {
     return call(pool, PROTO_PROBE, ca_id, NULL, 0, NULL, NULL, err);
 }
 
 int signer_sign_cert(struct signer_pool *pool, const char *ca_id, const unsigned char *tbs, size_t len,
-                     unsigned char **der_out, size_t *der_len, struct pki_err *err)
+                     unsigned char **der_out, size_t *der_len, struct problem *err)
 {
     return call(pool, PROTO_SIGN_CERT, ca_id, tbs, len, der_out, der_len, err);
 }
@@ -164,11 +164,11 @@ int signer_sign_cert(struct signer_pool *pool, const char *ca_id, const unsigned
 /* The signer answers a CRL with signatureAlgorithm || signature; the
  * CertificateList is put together here, around the TBS already held. */
 int signer_sign_crl(struct signer_pool *pool, const char *ca_id, const unsigned char *tbs, size_t len,
-                    unsigned char **der_out, size_t *der_len, struct pki_err *err)
+                    unsigned char **der_out, size_t *der_len, struct problem *err)
 {
     *der_out = NULL;
     if (len > PROTO_MAX_TBS)
-        return pki_err_set(err, 500, "signer_error", "TBSCertList of %zu bytes is larger than the signer "
+        return problem_set(err, PK_SIGNER_ERROR, NULL, "TBSCertList of %zu bytes is larger than the signer "
                            "accepts (%u)", len, PROTO_MAX_TBS);
     unsigned char *sig = NULL;
     size_t sig_len = 0;
@@ -177,7 +177,7 @@ int signer_sign_crl(struct signer_pool *pool, const char *ca_id, const unsigned 
     /* the algorithm: one DER SEQUENCE with a short (< 128) length */
     int rc;
     if (sig_len < 2 || sig[0] != 0x30 || sig[1] > 0x7f || (size_t)sig[1] + 2 >= sig_len)
-        rc = pki_err_set(err, 500, "signer_error", "signer answered a malformed CRL signature");
+        rc = problem_set(err, PK_SIGNER_ERROR, NULL, "signer answered a malformed CRL signature");
     else
         rc = pki_assemble_signed(tbs, len, sig, (size_t)sig[1] + 2, sig + sig[1] + 2,
                                  sig_len - sig[1] - 2, der_out, der_len, err);

@@ -179,7 +179,7 @@ int cmd_crl(int argc, char **argv, const char *config_path)
                 continue;
             }
             struct crl_result out;
-            struct pki_err e;
+            struct problem e;
             int g = crl_generate(db, &set.cas[i], cfg.crl_validity_hours,
                                  ca_sign_crl_by_signer, pool, &actor, &out, &e);
             if (g == 0)

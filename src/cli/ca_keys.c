@@ -85,7 +85,7 @@ int cli_crl_sign_root(int argc, char **argv)
         return 1;
     }
     struct offline_root r;
-    struct pki_err e = {0};
+    struct problem e = {0};
     unsigned char *der = NULL;
     size_t len = 0;
     uint64_t number = 0;
@@ -135,7 +135,7 @@ int cli_ca_revoke_intermediate(int argc, char **argv)
         return 2;
     }
     struct offline_root r;
-    struct pki_err e = {0};
+    struct problem e = {0};
     int rc = offline_root_open(&r, dir, NULL, &e) ||
              offline_root_revoke(&r, argv[optind], reason, &e);
     if (rc)
@@ -182,7 +182,7 @@ int cli_crl_import(int argc, char **argv, const char *config_path)
     int rc = 1;
     if (db) {
         struct audit_actor actor = cli_actor();
-        struct pki_err e;
+        struct problem e;
         char id[CA_ID_MAX];
         uint64_t number;
         if (crl_import(db, (const unsigned char *)data, len, log, &actor, id, &number, &e))

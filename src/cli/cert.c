@@ -71,7 +71,7 @@ static int issue(int argc, char **argv, struct db *db, const struct config *cfg,
         fprintf(stderr, "troth cert issue: cannot read %s: %s\n", csr_path, strerror(errno));
         return 1;
     }
-    struct pki_err err = {0};
+    struct problem err = {0};
     X509_REQ *csr = pki_csr_parse(pem, strlen(pem), &err);
     free(pem);
     if (!csr) {
@@ -92,7 +92,7 @@ static int issue(int argc, char **argv, struct db *db, const struct config *cfg,
         struct audit_actor actor = cli_actor();
         char serial[SERIAL_HEX_MAX];
         if (ca_issue(db, pool, set, cfg, &rq, &actor, serial, NULL, &err) != 0) {
-            const char *field = ca_err_field(err.code);
+            const char *field = ca_problem_field(err.kind);
             fprintf(stderr, "troth cert issue: %s%s%s\n", field ? field : "",
                     field ? ": " : "", err.detail);
         } else {
@@ -122,7 +122,7 @@ static int revoke(int argc, char **argv, struct db *db)
         return 2;
     }
     struct audit_actor actor = cli_actor();
-    struct pki_err err;
+    struct problem err;
     if (ca_revoke(db, argv[1], reason, NULL, &actor, &err)) {
         fprintf(stderr, "troth cert revoke: %s\n", err.detail);
         return 1;

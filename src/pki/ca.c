@@ -12,10 +12,10 @@
 #include "pki/leaf.h"
 #include "pki/sign.h"
 
-X509_NAME *pki_name_org_cn(const char *org, const char *cn, struct pki_err *err)
+X509_NAME *pki_name_org_cn(const char *org, const char *cn, struct problem *err)
 {
     if ((org == NULL || !*org) && (cn == NULL || !*cn)) {
-        pki_err_set(err, 400, "name_empty", "a subject name needs an organisation or common name");
+        problem_set(err, PK_NAME_EMPTY, NULL, "a subject name needs an organisation or common name");
         return NULL;
     }
     X509_NAME *name = X509_NAME_new();
@@ -29,10 +29,7 @@ X509_NAME *pki_name_org_cn(const char *org, const char *cn, struct pki_err *err)
                                          (const unsigned char *)cn, -1, -1, 0));
     if (!ok) {
         X509_NAME_free(name);
-        pki_err_ossl(err, "name_invalid", "invalid subject name (bad UTF-8 or too long)");
-        ERR_clear_error();
-        if (err)
-            err->status = 400;
+        pki_ossl_problem(err, PK_NAME_INVALID, "invalid subject name (bad UTF-8 or too long)");
         return NULL;
     }
     return name;
@@ -55,11 +52,11 @@ static X509 *ca_skeleton(EVP_PKEY *key, const X509_NAME *subject, time_t nb, tim
     return x;
 }
 
-X509 *pki_ca_make_root(EVP_PKEY *key, const X509_NAME *subject, int days, struct pki_err *err)
+X509 *pki_ca_make_root(EVP_PKEY *key, const X509_NAME *subject, int days, struct problem *err)
 {
     const EVP_MD *md = pki_digest_for_key(key);
     if (md == NULL || days <= 0) {
-        pki_err_set(err, 400, md ? "days_invalid" : "key_type_not_allowed",
+        problem_set(err, md ? PK_DAYS_INVALID : PK_KEY_TYPE_NOT_ALLOWED, NULL,
                     md ? "validity must be at least one day" : "CA keys must be RSA or EC P-256/P-384");
         return NULL;
     }
@@ -67,7 +64,7 @@ X509 *pki_ca_make_root(EVP_PKEY *key, const X509_NAME *subject, int days, struct
     X509 *x = ca_skeleton(key, subject, now, now + (time_t)days * 86400, -1);
     if (x == NULL || !X509_set_issuer_name(x, subject) || X509_sign(x, key, md) <= 0) {
         X509_free(x);
-        pki_err_ossl(err, "ca_build_failed", "building the root certificate");
+        pki_ossl_problem(err, PK_CA_BUILD_FAILED, "building the root certificate");
         return NULL;
     }
     return x;
@@ -75,22 +72,22 @@ X509 *pki_ca_make_root(EVP_PKEY *key, const X509_NAME *subject, int days, struct
 
 X509 *pki_ca_make_issuing(EVP_PKEY *key, const X509_NAME *subject, int days,
                           const X509 *root, EVP_PKEY *root_key,
-                          const char *root_crl_url, const char *root_cert_url, struct pki_err *err)
+                          const char *root_crl_url, const char *root_cert_url, struct problem *err)
 {
     const EVP_MD *md = pki_digest_for_key(root_key);
     if (md == NULL || pki_digest_for_key(key) == NULL || days <= 0) {
-        pki_err_set(err, 400, days <= 0 ? "days_invalid" : "key_type_not_allowed",
+        problem_set(err, days <= 0 ? PK_DAYS_INVALID : PK_KEY_TYPE_NOT_ALLOWED, NULL,
                     "CA keys must be RSA or EC P-256/P-384 and validity at least one day");
         return NULL;
     }
     if (!pki_uri_acceptable(root_crl_url) || !pki_uri_acceptable(root_cert_url)) {
-        pki_err_set(err, 400, "ca_url_invalid", "root CRL and certificate URLs must be absolute URIs");
+        problem_set(err, PK_CA_URL_INVALID, NULL, "root CRL and certificate URLs must be absolute URIs");
         return NULL;
     }
     time_t now = time(NULL), root_na;
     time_t na = now + (time_t)days * 86400;
     if (pki_asn1_time_to_time_t(X509_get0_notAfter(root), &root_na) != 0 || root_na <= now) {
-        pki_err_set(err, 422, "ca_expired", "the root certificate has expired");
+        problem_set(err, PK_CA_EXPIRED, NULL, "the root certificate has expired");
         return NULL;
     }
     if (na > root_na)
@@ -105,31 +102,31 @@ X509 *pki_ca_make_issuing(EVP_PKEY *key, const X509_NAME *subject, int days,
         pki_ext_add_policies(x, (const char *const[]){"2.5.29.32.0"}, 1) != 0 ||
         X509_sign(x, root_key, md) <= 0) {
         X509_free(x);
-        pki_err_ossl(err, "ca_build_failed", "building the issuing CA certificate");
+        pki_ossl_problem(err, PK_CA_BUILD_FAILED, "building the issuing CA certificate");
         return NULL;
     }
     return x;
 }
 
-int pki_ca_check_pair(X509 *cert, EVP_PKEY *key, struct pki_err *err)
+int pki_ca_check_pair(X509 *cert, EVP_PKEY *key, struct problem *err)
 {
     if (X509_check_private_key(cert, key) != 1) {
         ERR_clear_error();
-        return pki_err_set(err, 422, "ca_key_mismatch", "the private key does not match the certificate");
+        return problem_set(err, PK_CA_KEY_MISMATCH, NULL, "the private key does not match the certificate");
     }
     return pki_ca_check_cert(cert, err);
 }
 
-int pki_ca_check_cert(X509 *cert, struct pki_err *err)
+int pki_ca_check_cert(X509 *cert, struct problem *err)
 {
     EVP_PKEY *key = X509_get0_pubkey(cert);
     uint32_t flags = X509_get_extension_flags(cert);
     if ((flags & EXFLAG_INVALID) || !(flags & EXFLAG_BCONS) || !(flags & EXFLAG_CA))
-        return pki_err_set(err, 422, "ca_not_ca", "the certificate lacks basicConstraints CA:TRUE");
+        return problem_set(err, PK_CA_NOT_CA, NULL, "the certificate lacks basicConstraints CA:TRUE");
     if (!(flags & EXFLAG_KUSAGE) || !(X509_get_key_usage(cert) & KU_KEY_CERT_SIGN))
-        return pki_err_set(err, 422, "ca_not_ca", "the certificate's keyUsage lacks keyCertSign");
+        return problem_set(err, PK_CA_NOT_CA, NULL, "the certificate's keyUsage lacks keyCertSign");
     if (pki_digest_for_key(key) == NULL)
-        return pki_err_set(err, 422, "key_type_not_allowed", "CA keys must be RSA or EC P-256/P-384");
+        return problem_set(err, PK_KEY_TYPE_NOT_ALLOWED, NULL, "CA keys must be RSA or EC P-256/P-384");
     return 0;
 }
 
@@ -148,12 +145,12 @@ static int pass_cb(char *buf, int size, int rwflag, void *u)
 }
 
 int pki_ca_import_check(const char *cert_pem, size_t cert_len, const char *key_pem, size_t key_len,
-                        const char *passphrase, X509 **cert_out, EVP_PKEY **key_out, struct pki_err *err)
+                        const char *passphrase, X509 **cert_out, EVP_PKEY **key_out, struct problem *err)
 {
     *cert_out = NULL;
     *key_out = NULL;
     if (cert_len > INT32_MAX || key_len > INT32_MAX)
-        return pki_err_set(err, 400, "pem_malformed", "input too large");
+        return problem_set(err, PK_PEM_MALFORMED, NULL, "input too large");
     BIO *cb = BIO_new_mem_buf(cert_pem, (int)cert_len);
     BIO *kb = BIO_new_mem_buf(key_pem, (int)key_len);
     X509 *cert = cb ? PEM_read_bio_X509(cb, NULL, NULL, NULL) : NULL;
@@ -163,9 +160,9 @@ int pki_ca_import_check(const char *cert_pem, size_t cert_len, const char *key_p
     ERR_clear_error();
     int rc;
     if (cert == NULL)
-        rc = pki_err_set(err, 400, "cert_malformed", "the certificate is not a PEM X.509 certificate");
+        rc = problem_set(err, PK_CERT_MALFORMED, NULL, "the certificate is not a PEM X.509 certificate");
     else if (key == NULL)
-        rc = pki_err_set(err, 400, "key_malformed", "the key is not a readable PEM private key (wrong passphrase?)");
+        rc = problem_set(err, PK_KEY_MALFORMED, NULL, "the key is not a readable PEM private key (wrong passphrase?)");
     else
         rc = pki_ca_check_pair(cert, key, err);
     if (rc != 0) {

@@ -48,12 +48,12 @@ static void ext_end(struct der_buf *b, size_t m, size_t octets)
     der_end(b, m);
 }
 
-static int put_entry(struct der_buf *b, const struct pki_crl_entry *e, struct pki_err *err)
+static int put_entry(struct der_buf *b, const struct pki_crl_entry *e, struct problem *err)
 {
     if (e->serial_len == 0 || e->serial_len > 20 || (e->serial[0] & 0x80))
-        return pki_err_set(err, 400, "crl_entry_invalid", "revoked serial must be 1..20 bytes, positive");
+        return problem_set(err, PK_CRL_ENTRY_INVALID, NULL, "revoked serial must be 1..20 bytes, positive");
     if (pki_crl_reason_name(e->reason) == NULL)
-        return pki_err_set(err, 400, "crl_entry_invalid", "revocation reason %d is not allowed", e->reason);
+        return problem_set(err, PK_CRL_ENTRY_INVALID, NULL, "revocation reason %d is not allowed", e->reason);
     size_t m = der_begin(b, DER_SEQUENCE);
     der_put_uint_bytes(b, e->serial, e->serial_len);
     der_put_time(b, e->revoked_at);
@@ -71,20 +71,20 @@ static int put_entry(struct der_buf *b, const struct pki_crl_entry *e, struct pk
 }
 
 int pki_crl_build_tbs(const struct pki_crl_spec *spec, pki_crl_next_fn next, void *ctx,
-                      size_t size_hint, unsigned char **tbs, size_t *tbs_len, struct pki_err *err)
+                      size_t size_hint, unsigned char **tbs, size_t *tbs_len, struct problem *err)
 {
     *tbs = NULL;
     size_t alg_len;
     const unsigned char *alg = pki_sigalg_der(X509_get0_pubkey(spec->issuer), &alg_len);
     const ASN1_OCTET_STRING *ski = X509_get0_subject_key_id((X509 *)spec->issuer);
     if (alg == NULL || ski == NULL)
-        return pki_err_set(err, 500, "ca_cert_invalid", "issuer key unsupported or issuer lacks an SKI");
+        return problem_set(err, PK_CA_CERT_INVALID, NULL, "issuer key unsupported or issuer lacks an SKI");
     if (spec->next_update <= spec->this_update)
-        return pki_err_set(err, 400, "crl_dates_invalid", "nextUpdate must be after thisUpdate");
+        return problem_set(err, PK_CRL_DATES_INVALID, NULL, "nextUpdate must be after thisUpdate");
     unsigned char *name = NULL;
     int name_len = i2d_X509_NAME(X509_get_subject_name(spec->issuer), &name);
     if (name_len <= 0)
-        return pki_err_ossl(err, "ca_cert_invalid", "encoding the issuer name");
+        return pki_ossl_problem(err, PK_CA_CERT_INVALID, "encoding the issuer name");
 
     struct der_buf b;
     der_init(&b, 256 + (size_t)name_len + (size_hint > 1u << 24 ? 1u << 24 : size_hint) * 48);
@@ -110,7 +110,7 @@ int pki_crl_build_tbs(const struct pki_crl_spec *spec, pki_crl_next_fn next, voi
     }
     if (r < 0) {
         der_free(&b);
-        return pki_err_set(err, 500, "crl_source_failed", "reading the revoked certificates failed");
+        return problem_set(err, PK_CRL_SOURCE_FAILED, NULL, "reading the revoked certificates failed");
     }
     if (count == 0 && !b.failed)
         b.len = list;
@@ -133,7 +133,7 @@ int pki_crl_build_tbs(const struct pki_crl_spec *spec, pki_crl_next_fn next, voi
 
     *tbs = der_take(&b, tbs_len);
     if (*tbs == NULL)
-        return pki_err_set(err, 500, "crl_build_failed", "out of memory or a date outside 1950..9999");
+        return problem_set(err, PK_CRL_BUILD_FAILED, NULL, "out of memory or a date outside 1950..9999");
     return 0;
 }
 
@@ -152,7 +152,7 @@ static int array_next(void *ctx, struct pki_crl_entry *out)
 }
 
 int pki_crl_build_tbs_array(const struct pki_crl_spec *spec, const struct pki_crl_entry *entries,
-                            size_t n, unsigned char **tbs, size_t *tbs_len, struct pki_err *err)
+                            size_t n, unsigned char **tbs, size_t *tbs_len, struct problem *err)
 {
     struct array_src src = {entries, n, 0};
     return pki_crl_build_tbs(spec, array_next, &src, n, tbs, tbs_len, err);

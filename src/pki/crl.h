@@ -40,9 +40,9 @@ const char *pki_crl_reason_name(int code);
 /* Build TBSCertList DER (*tbs malloc'd) from entries pulled through next; size_hint
  * (expected entries, may be 0) pre-sizes the buffer. 400 crl_entry_invalid. */
 int pki_crl_build_tbs(const struct pki_crl_spec *spec, pki_crl_next_fn next, void *ctx,
-                      size_t size_hint, unsigned char **tbs, size_t *tbs_len, struct pki_err *err);
+                      size_t size_hint, unsigned char **tbs, size_t *tbs_len, struct problem *err);
 /* Same from an array of n entries. */
 int pki_crl_build_tbs_array(const struct pki_crl_spec *spec, const struct pki_crl_entry *entries,
-                            size_t n, unsigned char **tbs, size_t *tbs_len, struct pki_err *err);
+                            size_t n, unsigned char **tbs, size_t *tbs_len, struct problem *err);
 
 #endif

@@ -15,11 +15,11 @@
 
 #define CSR_MAX_BYTES (64 * 1024)
 
-X509_REQ *pki_csr_parse(const char *data, size_t len, struct pki_err *err)
+X509_REQ *pki_csr_parse(const char *data, size_t len, struct problem *err)
 {
     X509_REQ *req = NULL;
     if (data == NULL || len == 0 || len > CSR_MAX_BYTES) {
-        pki_err_set(err, 400, "csr_malformed", "the CSR is empty or larger than 64 KiB");
+        problem_set(err, PK_CSR_MALFORMED, NULL, "the CSR is empty or larger than 64 KiB");
         return NULL;
     }
     if (memmem(data, len, "-----BEGIN", 10) != NULL) {
@@ -36,33 +36,33 @@ X509_REQ *pki_csr_parse(const char *data, size_t len, struct pki_err *err)
     }
     ERR_clear_error();
     if (req == NULL)
-        pki_err_set(err, 400, "csr_malformed", "the CSR is not a PEM or DER PKCS#10 request");
+        problem_set(err, PK_CSR_MALFORMED, NULL, "the CSR is not a PEM or DER PKCS#10 request");
     else if (X509_REQ_get0_pubkey(req) == NULL) {
         X509_REQ_free(req);
         req = NULL;
         ERR_clear_error();
-        pki_err_set(err, 400, "csr_malformed", "the CSR's public key cannot be read");
+        problem_set(err, PK_CSR_MALFORMED, NULL, "the CSR's public key cannot be read");
     }
     return req;
 }
 
-static int check_rsa(const EVP_PKEY *key, struct pki_err *err)
+static int check_rsa(const EVP_PKEY *key, struct problem *err)
 {
     int bits = EVP_PKEY_get_bits(key);
     if (bits < 2048)
-        return pki_err_set(err, 422, "key_weak", "RSA key of %d bits: at least 2048 are required", bits);
+        return problem_set(err, PK_KEY_WEAK, NULL, "RSA key of %d bits: at least 2048 are required", bits);
     if (bits > 8192)
-        return pki_err_set(err, 422, "key_type_not_allowed", "RSA key of %d bits: at most 8192 are accepted", bits);
+        return problem_set(err, PK_KEY_TYPE_NOT_ALLOWED, NULL, "RSA key of %d bits: at most 8192 are accepted", bits);
     BIGNUM *e = NULL;
     if (!EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_RSA_E, &e)) {
         ERR_clear_error();
-        return pki_err_set(err, 400, "csr_malformed", "RSA public exponent unreadable");
+        return problem_set(err, PK_CSR_MALFORMED, NULL, "RSA public exponent unreadable");
     }
     /* An even or tiny exponent is broken; 65537 is what every toolkit produces. */
     int bad = !BN_is_odd(e) || BN_num_bits(e) < 2 || BN_num_bits(e) > 256;
     BN_free(e);
     if (bad)
-        return pki_err_set(err, 422, "key_weak", "RSA public exponent must be odd and at least 3 (65537 expected)");
+        return problem_set(err, PK_KEY_WEAK, NULL, "RSA public exponent must be odd and at least 3 (65537 expected)");
     return 0;
 }
 
@@ -83,9 +83,9 @@ unsigned pki_key_type_bit(const EVP_PKEY *key)
     return nid == NID_X9_62_prime256v1 ? PKI_KEYT_EC_P256 : nid == NID_secp384r1 ? PKI_KEYT_EC_P384 : 0;
 }
 
-static int check_base(const EVP_PKEY *key, const struct pki_key_policy *policy, struct pki_err *err);
+static int check_base(const EVP_PKEY *key, const struct pki_key_policy *policy, struct problem *err);
 
-int pki_key_check(const EVP_PKEY *key, const struct pki_key_policy *policy, struct pki_err *err)
+int pki_key_check(const EVP_PKEY *key, const struct pki_key_policy *policy, struct problem *err)
 {
     if (check_base(key, policy, err))
         return -1;
@@ -93,17 +93,17 @@ int pki_key_check(const EVP_PKEY *key, const struct pki_key_policy *policy, stru
         return 0;
     char desc[32];
     pki_key_describe(key, desc, sizeof desc);
-    return pki_err_set(err, 422, "key_type_not_allowed", "this profile takes %s keys; got %s",
+    return problem_set(err, PK_KEY_TYPE_NOT_ALLOWED, NULL, "this profile takes %s keys; got %s",
                        policy->types_desc ? policy->types_desc : "other", desc);
 }
 
-static int check_base(const EVP_PKEY *key, const struct pki_key_policy *policy, struct pki_err *err)
+static int check_base(const EVP_PKEY *key, const struct pki_key_policy *policy, struct problem *err)
 {
     char desc[32];
     pki_key_describe(key, desc, sizeof desc);
     int id = EVP_PKEY_get_base_id(key);
     if (policy != NULL && policy->rsa_only && id != EVP_PKEY_RSA)
-        return pki_err_set(err, 422, "rsa_required",
+        return problem_set(err, PK_RSA_REQUIRED, NULL,
                            "this profile needs an RSA key (server metadata is RS256-signed); got %s", desc);
     if (id == EVP_PKEY_RSA)
         return check_rsa(key, err);
@@ -122,30 +122,30 @@ static int check_base(const EVP_PKEY *key, const struct pki_key_policy *policy, 
         /* RFC 5480 section 2.1.1: namedCurve only; explicit parameters would
          * be copied into the certificate and are a known source of bugs */
         if (!named)
-            return pki_err_set(err, 422, "key_type_not_allowed",
+            return problem_set(err, PK_KEY_TYPE_NOT_ALLOWED, NULL,
                                "EC keys must name their curve (named curve OID), not "
                                "give explicit parameters");
         if (nid == NID_X9_62_prime256v1 || nid == NID_secp384r1)
             return 0;
-        return pki_err_set(err, 422, "key_type_not_allowed",
+        return problem_set(err, PK_KEY_TYPE_NOT_ALLOWED, NULL,
                            "EC keys must use P-256 or P-384 (ES256/ES384); got %s", desc);
     }
-    return pki_err_set(err, 422, "key_type_not_allowed",
+    return problem_set(err, PK_KEY_TYPE_NOT_ALLOWED, NULL,
                        "key type %s is not allowed: use RSA (2048+) or EC P-256/P-384", desc);
 }
 
-int pki_csr_check(X509_REQ *req, const struct pki_key_policy *policy, struct pki_err *err)
+int pki_csr_check(X509_REQ *req, const struct pki_key_policy *policy, struct problem *err)
 {
     EVP_PKEY *key = X509_REQ_get0_pubkey(req);
     if (key == NULL)
-        return pki_err_set(err, 400, "csr_malformed", "the CSR has no readable public key");
+        return problem_set(err, PK_CSR_MALFORMED, NULL, "the CSR has no readable public key");
     /* Policy first: verifying a signature with an absurd key would be wasted work. */
     if (pki_key_check(key, policy, err) != 0)
         return -1;
     int ok = X509_REQ_verify(req, key);
     ERR_clear_error();
     if (ok != 1)
-        return pki_err_set(err, 422, "csr_signature_invalid",
+        return problem_set(err, PK_CSR_SIGNATURE_INVALID, NULL,
                            "the CSR signature does not verify with its own key (no proof of possession)");
     return 0;
 }
@@ -179,12 +179,12 @@ static int collect_uris(X509_REQ *req, struct pki_csr_summary *out)
     return rc;
 }
 
-int pki_csr_summarize(X509_REQ *req, struct pki_csr_summary *out, struct pki_err *err)
+int pki_csr_summarize(X509_REQ *req, struct pki_csr_summary *out, struct problem *err)
 {
     memset(out, 0, sizeof *out);
     EVP_PKEY *key = X509_REQ_get0_pubkey(req);
     if (key == NULL)
-        return pki_err_set(err, 400, "csr_malformed", "the CSR has no readable public key");
+        return problem_set(err, PK_CSR_MALFORMED, NULL, "the CSR has no readable public key");
     int id = EVP_PKEY_get_base_id(key);
     snprintf(out->key_type, sizeof out->key_type, "%s",
              id == EVP_PKEY_RSA ? "RSA" : id == EVP_PKEY_EC ? "EC" : OBJ_nid2sn(id));
@@ -194,14 +194,14 @@ int pki_csr_summarize(X509_REQ *req, struct pki_csr_summary *out, struct pki_err
         snprintf(out->curve, sizeof out->curve, "%s", out->key_desc + 3);
     BIO *b = BIO_new(BIO_s_mem());
     if (b == NULL)
-        return pki_err_ossl(err, "out_of_memory", "BIO_new");
+        return pki_ossl_problem(err, PK_OUT_OF_MEMORY, "BIO_new");
     X509_NAME_print_ex(b, X509_REQ_get_subject_name(req), 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
     int n = BIO_read(b, out->subject, sizeof out->subject - 1);
     out->subject[n > 0 ? n : 0] = '\0';
     BIO_free(b);
     if (collect_uris(req, out) != 0) {
         pki_csr_summary_free(out);
-        return pki_err_set(err, 500, "out_of_memory", "out of memory");
+        return problem_set(err, PK_OUT_OF_MEMORY, NULL, "out of memory");
     }
     return 0;
 }

@@ -29,16 +29,16 @@ struct pki_csr_summary {
 };
 
 /* Parse a CSR from PEM ("CERTIFICATE REQUEST" / "NEW CERTIFICATE REQUEST") or DER; 400 csr_malformed. */
-X509_REQ *pki_csr_parse(const char *data, size_t len, struct pki_err *err);
+X509_REQ *pki_csr_parse(const char *data, size_t len, struct problem *err);
 /* Key policy (422): RSA 2048..8192 with odd e >= 3 (65537 expected), EC P-256/P-384 only;
  * key_weak, key_type_not_allowed, rsa_required. */
-int pki_key_check(const EVP_PKEY *key, const struct pki_key_policy *policy, struct pki_err *err);
+int pki_key_check(const EVP_PKEY *key, const struct pki_key_policy *policy, struct problem *err);
 /* The PKI_KEYT_* bit of a key, 0 for any other key (RSA-2560, P-521, ...). */
 unsigned pki_key_type_bit(const EVP_PKEY *key);
 /* Key policy then proof of possession (422 csr_signature_invalid). */
-int pki_csr_check(X509_REQ *req, const struct pki_key_policy *policy, struct pki_err *err);
+int pki_csr_check(X509_REQ *req, const struct pki_key_policy *policy, struct problem *err);
 /* Summarise a CSR for previews; free with pki_csr_summary_free. */
-int pki_csr_summarize(X509_REQ *req, struct pki_csr_summary *out, struct pki_err *err);
+int pki_csr_summarize(X509_REQ *req, struct pki_csr_summary *out, struct problem *err);
 /* Free what pki_csr_summarize allocated. */
 void pki_csr_summary_free(struct pki_csr_summary *s);
 

@@ -53,16 +53,16 @@ char *pki_serial_hex(const X509 *cert)
     return out;
 }
 
-int pki_cert_der(const X509 *cert, unsigned char **der, size_t *len, struct pki_err *err)
+int pki_cert_der(const X509 *cert, unsigned char **der, size_t *len, struct problem *err)
 {
     unsigned char *tmp = NULL;
     int n = i2d_X509(cert, &tmp);
     if (n <= 0)
-        return pki_err_ossl(err, "encode_failed", "encoding the certificate");
+        return pki_ossl_problem(err, PK_ENCODE_FAILED, "encoding the certificate");
     *der = malloc((size_t)n);
     if (*der == NULL) {
         OPENSSL_free(tmp);
-        return pki_err_set(err, 500, "out_of_memory", "out of memory");
+        return problem_set(err, PK_OUT_OF_MEMORY, NULL, "out of memory");
     }
     memcpy(*der, tmp, (size_t)n);
     OPENSSL_free(tmp);

@@ -16,7 +16,7 @@ void pki_fingerprint_sha256(const unsigned char *der, size_t len, bool colons, c
 /* Certificate serial as lowercase hex without separators or sign byte; malloc'd. */
 char *pki_serial_hex(const X509 *cert);
 /* DER certificate of cert; *der malloc'd (OPENSSL_free not needed: plain free). */
-int pki_cert_der(const X509 *cert, unsigned char **der, size_t *len, struct pki_err *err);
+int pki_cert_der(const X509 *cert, unsigned char **der, size_t *len, struct problem *err);
 /* PEM armour ("-----BEGIN <label>-----", 64-column base64) of der; malloc'd NUL-terminated. */
 char *pki_der_to_pem(const unsigned char *der, size_t len, const char *label);
 /* First PEM block with the given label in pem -> DER (*der malloc'd); -1 if none or corrupt. */

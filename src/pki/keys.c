@@ -50,29 +50,29 @@ int pki_key_spec_params(const char *spec, int *rsa_bits, const char **curve)
     return 0;
 }
 
-EVP_PKEY *pki_key_generate(const char *spec, struct pki_err *err)
+EVP_PKEY *pki_key_generate(const char *spec, struct problem *err)
 {
     const struct key_spec *s = find_spec(spec);
     if (s == NULL) {
-        pki_err_set(err, 400, "key_spec_invalid",
+        problem_set(err, PK_KEY_SPEC_INVALID, NULL,
                     "key type must be one of RSA-2048, RSA-3072, RSA-4096, EC-P256, EC-P384");
         return NULL;
     }
     EVP_PKEY *key = s->rsa_bits ? EVP_RSA_gen((unsigned)s->rsa_bits) : EVP_EC_gen(s->curve);
     if (key == NULL)
-        pki_err_ossl(err, "keygen_failed", "key generation failed");
+        pki_ossl_problem(err, PK_KEYGEN_FAILED, "key generation failed");
     return key;
 }
 
-char *pki_key_encrypt_pem(EVP_PKEY *key, const char *passphrase, struct pki_err *err)
+char *pki_key_encrypt_pem(EVP_PKEY *key, const char *passphrase, struct problem *err)
 {
     return pki_key_encrypt_pem_iter(key, passphrase, PKI_KEY_PBKDF2_ITER, err);
 }
 
-char *pki_key_encrypt_pem_iter(EVP_PKEY *key, const char *passphrase, int iter, struct pki_err *err)
+char *pki_key_encrypt_pem_iter(EVP_PKEY *key, const char *passphrase, int iter, struct problem *err)
 {
     if (iter < 1000 || passphrase == NULL || passphrase[0] == '\0') {
-        pki_err_set(err, 400, "key_encrypt_params", "need a passphrase and at least 1000 iterations");
+        problem_set(err, PK_KEY_ENCRYPT_PARAMS, NULL, "need a passphrase and at least 1000 iterations");
         return NULL;
     }
     PKCS8_PRIV_KEY_INFO *p8 = EVP_PKEY2PKCS8(key);
@@ -103,7 +103,7 @@ char *pki_key_encrypt_pem_iter(EVP_PKEY *key, const char *passphrase, int iter, 
     out[n] = '\0';
     goto done;
 ossl:
-    pki_err_ossl(err, "key_encrypt_failed", "encrypting the private key failed");
+    pki_ossl_problem(err, PK_KEY_ENCRYPT_FAILED, "encrypting the private key failed");
 done:
     X509_ALGOR_free(pbe);
     X509_SIG_free(enc);
@@ -112,15 +112,15 @@ done:
     return out;
 }
 
-EVP_PKEY *pki_key_decrypt_pem(const char *pem, size_t len, const char *passphrase, struct pki_err *err)
+EVP_PKEY *pki_key_decrypt_pem(const char *pem, size_t len, const char *passphrase, struct problem *err)
 {
     if (len > INT32_MAX) {
-        pki_err_set(err, 400, "key_malformed", "key PEM too large");
+        problem_set(err, PK_KEY_MALFORMED, NULL, "key PEM too large");
         return NULL;
     }
     BIO *bio = BIO_new_mem_buf(pem, (int)len);
     if (bio == NULL) {
-        pki_err_ossl(err, "out_of_memory", "BIO_new_mem_buf");
+        pki_ossl_problem(err, PK_OUT_OF_MEMORY, "BIO_new_mem_buf");
         return NULL;
     }
     /* Only encrypted PKCS#8 is accepted: keys at rest must never be plain. */
@@ -128,20 +128,20 @@ EVP_PKEY *pki_key_decrypt_pem(const char *pem, size_t len, const char *passphras
     BIO_free(bio);
     if (enc == NULL) {
         ERR_clear_error();
-        pki_err_set(err, 400, "key_malformed", "not a PEM encrypted PKCS#8 private key");
+        problem_set(err, PK_KEY_MALFORMED, NULL, "not a PEM encrypted PKCS#8 private key");
         return NULL;
     }
     PKCS8_PRIV_KEY_INFO *p8 = PKCS8_decrypt(enc, passphrase, (int)strlen(passphrase));
     X509_SIG_free(enc);
     if (p8 == NULL) {
         ERR_clear_error();
-        pki_err_set(err, 422, "key_decrypt_failed", "wrong passphrase or corrupt encrypted key");
+        problem_set(err, PK_KEY_DECRYPT_FAILED, NULL, "wrong passphrase or corrupt encrypted key");
         return NULL;
     }
     EVP_PKEY *key = EVP_PKCS82PKEY(p8);
     PKCS8_PRIV_KEY_INFO_free(p8);
     if (key == NULL)
-        pki_err_ossl(err, "key_malformed", "decrypted key is not usable");
+        pki_ossl_problem(err, PK_KEY_MALFORMED, "decrypted key is not usable");
     return key;
 }
 

@@ -80,24 +80,24 @@ static int copy_spki(X509 *x, const X509_PUBKEY *spki)
     return 0;
 }
 
-static int check_spec(const struct pki_leaf_spec *spec, struct pki_err *err)
+static int check_spec(const struct pki_leaf_spec *spec, struct problem *err)
 {
     if (spec->pubkey == NULL || spec->subject == NULL)
-        return pki_err_set(err, 500, "leaf_spec_invalid", "leaf spec lacks a key or subject");
+        return problem_set(err, PK_LEAF_SPEC_INVALID, NULL, "leaf spec lacks a key or subject");
     if (spec->n_uris == 0)
-        return pki_err_set(err, 400, "uri_missing", "a certificate needs at least one SAN URI");
+        return problem_set(err, PK_URI_MISSING, NULL, "a certificate needs at least one SAN URI");
     for (size_t i = 0; i < spec->n_uris; i++)
         if (!pki_uri_acceptable(spec->uris[i]))
-            return pki_err_set(err, 400, "uri_invalid",
+            return problem_set(err, PK_URI_INVALID, NULL,
                                "SAN URI %zu is not a printable ASCII URI with a scheme", i + 1);
     if (!pki_uri_acceptable(spec->crl_url) || !pki_uri_acceptable(spec->aia_url))
-        return pki_err_set(err, 500, "ca_url_invalid", "CRL or AIA URL of the issuer is invalid");
+        return problem_set(err, PK_CA_URL_INVALID, NULL, "CRL or AIA URL of the issuer is invalid");
     return 0;
 }
 
 int pki_leaf_build_tbs(const struct pki_leaf_spec *spec, const X509 *issuer,
                        unsigned char **tbs, size_t *tbs_len,
-                       const unsigned char **alg, size_t *alg_len, struct pki_err *err)
+                       const unsigned char **alg, size_t *alg_len, struct problem *err)
 {
     *tbs = NULL;
     if (check_spec(spec, err) != 0)
@@ -105,19 +105,19 @@ int pki_leaf_build_tbs(const struct pki_leaf_spec *spec, const X509 *issuer,
     EVP_PKEY *ikey = X509_get0_pubkey(issuer);
     *alg = pki_sigalg_der(ikey, alg_len);
     if (*alg == NULL)
-        return pki_err_set(err, 500, "ca_key_unsupported", "issuer key type is not supported");
+        return problem_set(err, PK_CA_KEY_UNSUPPORTED, NULL, "issuer key type is not supported");
 
     /* Validity inside the issuer's (§4.1.2.5; a relying party rejects anything else). */
     time_t inb, ina, nb = spec->not_before, na = spec->not_after;
     if (pki_asn1_time_to_time_t(X509_get0_notBefore(issuer), &inb) != 0 ||
         pki_asn1_time_to_time_t(X509_get0_notAfter(issuer), &ina) != 0)
-        return pki_err_set(err, 500, "ca_cert_invalid", "issuer validity unreadable");
+        return problem_set(err, PK_CA_CERT_INVALID, NULL, "issuer validity unreadable");
     if (nb < inb)
         nb = inb;
     if (na > ina)
         na = ina;
     if (nb >= na)
-        return pki_err_set(err, 422, "validity_invalid",
+        return problem_set(err, PK_VALIDITY_INVALID, NULL,
                            "the certificate would not be valid for any time inside the issuer's validity");
 
     X509 *x = X509_new();
@@ -142,13 +142,13 @@ int pki_leaf_build_tbs(const struct pki_leaf_spec *spec, const X509 *issuer,
         pki_ext_add_aia_ca_issuers(x, spec->aia_url) != 0 ||
         (n = i2d_re_X509_tbs(x, &der)) <= 0) {
         X509_free(x);
-        return pki_err_ossl(err, "leaf_build_failed", "building the certificate");
+        return pki_ossl_problem(err, PK_LEAF_BUILD_FAILED, "building the certificate");
     }
     X509_free(x);
     *tbs = malloc((size_t)n);
     if (*tbs == NULL) {
         OPENSSL_free(der);
-        return pki_err_set(err, 500, "out_of_memory", "out of memory");
+        return problem_set(err, PK_OUT_OF_MEMORY, NULL, "out of memory");
     }
     memcpy(*tbs, der, (size_t)n);
     *tbs_len = (size_t)n;

@@ -34,6 +34,6 @@ int pki_set_serial(X509 *x, const unsigned char serial[16]);
  * the signature AlgorithmIdentifier for the issuer key. 400 uri_invalid, 422 validity_invalid. */
 int pki_leaf_build_tbs(const struct pki_leaf_spec *spec, const X509 *issuer,
                        unsigned char **tbs, size_t *tbs_len,
-                       const unsigned char **alg, size_t *alg_len, struct pki_err *err);
+                       const unsigned char **alg, size_t *alg_len, struct problem *err);
 
 #endif

@@ -18,11 +18,11 @@
  * encrypted with AES-256-CBC under PBKDF2-HMAC-SHA256, SHA-256 MAC. */
 int pki_pkcs12_create(EVP_PKEY *key, X509 *cert, X509 *const *chain, size_t n,
                       const char *passphrase, const char *friendly_name,
-                      unsigned char **der, size_t *len, struct pki_err *err);
+                      unsigned char **der, size_t *len, struct problem *err);
 
 /* The same with another iteration count (the conformance sandbox: its
  * passphrase is published, so iterations would only cost time). */
 int pki_pkcs12_create_iter(EVP_PKEY *key, X509 *cert, X509 *const *chain, size_t n,
                            const char *passphrase, const char *friendly_name, int iter,
-                           unsigned char **der, size_t *len, struct pki_err *err);
+                           unsigned char **der, size_t *len, struct problem *err);
 #endif

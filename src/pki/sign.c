@@ -69,11 +69,11 @@ const unsigned char *pki_sigalg_der(const EVP_PKEY *key, size_t *len)
 }
 
 int pki_sign_data(EVP_PKEY *key, const unsigned char *data, size_t len,
-                  unsigned char **sig, size_t *siglen, struct pki_err *err)
+                  unsigned char **sig, size_t *siglen, struct problem *err)
 {
     const EVP_MD *md = pki_digest_for_key(key);
     if (md == NULL)
-        return pki_err_set(err, 500, "ca_key_unsupported", "CA key type is not supported for signing");
+        return problem_set(err, PK_CA_KEY_UNSUPPORTED, NULL, "CA key type is not supported for signing");
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     unsigned char *out = NULL;
     size_t outlen = 0;
@@ -82,7 +82,7 @@ int pki_sign_data(EVP_PKEY *key, const unsigned char *data, size_t len,
         EVP_DigestSign(ctx, NULL, &outlen, data, len) != 1 ||
         (out = malloc(outlen)) == NULL ||
         EVP_DigestSign(ctx, out, &outlen, data, len) != 1) {
-        pki_err_ossl(err, "sign_failed", "signing failed");
+        pki_ossl_problem(err, PK_SIGN_FAILED, "signing failed");
         free(out);
         out = NULL;
     } else {
@@ -97,7 +97,7 @@ int pki_sign_data(EVP_PKEY *key, const unsigned char *data, size_t len,
 int pki_assemble_signed(const unsigned char *tbs, size_t tbs_len,
                         const unsigned char *alg, size_t alg_len,
                         const unsigned char *sig, size_t sig_len,
-                        unsigned char **out, size_t *out_len, struct pki_err *err)
+                        unsigned char **out, size_t *out_len, struct problem *err)
 {
     struct der_buf b;
     der_init(&b, tbs_len + alg_len + sig_len + 16);
@@ -110,19 +110,19 @@ int pki_assemble_signed(const unsigned char *tbs, size_t tbs_len,
     der_end(&b, m);
     *out = der_take(&b, out_len);
     if (*out == NULL)
-        return pki_err_set(err, 500, "out_of_memory", "out of memory assembling a signed structure");
+        return problem_set(err, PK_OUT_OF_MEMORY, NULL, "out of memory assembling a signed structure");
     return 0;
 }
 
 int pki_sign_tbs(EVP_PKEY *key, const unsigned char *tbs, size_t tbs_len,
-                 unsigned char **out, size_t *out_len, struct pki_err *err)
+                 unsigned char **out, size_t *out_len, struct problem *err)
 {
     size_t alg_len;
     const unsigned char *alg = pki_sigalg_der(key, &alg_len);
     unsigned char *sig = NULL;
     size_t sig_len = 0;
     if (alg == NULL)
-        return pki_err_set(err, 500, "ca_key_unsupported", "CA key type is not supported for signing");
+        return problem_set(err, PK_CA_KEY_UNSUPPORTED, NULL, "CA key type is not supported for signing");
     if (pki_sign_data(key, tbs, tbs_len, &sig, &sig_len, err) != 0)
         return -1;
     int rc = pki_assemble_signed(tbs, tbs_len, alg, alg_len, sig, sig_len, out, out_len, err);

@@ -15,14 +15,14 @@ int pki_sigalg_nid(const EVP_PKEY *key);
 const unsigned char *pki_sigalg_der(const EVP_PKEY *key, size_t *len);
 /* Sign data with key (PKCS#1 v1.5 or ECDSA over the key's digest); *sig malloc'd. */
 int pki_sign_data(EVP_PKEY *key, const unsigned char *data, size_t len,
-                  unsigned char **sig, size_t *siglen, struct pki_err *err);
+                  unsigned char **sig, size_t *siglen, struct problem *err);
 /* Wrap SEQUENCE { tbs, alg, BIT STRING sig } (RFC 5280 §4.1 / §5.1); *out malloc'd. */
 int pki_assemble_signed(const unsigned char *tbs, size_t tbs_len,
                         const unsigned char *alg, size_t alg_len,
                         const unsigned char *sig, size_t sig_len,
-                        unsigned char **out, size_t *out_len, struct pki_err *err);
+                        unsigned char **out, size_t *out_len, struct problem *err);
 /* Sign tbs with key and assemble the signed structure (certificate or CRL); *out malloc'd. */
 int pki_sign_tbs(EVP_PKEY *key, const unsigned char *tbs, size_t tbs_len,
-                 unsigned char **out, size_t *out_len, struct pki_err *err);
+                 unsigned char **out, size_t *out_len, struct problem *err);
 
 #endif

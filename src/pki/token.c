@@ -45,55 +45,55 @@ static long pct_decode(const char *s, size_t n, unsigned char *out, size_t max)
     return (long)o;
 }
 
-static int set_label(char *dst, size_t max, const char *v, size_t n, const char *name, struct pki_err *err)
+static int set_label(char *dst, size_t max, const char *v, size_t n, const char *name, struct problem *err)
 {
     unsigned char buf[128];
     long len = pct_decode(v, n, buf, max);
     if (len <= 0 || memchr(buf, 0, (size_t)len))
-        return pki_err_set(err, 400, "key_uri_invalid", "PKCS#11 URI: %s must be 1 to %zu bytes, percent-encoded",
+        return problem_set(err, PK_KEY_URI_INVALID, NULL, "PKCS#11 URI: %s must be 1 to %zu bytes, percent-encoded",
                            name, max);
     memcpy(dst, buf, (size_t)len);
     dst[len] = '\0';
     return 0;
 }
 
-int pki_token_uri_parse(const char *uri, struct pki_token_uri *u, struct pki_err *err)
+int pki_token_uri_parse(const char *uri, struct pki_token_uri *u, struct problem *err)
 {
     memset(u, 0, sizeof *u);
     if (uri == NULL || strncmp(uri, PREFIX, strlen(PREFIX)) != 0)
-        return pki_err_set(err, 400, "key_uri_invalid", "a PKCS#11 URI starts with pkcs11: (RFC 7512)");
+        return problem_set(err, PK_KEY_URI_INVALID, NULL, "a PKCS#11 URI starts with pkcs11: (RFC 7512)");
     const char *p = uri + strlen(PREFIX);
     if (strchr(p, '?'))
-        return pki_err_set(err, 400, "key_uri_invalid",
+        return problem_set(err, PK_KEY_URI_INVALID, NULL,
                            "PKCS#11 URI: no query attributes (the PIN comes from [pkcs11] pin_file)");
     while (*p) {
         size_t n = strcspn(p, ";");
         const char *eq = memchr(p, '=', n);
         if (eq == NULL)
-            return pki_err_set(err, 400, "key_uri_invalid", "PKCS#11 URI: attribute without a value");
+            return problem_set(err, PK_KEY_URI_INVALID, NULL, "PKCS#11 URI: attribute without a value");
         size_t kl = (size_t)(eq - p), vl = n - kl - 1;
         const char *v = eq + 1;
         if (kl == 5 && !memcmp(p, "token", 5)) {
             if (u->token[0])
-                return pki_err_set(err, 400, "key_uri_invalid", "PKCS#11 URI: token twice");
+                return problem_set(err, PK_KEY_URI_INVALID, NULL, "PKCS#11 URI: token twice");
             if (set_label(u->token, PKI_TOKEN_LABEL_MAX, v, vl, "token", err))
                 return -1;
         } else if (kl == 6 && !memcmp(p, "object", 6)) {
             if (u->object[0])
-                return pki_err_set(err, 400, "key_uri_invalid", "PKCS#11 URI: object twice");
+                return problem_set(err, PK_KEY_URI_INVALID, NULL, "PKCS#11 URI: object twice");
             if (set_label(u->object, PKI_TOKEN_OBJECT_MAX, v, vl, "object", err))
                 return -1;
         } else if (kl == 2 && !memcmp(p, "id", 2)) {
             long len = u->id_len ? -1 : pct_decode(v, vl, u->id, sizeof u->id);
             if (len <= 0)
-                return pki_err_set(err, 400, "key_uri_invalid", "PKCS#11 URI: id must be 1 to %d bytes, once",
+                return problem_set(err, PK_KEY_URI_INVALID, NULL, "PKCS#11 URI: id must be 1 to %d bytes, once",
                                    PKI_TOKEN_ID_MAX);
             u->id_len = (size_t)len;
         } else if (kl == 4 && !memcmp(p, "type", 4)) {
             if (vl != 7 || memcmp(v, "private", 7))
-                return pki_err_set(err, 400, "key_uri_invalid", "PKCS#11 URI: type must be private (a CA key)");
+                return problem_set(err, PK_KEY_URI_INVALID, NULL, "PKCS#11 URI: type must be private (a CA key)");
         } else {
-            return pki_err_set(err, 400, "key_uri_invalid",
+            return problem_set(err, PK_KEY_URI_INVALID, NULL,
                                "PKCS#11 URI: attribute %.*s is not supported (token, object, id, type)",
                                (int)(kl > 32 ? 32 : kl), p);
         }
@@ -102,7 +102,7 @@ int pki_token_uri_parse(const char *uri, struct pki_token_uri *u, struct pki_err
             p++;
     }
     if (!u->token[0])
-        return pki_err_set(err, 400, "key_uri_invalid", "PKCS#11 URI: token=LABEL is required");
+        return problem_set(err, PK_KEY_URI_INVALID, NULL, "PKCS#11 URI: token=LABEL is required");
     return 0;
 }
 
@@ -164,7 +164,7 @@ static void ctx_release(void)
     memset(&g, 0, sizeof g);
 }
 
-__attribute__((format(printf, 2, 3))) static int unavailable(struct pki_err *err, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static int unavailable(struct problem *err, const char *fmt, ...)
 {
     unsigned long e = ERR_peek_last_error();
     char why[128] = "";
@@ -176,23 +176,23 @@ __attribute__((format(printf, 2, 3))) static int unavailable(struct pki_err *err
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    return pki_err_set(err, 503, "token_unavailable", "%s%s%s", msg, why[0] ? ": " : "", why);
+    return problem_set(err, PK_TOKEN_UNAVAILABLE, NULL, "%s%s%s", msg, why[0] ? ": " : "", why);
 }
 
-struct pki_token *pki_token_open(const char *module, const char *label, const char *pin, struct pki_err *err)
+struct pki_token *pki_token_open(const char *module, const char *label, const char *pin, struct problem *err)
 {
     if (module == NULL || !*module) {
-        pki_err_set(err, 500, "token_config", "a PKCS#11 key needs [pkcs11] module");
+        problem_set(err, PK_TOKEN_CONFIG, NULL, "a PKCS#11 key needs [pkcs11] module");
         return NULL;
     }
     if (g.ctx && strcmp(g.module, module)) {
-        pki_err_set(err, 500, "token_config", "one PKCS#11 module per process ([pkcs11] module)");
+        problem_set(err, PK_TOKEN_CONFIG, NULL, "one PKCS#11 module per process ([pkcs11] module)");
         return NULL;
     }
     if (g.ctx == NULL) {
         if ((g.ctx = PKCS11_CTX_new()) == NULL || (g.module = strdup(module)) == NULL) {
             ctx_release();
-            pki_err_set(err, 500, "out_of_memory", "out of memory");
+            problem_set(err, PK_OUT_OF_MEMORY, NULL, "out of memory");
             return NULL;
         }
         if (PKCS11_CTX_load(g.ctx, module) != 0) {
@@ -220,13 +220,13 @@ struct pki_token *pki_token_open(const char *module, const char *label, const ch
     if (slot == NULL)
         unavailable(err, "no PKCS#11 token labelled %s in %s", label, module);
     else if (k == MAX_OPEN)
-        pki_err_set(err, 500, "token_config", "too many PKCS#11 tokens open");
+        problem_set(err, PK_TOKEN_CONFIG, NULL, "too many PKCS#11 tokens open");
     else if (g.logged_in[k] == NULL && (pin == NULL || PKCS11_open_session(slot, 0) != 0 ||
                                         PKCS11_login(slot, 0, pin) != 0))
         unavailable(err, "cannot log in to the PKCS#11 token %s%s (PIN from [pkcs11] pin_file)", label,
                     pin ? "" : ": no PIN");
     else if ((t = calloc(1, sizeof *t)) == NULL)
-        pki_err_set(err, 500, "out_of_memory", "out of memory");
+        problem_set(err, PK_OUT_OF_MEMORY, NULL, "out of memory");
     if (t == NULL) {
         if (g.refs == 0)
             ctx_release();
@@ -238,7 +238,7 @@ struct pki_token *pki_token_open(const char *module, const char *label, const ch
     return t;
 }
 
-EVP_PKEY *pki_token_private_key(struct pki_token *t, const struct pki_token_uri *u, struct pki_err *err)
+EVP_PKEY *pki_token_private_key(struct pki_token *t, const struct pki_token_uri *u, struct problem *err)
 {
     PKCS11_KEY *keys = NULL, *found = NULL;
     unsigned n = 0, matches = 0;
@@ -258,7 +258,7 @@ EVP_PKEY *pki_token_private_key(struct pki_token *t, const struct pki_token_uri 
         matches++;
     }
     if (matches != 1) {
-        pki_err_set(err, 503, "token_key_missing", "PKCS#11 token %s: %s private key matches the URI", u->token,
+        problem_set(err, PK_TOKEN_KEY_MISSING, NULL, "PKCS#11 token %s: %s private key matches the URI", u->token,
                     matches ? "more than one" : "no");
         return NULL;
     }
@@ -283,13 +283,13 @@ void pki_token_close(struct pki_token *t)
 static const CK_BYTE OID_P256[] = {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
 static const CK_BYTE OID_P384[] = {0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22};
 
-static int ck_fail(struct pki_err *err, const char *what, CK_RV rv)
+static int ck_fail(struct problem *err, const char *what, CK_RV rv)
 {
-    return pki_err_set(err, 503, "token_unavailable", "PKCS#11 %s failed (CKR 0x%lx)", what, (unsigned long)rv);
+    return problem_set(err, PK_TOKEN_UNAVAILABLE, NULL, "PKCS#11 %s failed (CKR 0x%lx)", what, (unsigned long)rv);
 }
 
 /* The slot whose initialised token is labelled label (space-padded in CK_TOKEN_INFO). */
-static int find_slot(CK_FUNCTION_LIST_PTR f, const char *label, CK_SLOT_ID *out, struct pki_err *err)
+static int find_slot(CK_FUNCTION_LIST_PTR f, const char *label, CK_SLOT_ID *out, struct problem *err)
 {
     CK_ULONG n = 0;
     CK_RV rv = f->C_GetSlotList(CK_TRUE, NULL, &n);
@@ -297,7 +297,7 @@ static int find_slot(CK_FUNCTION_LIST_PTR f, const char *label, CK_SLOT_ID *out,
         return ck_fail(err, "C_GetSlotList", rv);
     CK_SLOT_ID *slots = calloc(n ? n : 1, sizeof *slots);
     if (slots == NULL)
-        return pki_err_set(err, 500, "out_of_memory", "out of memory");
+        return problem_set(err, PK_OUT_OF_MEMORY, NULL, "out of memory");
     rv = f->C_GetSlotList(CK_TRUE, slots, &n);
     int found = 0;
     for (CK_ULONG i = 0; rv == CKR_OK && i < n && !found; i++) {
@@ -315,11 +315,11 @@ static int find_slot(CK_FUNCTION_LIST_PTR f, const char *label, CK_SLOT_ID *out,
     free(slots);
     if (rv != CKR_OK)
         return ck_fail(err, "C_GetSlotList", rv);
-    return found ? 0 : pki_err_set(err, 503, "token_unavailable", "no PKCS#11 token labelled %s", label);
+    return found ? 0 : problem_set(err, PK_TOKEN_UNAVAILABLE, NULL, "no PKCS#11 token labelled %s", label);
 }
 
 static int keypair(CK_FUNCTION_LIST_PTR f, CK_SESSION_HANDLE s, int bits, const char *curve,
-                   const struct pki_token_uri *u, struct pki_err *err)
+                   const struct pki_token_uri *u, struct problem *err)
 {
     CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
     CK_ULONG modulus = (CK_ULONG)bits;
@@ -354,20 +354,20 @@ static int keypair(CK_FUNCTION_LIST_PTR f, CK_SESSION_HANDLE s, int bits, const 
 }
 
 int pki_token_generate(const char *module, const char *pin, const char *spec, struct pki_token_uri *u,
-                       struct pki_err *err)
+                       struct problem *err)
 {
     int bits;
     const char *curve;
     if (pki_key_spec_params(spec, &bits, &curve) != 0)
-        return pki_err_set(err, 400, "key_spec_invalid", "unknown key type %s", spec ? spec : "(none)");
+        return problem_set(err, PK_KEY_SPEC_INVALID, NULL, "unknown key type %s", spec ? spec : "(none)");
     if (module == NULL || !*module || pin == NULL)
-        return pki_err_set(err, 500, "token_config", "a key in a token needs [pkcs11] module and pin_file");
+        return problem_set(err, PK_TOKEN_CONFIG, NULL, "a key in a token needs [pkcs11] module and pin_file");
     u->id_len = 16;
     if (RAND_bytes(u->id, (int)u->id_len) != 1)
-        return pki_err_set(err, 500, "keygen_failed", "no random bytes for the key id");
+        return problem_set(err, PK_KEYGEN_FAILED, NULL, "no random bytes for the key id");
     void *lib = dlopen(module, RTLD_NOW | RTLD_LOCAL);
     if (lib == NULL)
-        return pki_err_set(err, 503, "token_unavailable", "cannot load the PKCS#11 module %s: %s", module, dlerror());
+        return problem_set(err, PK_TOKEN_UNAVAILABLE, NULL, "cannot load the PKCS#11 module %s: %s", module, dlerror());
     CK_C_GetFunctionList get = (CK_C_GetFunctionList)dlsym(lib, "C_GetFunctionList");
     CK_FUNCTION_LIST_PTR f = NULL;
     CK_C_INITIALIZE_ARGS args = {.flags = CKF_OS_LOCKING_OK};
@@ -376,7 +376,7 @@ int pki_token_generate(const char *module, const char *pin, const char *spec, st
     CK_RV rv;
     int rc = -1, inited = 0, logged_in = 0;
     if (get == NULL || get(&f) != CKR_OK || f == NULL)
-        pki_err_set(err, 503, "token_unavailable", "%s is not a PKCS#11 module", module);
+        problem_set(err, PK_TOKEN_UNAVAILABLE, NULL, "%s is not a PKCS#11 module", module);
     /* already initialised: libp11 holds the module for another key of this
      * process; then its sessions and login are left as they are */
     else if ((rv = f->C_Initialize(&args)) != CKR_OK && rv != CKR_CRYPTOKI_ALREADY_INITIALIZED)
@@ -387,7 +387,7 @@ int pki_token_generate(const char *module, const char *pin, const char *spec, st
         ck_fail(err, "C_OpenSession", rv);
     else if ((rv = f->C_Login(s, CKU_USER, (CK_UTF8CHAR_PTR)pin, strlen(pin))) != CKR_OK &&
              rv != CKR_USER_ALREADY_LOGGED_IN)
-        pki_err_set(err, 503, "token_unavailable", "cannot log in to the PKCS#11 token %s (CKR 0x%lx): check "
+        problem_set(err, PK_TOKEN_UNAVAILABLE, NULL, "cannot log in to the PKCS#11 token %s (CKR 0x%lx): check "
                     "[pkcs11] pin_file", u->token, (unsigned long)rv);
     else {
         logged_in = rv == CKR_OK;

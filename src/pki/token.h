@@ -32,7 +32,7 @@ struct pki_token_uri {
 };
 
 /* 0, or -1 with err (400 key_uri_invalid) naming the attribute. */
-int pki_token_uri_parse(const char *uri, struct pki_token_uri *u, struct pki_err *err);
+int pki_token_uri_parse(const char *uri, struct pki_token_uri *u, struct problem *err);
 /* The canonical URI of u (type=private); 0, or -1 when out is too small. */
 int pki_token_uri_format(const struct pki_token_uri *u, char *out, size_t len);
 
@@ -42,11 +42,11 @@ struct pki_token;
  * as its user with pin. 503 token_unavailable when the module, the token
  * or the login fails. */
 struct pki_token *pki_token_open(const char *module, const char *label, const char *pin,
-                                 struct pki_err *err);
+                                 struct problem *err);
 /* The private key u names, as an EVP_PKEY whose operations run in the
  * token (the caller frees it; it is usable while t is open). */
 EVP_PKEY *pki_token_private_key(struct pki_token *t, const struct pki_token_uri *u,
-                                struct pki_err *err);
+                                struct problem *err);
 void pki_token_close(struct pki_token *t);
 
 /* Make a key pair of spec (pki/keys.h: rsa:3072, ec:P-256, ...) inside
@@ -54,6 +54,6 @@ void pki_token_close(struct pki_token *t);
  * CKA_EXTRACTABLE, CKA_SIGN only; labelled u->object, with a fresh random
  * CKA_ID written to u->id. 0, or -1 with err. Call with no token open. */
 int pki_token_generate(const char *module, const char *pin, const char *spec,
-                       struct pki_token_uri *u, struct pki_err *err);
+                       struct pki_token_uri *u, struct problem *err);
 
 #endif

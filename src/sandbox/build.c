@@ -84,7 +84,7 @@ static EVP_PKEY *key_of(struct bctx *b, const char *name, const char *spec)
             fail(b, "a stored sandbox key does not parse");
         return k;
     }
-    struct pki_err e;
+    struct problem e;
     EVP_PKEY *k = pki_key_generate(spec, &e);
     BIO *bio = k ? BIO_new(BIO_s_mem()) : NULL;
     char *p = NULL;
@@ -174,7 +174,7 @@ static X509 *mk_cert(struct bctx *b, EVP_PKEY *key, const char *cn, X509 *issuer
 
 static int cert_der(struct bctx *b, X509 *x, unsigned char **der, size_t *len)
 {
-    struct pki_err e;
+    struct problem e;
     if (pki_cert_der(x, der, len, &e))
         return fail(b, "cannot encode a certificate");
     return 0;
@@ -184,7 +184,7 @@ static char *cert_pem(X509 *x)
 {
     unsigned char *der;
     size_t len;
-    struct pki_err e;
+    struct problem e;
     if (pki_cert_der(x, &der, &len, &e))
         return NULL;
     char *pem = pki_der_to_pem(der, len, "CERTIFICATE");
@@ -411,7 +411,7 @@ static int build_fixture(struct bctx *b, const struct sb_fixture *f, json_t *lis
     }
     unsigned char *p12 = NULL;
     size_t p12_len = 0;
-    struct pki_err pe;
+    struct problem pe;
     if (!rc && pki_pkcs12_create_iter(key, leaf, chain, nchain, SANDBOX_P12_PASSPHRASE,
                                       f->name, SANDBOX_P12_ITER, &p12, &p12_len, &pe))
         rc = fail(b, "cannot build a sandbox PKCS#12");

@@ -16,12 +16,12 @@ static struct pki_token *g_tokens[MAX_TOKENS];
 static size_t g_n_tokens;
 
 int signer_key_source_init(struct signer_key_source *s, const unsigned char *ref, size_t len,
-                           struct pki_err *err)
+                           struct problem *err)
 {
     memset(s, 0, sizeof *s);
     s->ref = malloc(len + 1);
     if (s->ref == NULL)
-        return pki_err_set(err, 500, "signer_init_failed", "out of memory");
+        return problem_set(err, PK_SIGNER_INIT_FAILED, NULL, "out of memory");
     memcpy(s->ref, ref, len);
     s->ref[len] = '\0';
     s->ref_len = len;
@@ -32,15 +32,15 @@ int signer_key_source_init(struct signer_key_source *s, const unsigned char *ref
 }
 
 int signer_key_prepare(struct signer_key_source *s, const char *pass, const struct signer_pkcs11 *p11,
-                       struct pki_err *err)
+                       struct problem *err)
 {
     if (s->kind == SIGNER_KEY_PKCS11) {
-        struct pki_err e = {0};
+        struct problem e = {0};
         if (memchr(s->ref, 0, s->ref_len) || pki_token_uri_parse((const char *)s->ref, &s->uri, &e) != 0)
-            return pki_err_set(err, 400, "signer_init_malformed", "invalid PKCS#11 key URI: %s",
+            return problem_set(err, PK_SIGNER_INIT_MALFORMED, NULL, "invalid PKCS#11 key URI: %s",
                                e.detail[0] ? e.detail : "NUL byte");
         if (p11 == NULL || p11->module == NULL || !*p11->module || p11->pin == NULL)
-            return pki_err_set(err, 500, "signer_init_failed",
+            return problem_set(err, PK_SIGNER_INIT_FAILED, NULL,
                                "a CA key is in a PKCS#11 token: set [pkcs11] module and pin_file");
         s->p11 = *p11;
         return 0;
@@ -51,10 +51,10 @@ int signer_key_prepare(struct signer_key_source *s, const char *pass, const stru
     return s->key != NULL ? 0 : -1;
 }
 
-static EVP_PKEY *open_token_key(const struct signer_key_source *s, struct pki_err *err)
+static EVP_PKEY *open_token_key(const struct signer_key_source *s, struct problem *err)
 {
     if (g_n_tokens == MAX_TOKENS) {
-        pki_err_set(err, 500, "signer_init_failed", "too many PKCS#11 keys");
+        problem_set(err, PK_SIGNER_INIT_FAILED, NULL, "too many PKCS#11 keys");
         return NULL;
     }
     struct pki_token *t = pki_token_open(s->p11.module, s->uri.token, s->p11.pin, err);
@@ -64,12 +64,12 @@ static EVP_PKEY *open_token_key(const struct signer_key_source *s, struct pki_er
     return pki_token_private_key(t, &s->uri, err);
 }
 
-EVP_PKEY *signer_key_open(const struct signer_key_source *s, struct pki_err *err)
+EVP_PKEY *signer_key_open(const struct signer_key_source *s, struct problem *err)
 {
     if (s->kind == SIGNER_KEY_PKCS11)
         return open_token_key(s, err);
     if (s->key == NULL || EVP_PKEY_up_ref(s->key) != 1) {
-        pki_err_set(err, 500, "signer_init_failed", "key source not prepared");
+        problem_set(err, PK_SIGNER_INIT_FAILED, NULL, "key source not prepared");
         return NULL;
     }
     return s->key;

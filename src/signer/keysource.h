@@ -38,14 +38,14 @@ struct signer_key_source {
 
 /* Take a copy of ref (as received from the web process) and classify it. 0 or -1. */
 int signer_key_source_init(struct signer_key_source *s, const unsigned char *ref, size_t len,
-                           struct pki_err *err);
+                           struct problem *err);
 /* In the supervisor, before any worker: PEM keys are decrypted with pass;
  * PKCS#11 URIs are parsed and need p11 (module and PIN). 0 or -1. */
 int signer_key_prepare(struct signer_key_source *s, const char *pass, const struct signer_pkcs11 *p11,
-                       struct pki_err *err);
+                       struct problem *err);
 /* In a worker, before the sandbox: the key to sign with (the caller frees
  * it). A PKCS#11 key stays usable until signer_key_close_tokens(). */
-EVP_PKEY *signer_key_open(const struct signer_key_source *s, struct pki_err *err);
+EVP_PKEY *signer_key_open(const struct signer_key_source *s, struct problem *err);
 /* Log out of and close every token this process opened. */
 void signer_key_close_tokens(void);
 /* Cleanse and free what the source holds. */

@@ -26,20 +26,20 @@
 #include <string.h>
 #include <unistd.h>
 
-int sandbox_drop_privileges(const char *user, struct pki_err *err)
+int sandbox_drop_privileges(const char *user, struct problem *err)
 {
     if (geteuid() != 0)
         return 0;
     struct passwd pw, *res = NULL;
     char buf[1024];
     if (getpwnam_r(user, &pw, buf, sizeof buf, &res) != 0 || res == NULL)
-        return pki_err_set(err, 500, "signer_user_unknown", "signer user %s does not exist", user);
+        return problem_set(err, PK_SIGNER_USER_UNKNOWN, NULL, "signer user %s does not exist", user);
     if (setgroups(0, NULL) != 0 || setresgid(pw.pw_gid, pw.pw_gid, pw.pw_gid) != 0 ||
         setresuid(pw.pw_uid, pw.pw_uid, pw.pw_uid) != 0)
-        return pki_err_set(err, 500, "signer_privdrop_failed", "dropping privileges to %s: %s", user,
+        return problem_set(err, PK_SIGNER_PRIVDROP_FAILED, NULL, "dropping privileges to %s: %s", user,
                            strerror(errno));
     if (pw.pw_uid != 0 && (setuid(0) == 0 || geteuid() == 0))
-        return pki_err_set(err, 500, "signer_privdrop_failed", "could regain root after dropping privileges");
+        return problem_set(err, PK_SIGNER_PRIVDROP_FAILED, NULL, "could regain root after dropping privileges");
     return 0;
 }
 
@@ -93,11 +93,11 @@ static int token_rules(scmp_filter_ctx ctx)
     return rc;
 }
 
-int sandbox_enter_signer(bool token, struct pki_err *err)
+int sandbox_enter_signer(bool token, struct problem *err)
 {
     scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
     if (ctx == NULL)
-        return pki_err_set(err, 500, "signer_sandbox_failed", "seccomp_init failed");
+        return problem_set(err, PK_SIGNER_SANDBOX_FAILED, NULL, "seccomp_init failed");
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < sizeof ALLOW / sizeof ALLOW[0]; i++)
         rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, ALLOW[i], 0);
@@ -109,7 +109,7 @@ int sandbox_enter_signer(bool token, struct pki_err *err)
         rc = seccomp_load(ctx); /* sets no_new_privs first (SCMP_FLTATR_CTL_NNP default) */
     seccomp_release(ctx);
     if (rc != 0)
-        return pki_err_set(err, 500, "signer_sandbox_failed", "installing the seccomp filter: %s",
+        return problem_set(err, PK_SIGNER_SANDBOX_FAILED, NULL, "installing the seccomp filter: %s",
                            strerror(-rc));
     return 0;
 }

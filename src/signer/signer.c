@@ -50,7 +50,7 @@ __attribute__((format(printf, 1, 2))) static void slog(const char *fmt, ...)
 }
 
 /* The CA's key signs a fixed string (kept in this process). */
-static int probe(struct signer_ca_key *ca, struct pki_err *err)
+static int probe(struct signer_ca_key *ca, struct problem *err)
 {
     unsigned char *sig = NULL;
     size_t siglen;
@@ -61,7 +61,7 @@ static int probe(struct signer_ca_key *ca, struct pki_err *err)
 
 /* A token key failed: say so (the web process answers 503) and end this
  * worker; the supervisor's next one logs in to the token anew. */
-static int token_gone(struct signer_state *st, const struct signer_ca_key *ca, const struct pki_err *err)
+static int token_gone(struct signer_state *st, const struct signer_ca_key *ca, const struct problem *err)
 {
     char why[400];
     snprintf(why, sizeof why, "CA %s: key token unavailable: %.200s", ca->id, err->detail);
@@ -73,22 +73,22 @@ static int token_gone(struct signer_state *st, const struct signer_ca_key *ca, c
 }
 
 /* Open every CA's key through its key source (the PKCS#11 seam) and get it ready. */
-static int load_cas(struct signer_state *st, const struct signer_worker_cfg *cfg, struct pki_err *err)
+static int load_cas(struct signer_state *st, const struct signer_worker_cfg *cfg, struct problem *err)
 {
     if (cfg->n_cas == 0 || cfg->n_cas > SIGNER_MAX_CAS)
-        return pki_err_set(err, 400, "signer_init_malformed", "1..%d CAs expected", SIGNER_MAX_CAS);
+        return problem_set(err, PK_SIGNER_INIT_MALFORMED, NULL, "1..%d CAs expected", SIGNER_MAX_CAS);
     for (size_t i = 0; i < cfg->n_cas; i++) {
         struct signer_ca_key *ca = &st->cas[st->n_cas];
         memcpy(ca->id, cfg->cas[i].id, sizeof ca->id);
         st->n_cas++;
         if ((ca->cert = X509_dup(cfg->cas[i].cert)) == NULL)
-            return pki_err_set(err, 500, "signer_init_failed", "out of memory");
+            return problem_set(err, PK_SIGNER_INIT_FAILED, NULL, "out of memory");
         ca->in_token = cfg->cas[i].src.kind == SIGNER_KEY_PKCS11;
         ca->key = signer_key_open(&cfg->cas[i].src, err);
         if (ca->key == NULL || pki_ca_check_pair(ca->cert, ca->key, err) != 0)
             return -1;
         if (signer_ca_key_prepare(ca) != 0)
-            return pki_err_set(err, 500, "signer_init_failed", "CA %s: unusable certificate or key", ca->id);
+            return problem_set(err, PK_SIGNER_INIT_FAILED, NULL, "CA %s: unusable certificate or key", ca->id);
         /* Warm up: load providers and seed the DRBG before the sandbox forbids
          * open(); for a token key, the first signature in the token too. */
         if (probe(ca, err) != 0)
@@ -166,7 +166,7 @@ static int sign_crl(struct signer_state *st, struct signer_ca_key *ca, const uns
     const unsigned char *alg = pki_sigalg_der(ca->key, &alg_len);
     unsigned char *out = NULL, *sig = NULL;
     size_t sig_len = 0;
-    struct pki_err err;
+    struct problem err;
     int rc;
     if (alg == NULL)
         rc = proto_write_resp(st->fd, PROTO_ERROR, "CA key type is not supported for signing", 40, -1);
@@ -193,7 +193,7 @@ static int handle(struct signer_state *st, const struct proto_frame *fr)
         return proto_write_resp(st->fd, PROTO_OK, "pong", 4, -1) == PROTO_RC_OK ? 0 : -1;
     if (fr->type == PROTO_PROBE && fr->nfields == 1 && !st->parts.len && !st->parts.bad) {
         struct signer_ca_key *ca = find_ca(st, &fr->f[0]);
-        struct pki_err err = {0};
+        struct problem err = {0};
         if (ca == NULL)
             return proto_write_resp(st->fd, PROTO_REFUSED, "unknown CA id", 13, -1) == PROTO_RC_OK ? 0 : -1;
         if (probe(ca, &err) != 0)
@@ -235,7 +235,7 @@ static int handle(struct signer_state *st, const struct proto_frame *fr)
             return refuse(st, kind, ca->id, why);
         unsigned char *der = NULL;
         size_t dlen = 0;
-        struct pki_err err;
+        struct problem err;
         if (pki_sign_tbs(ca->key, tbs, len, &der, &dlen, &err) != 0)
             rc = ca->in_token ? token_gone(st, ca, &err)
                               : proto_write_resp(st->fd, PROTO_ERROR, err.detail, strlen(err.detail), -1);
@@ -271,17 +271,17 @@ static bool uses_token(const struct signer_state *st)
 /* Startup: not dumpable, CA keys, confinement. Answers ok "ready" or the error. */
 static int start(struct signer_state *st, const struct signer_worker_cfg *cfg)
 {
-    struct pki_err err = {0};
+    struct problem err = {0};
     /* Not dumpable: a same-uid process can neither ptrace this one nor read
      * /proc/<pid>/mem; nor does a crash leave a core with the keys. */
     int ok = prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0;
     if (!ok)
-        pki_err_set(&err, 500, "signer_init_failed", "prctl(PR_SET_DUMPABLE): %s", strerror(errno));
+        problem_set(&err, PK_SIGNER_INIT_FAILED, NULL, "prctl(PR_SET_DUMPABLE): %s", strerror(errno));
     ok = ok && load_cas(st, cfg, &err) == 0;
     ok = ok && (!cfg->sandbox || (sandbox_drop_privileges(cfg->user ? cfg->user : SIGNER_DEFAULT_USER, &err) == 0 &&
                                   sandbox_enter_signer(uses_token(st), &err) == 0));
     if (!ok) {
-        slog("startup failed: %s: %s", err.code, err.detail);
+        slog("startup failed: %s: %s", problem_kind_name(err.kind), err.detail);
         proto_write_resp(st->fd, PROTO_ERROR, err.detail, strlen(err.detail), 5000);
         return 2;
     }

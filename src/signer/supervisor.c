@@ -65,23 +65,23 @@ __attribute__((format(printf, 1, 2))) static void slog(const char *fmt, ...)
  * a regular file that neither group nor others (nor the web process's user)
  * can read. what: "passphrase" or "PIN". */
 static char *read_secret(const struct signer_sup_opts *o, const char *path, const char *what,
-                         struct pki_err *err)
+                         struct problem *err)
 {
     int fd = path ? open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW) : -1;
     if (fd < 0) {
-        pki_err_set(err, 500, "passphrase_unreadable", "cannot open the %s file %s: %s", what,
+        problem_set(err, PK_PASSPHRASE_UNREADABLE, NULL, "cannot open the %s file %s: %s", what,
                     path ? path : "(unset)", strerror(errno));
         return NULL;
     }
     struct stat st;
     int bad = 1;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
-        pki_err_set(err, 500, "passphrase_unsafe", "%s is not a regular file", path);
+        problem_set(err, PK_PASSPHRASE_UNSAFE, NULL, "%s is not a regular file", path);
     else if (st.st_mode & 077)
-        pki_err_set(err, 500, "passphrase_unsafe", "%s has mode %03o: group and others must have no access (chmod 600)",
+        problem_set(err, PK_PASSPHRASE_UNSAFE, NULL, "%s has mode %03o: group and others must have no access (chmod 600)",
                     path, (unsigned)(st.st_mode & 0777));
     else if (o->web_uid >= 0 && (long)st.st_uid == o->web_uid)
-        pki_err_set(err, 500, "passphrase_unsafe",
+        problem_set(err, PK_PASSPHRASE_UNSAFE, NULL,
                     "%s is owned by the web process's user (uid %ld): make it owned by root, mode 600", path, o->web_uid);
     else
         bad = 0;
@@ -91,7 +91,7 @@ static char *read_secret(const struct signer_sup_opts *o, const char *path, cons
     char why[300];
     char *pass = strcmp(what, "PIN") ? passphrase_read(path, why, sizeof why) : pin_read(path, why, sizeof why);
     if (pass == NULL)
-        pki_err_set(err, 500, "passphrase_unreadable", "%s", why);
+        problem_set(err, PK_PASSPHRASE_UNREADABLE, NULL, "%s", why);
     return pass;
 }
 
@@ -148,26 +148,26 @@ static int id_ok(const struct proto_field *f)
 
 /* INIT: worker count, policy, CA triples; keys prepared with pass (PEM) or p11 (tokens). */
 static int load_init(struct sup *s, const struct proto_frame *fr, const char *pass, const struct signer_pkcs11 *p11,
-                     struct pki_err *err)
+                     struct problem *err)
 {
     if (fr->type != PROTO_INIT || fr->nfields < 5 || (fr->nfields - 2) % 3 != 0 ||
         (fr->nfields - 2) / 3 > SIGNER_MAX_CAS)
-        return pki_err_set(err, 400, "signer_init_malformed", "expected INIT {workers, crl validity, (id, cert, key)*}");
+        return problem_set(err, PK_SIGNER_INIT_MALFORMED, NULL, "expected INIT {workers, crl validity, (id, cert, key)*}");
     s->n = get_u32(&fr->f[0]);
     s->cfg.policy.crl_validity_seconds = (long)get_u32(&fr->f[1]);
     if (s->n == 0 || s->n > MAX_WORKERS || s->cfg.policy.crl_validity_seconds <= 0)
-        return pki_err_set(err, 400, "signer_init_malformed", "worker count 1..%d and a CRL validity expected",
+        return problem_set(err, PK_SIGNER_INIT_MALFORMED, NULL, "worker count 1..%d and a CRL validity expected",
                            MAX_WORKERS);
     for (size_t i = 0; i < (fr->nfields - 2) / 3; i++) {
         const struct proto_field *f = &fr->f[2 + 3 * i];
         struct signer_ca_def *ca = &s->cas[s->n_cas];
         if (!id_ok(&f[0]))
-            return pki_err_set(err, 400, "signer_init_malformed", "CA id %zu is invalid", i);
+            return problem_set(err, PK_SIGNER_INIT_MALFORMED, NULL, "CA id %zu is invalid", i);
         memcpy(ca->id, f[0].p, f[0].len);
         ca->id[f[0].len] = '\0';
         s->n_cas++;
         if ((ca->cert = pki_cert_from_der(f[1].p, f[1].len)) == NULL)
-            return pki_err_set(err, 400, "signer_init_malformed", "CA %s: certificate does not parse", ca->id);
+            return problem_set(err, PK_SIGNER_INIT_MALFORMED, NULL, "CA %s: certificate does not parse", ca->id);
         if (signer_key_source_init(&ca->src, f[2].p, f[2].len, err) != 0 || signer_key_prepare(&ca->src, pass, p11, err) != 0)
             return -1;
     }
@@ -332,16 +332,16 @@ static void run(struct sup *s, int sfd)
     }
 }
 
-static void boot_fail(const struct pki_err *err)
+static void boot_fail(const struct problem *err)
 {
-    slog("%s: %s", err->code, err->detail);
+    slog("%s: %s", problem_kind_name(err->kind), err->detail);
     proto_write_resp(BOOT_FD, PROTO_ERROR, err->detail, strlen(err->detail), 5000);
     _exit(2);
 }
 
 __attribute__((noreturn)) static void supervisor_main(const struct signer_sup_opts *o)
 {
-    struct pki_err err = {0};
+    struct problem err = {0};
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     /* it stops when the web process does (EOF on ctl), not on the terminal's ^C */
     signal(SIGINT, SIG_IGN);
@@ -394,7 +394,7 @@ __attribute__((noreturn)) static void supervisor_main(const struct signer_sup_op
     for (size_t i = 0, forked = 0; i < s.n; i++) {
         for (; forked < s.n && (forked == i || !serial); forked++)
             if (fork_worker(&s, forked, &fds[forked]) != 0) {
-                pki_err_set(&err, 503, "signer_unavailable", "fork: %s", strerror(errno));
+                problem_set(&err, PK_SIGNER_UNAVAILABLE, NULL, "fork: %s", strerror(errno));
                 for (size_t k = i; k < forked; k++)
                     close(fds[k]);
                 stop_all(&s);
@@ -404,7 +404,7 @@ __attribute__((noreturn)) static void supervisor_main(const struct signer_sup_op
         if (hand_over(&s, i, fds[i], why, sizeof why) != 0) {
             for (size_t k = i + 1; k < forked; k++)
                 close(fds[k]);
-            pki_err_set(&err, 503, "signer_unavailable", "signer worker did not start: %s", why);
+            problem_set(&err, PK_SIGNER_UNAVAILABLE, NULL, "signer worker did not start: %s", why);
             proto_write_resp(BOOT_FD, PROTO_ERROR, err.detail, strlen(err.detail), 5000);
             stop_all(&s);
             _exit(2);
@@ -417,20 +417,20 @@ __attribute__((noreturn)) static void supervisor_main(const struct signer_sup_op
     _exit(0);
 }
 
-int signer_supervisor_fork(const struct signer_sup_opts *o, struct signer_sup *sup, struct pki_err *err)
+int signer_supervisor_fork(const struct signer_sup_opts *o, struct signer_sup *sup, struct problem *err)
 {
     int boot[2], ctl[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, boot) != 0)
-        return pki_err_set(err, 503, "signer_unavailable", "socketpair: %s", strerror(errno));
+        return problem_set(err, PK_SIGNER_UNAVAILABLE, NULL, "socketpair: %s", strerror(errno));
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ctl) != 0) {
         close(boot[0]);
         close(boot[1]);
-        return pki_err_set(err, 503, "signer_unavailable", "socketpair: %s", strerror(errno));
+        return problem_set(err, PK_SIGNER_UNAVAILABLE, NULL, "socketpair: %s", strerror(errno));
     }
     pid_t pid = fork();
     if (pid < 0) {
         close(boot[0]), close(boot[1]), close(ctl[0]), close(ctl[1]);
-        return pki_err_set(err, 503, "signer_unavailable", "fork: %s", strerror(errno));
+        return problem_set(err, PK_SIGNER_UNAVAILABLE, NULL, "fork: %s", strerror(errno));
     }
     if (pid == 0) {
         /* keep stdio, boot as 3 and ctl as 4; nothing else of the parent's */

@@ -54,6 +54,6 @@ struct signer_sup {
 
 /* Fork the supervisor. Call before any thread exists and before any socket
  * or file the signers must not inherit is opened. 0, or -1 with err. */
-int signer_supervisor_fork(const struct signer_sup_opts *o, struct signer_sup *sup, struct pki_err *err);
+int signer_supervisor_fork(const struct signer_sup_opts *o, struct signer_sup *sup, struct problem *err);
 
 #endif

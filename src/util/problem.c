@@ -63,15 +63,3 @@ bool problem_is_set(const struct problem *p)
 {
     return p != NULL && p->kind != PK_NONE;
 }
-
-enum problem_kind problem_kind_find(const char *name, unsigned status)
-{
-    for (int k = PK_NONE + 1; k < PK_COUNT; k++) {
-        const char *a = table[k].kind, *b = name;
-        while (*a && (*a == *b || (*a == '-' && *b == '_')))
-            a++, b++;
-        if (!*a && !*b && table[k].status == status)
-            return (enum problem_kind)k;
-    }
-    return PK_NONE;
-}

@@ -36,10 +36,6 @@ int problem_set(struct problem *p, enum problem_kind k, const char *field,
 /* Resets p (may be NULL) to "no problem". */
 void problem_clear(struct problem *p);
 
-/* The kind named `name` ('_' read as '-') answered with `status`, or
- * PK_NONE. */
-enum problem_kind problem_kind_find(const char *name, unsigned status);
-
 /* Whether p holds a problem. */
 bool problem_is_set(const struct problem *p);
 

@@ -8,7 +8,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    struct pki_err err;
+    struct problem err;
     X509_REQ *req = pki_csr_parse((const char *)data, size, &err);
     if (!req)
         return 0;

@@ -45,7 +45,7 @@ static void write_seed(const char *dir, const char *name, unsigned char mode,
 
 static void seeds(const char *dir)
 {
-    struct pki_err err;
+    struct problem err;
     EVP_PKEY *k = pki_key_generate("ec:P-256", &err);
     X509_NAME *n = pki_name_org_cn("Member", "app", &err);
     static const char *const uris[] = {"https://app.example.org/fhir/r4"};
@@ -77,7 +77,7 @@ static void seeds(const char *dir)
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-    struct pki_err err;
+    struct problem err;
     EVP_PKEY *rk = key_of(FUZZ_ROOT_KEY), *ik = key_of(FUZZ_ISSUING_KEY);
     X509_NAME *rn = pki_name_org_cn("Fuzz Community", "Fuzz Root", &err);
     X509_NAME *in = pki_name_org_cn("Fuzz Community", "Fuzz Issuing CA", &err);

@@ -102,7 +102,7 @@ struct tu_cas {
 
 static inline int tu_make_cas(struct tu_cas *c, const char *root_spec, const char *int_spec)
 {
-    struct pki_err err;
+    struct problem err;
     memset(c, 0, sizeof *c);
     c->root_key = pki_key_generate(root_spec, &err);
     c->int_key = pki_key_generate(int_spec, &err);
@@ -118,7 +118,7 @@ static inline int tu_make_cas(struct tu_cas *c, const char *root_spec, const cha
     X509_NAME_free(rn);
     X509_NAME_free(in);
     if (c->issuing == NULL)
-        fprintf(stderr, "tu_make_cas: %s %s\n", err.code, err.detail);
+        fprintf(stderr, "tu_make_cas: %s %s\n", problem_kind_name(err.kind), err.detail);
     return c->issuing ? 0 : -1;
 }
 

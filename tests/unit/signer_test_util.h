@@ -27,7 +27,7 @@ struct st_fixture {
 static inline struct st_fixture *st_setup(void)
 {
     struct st_fixture *f = calloc(1, sizeof *f);
-    struct pki_err err;
+    struct problem err;
     if (tu_make_cas(&f->c, "ec:P-384", "ec:P-256") != 0)
         return NULL;
     f->rsa_key = pki_key_generate("rsa:2048", &err);
@@ -105,7 +105,7 @@ static const char *const ST_URIS[] = {"https://App.Example.ORG/fhir/r4/", "https
 /* TBS of a leaf (fresh P-256 key) under issuer; *tbs malloc'd. */
 static inline int st_leaf_tbs(const X509 *issuer, unsigned char **tbs, size_t *len)
 {
-    struct pki_err err;
+    struct problem err;
     EVP_PKEY *k = pki_key_generate("ec:P-256", &err);
     X509_NAME *n = pki_name_org_cn("Member", "app", &err);
     time_t now = time(NULL);

@@ -69,10 +69,10 @@ static void test_root_and_issuing(void **state)
     tu_rmdir(dir);
 
     /* Import check: matching pair passes, mismatched key and leaf-like cert refused. */
-    struct pki_err err;
+    struct problem err;
     assert_int_equal(pki_ca_check_pair(c.issuing, c.int_key, &err), 0);
     assert_int_equal(pki_ca_check_pair(c.issuing, c.root_key, &err), -1);
-    assert_string_equal(err.code, "ca_key_mismatch");
+    assert_string_equal(problem_kind_name(err.kind), "ca-key-mismatch");
     char *kpem = pki_key_encrypt_pem(c.root_key, "pw", &err);
     BIO *b = BIO_new(BIO_s_mem());
     PEM_write_bio_X509(b, c.root);
@@ -84,7 +84,7 @@ static void test_root_and_issuing(void **state)
     X509_free(ic);
     EVP_PKEY_free(ik);
     assert_int_equal(pki_ca_import_check(cpem, (size_t)clen, kpem, strlen(kpem), NULL, &ic, &ik, &err), -1);
-    assert_string_equal(err.code, "key_malformed");
+    assert_string_equal(problem_kind_name(err.kind), "key-malformed");
     BIO_free(b);
     free(kpem);
     tu_free_cas(&c);
@@ -93,7 +93,7 @@ static void test_root_and_issuing(void **state)
 /* Build a leaf under c (issuing CA) and sign it in-process. */
 static X509 *make_leaf(struct tu_cas *c, EVP_PKEY *key, time_t nb, time_t na, bool eku)
 {
-    struct pki_err err;
+    struct problem err;
     X509_NAME *subj = pki_name_org_cn("Member Org", "app.example.org", &err);
     struct pki_leaf_spec spec = {
         .pubkey = key, .subject = subj, .uris = URIS, .n_uris = 3, .not_before = nb, .not_after = na,
@@ -116,7 +116,7 @@ static X509 *make_leaf(struct tu_cas *c, EVP_PKEY *key, time_t nb, time_t na, bo
 
 static void check_leaf(struct tu_cas *c, const char *leaf_spec)
 {
-    struct pki_err err;
+    struct problem err;
     EVP_PKEY *key = pki_key_generate(leaf_spec, &err);
     time_t now = time(NULL);
     X509 *leaf = make_leaf(c, key, now - 60, now + 400L * 86400 * 10, false); /* 10+ years: clamped */
@@ -188,7 +188,7 @@ static void test_leaf_refusals(void **state)
 {
     (void)state;
     struct tu_cas c;
-    struct pki_err err;
+    struct problem err;
     assert_int_equal(tu_make_cas(&c, "ec:P-256", "ec:P-256"), 0);
     X509_NAME *subj = pki_name_org_cn("M", "m", &err);
     const char *bad_uris[] = {"https://a.org/ fhir"};
@@ -202,16 +202,16 @@ static void test_leaf_refusals(void **state)
     size_t tbs_len, alg_len;
     const unsigned char *alg;
     assert_int_equal(pki_leaf_build_tbs(&spec, c.issuing, &tbs, &tbs_len, &alg, &alg_len, &err), -1);
-    assert_string_equal(err.code, "uri_invalid");
+    assert_string_equal(problem_kind_name(err.kind), "uri-invalid");
     spec.uris = URIS;
     spec.not_before = now + 3650L * 86400 * 2;
     spec.not_after = spec.not_before + 86400;
     assert_int_equal(pki_leaf_build_tbs(&spec, c.issuing, &tbs, &tbs_len, &alg, &alg_len, &err), -1);
-    assert_string_equal(err.code, "validity_invalid");
+    assert_string_equal(problem_kind_name(err.kind), "validity-invalid");
     assert_int_equal(err.status, 422);
     spec.n_uris = 0;
     assert_int_equal(pki_leaf_build_tbs(&spec, c.issuing, &tbs, &tbs_len, &alg, &alg_len, &err), -1);
-    assert_string_equal(err.code, "uri_missing");
+    assert_string_equal(problem_kind_name(err.kind), "uri-missing");
     X509_NAME_free(subj);
     tu_free_cas(&c);
 }

@@ -16,7 +16,7 @@ static X509_CRL *sign_crl(struct tu_cas *c, const struct pki_crl_entry *e, size_
                           time_t tu, time_t nu, unsigned char **der_out, size_t *der_len)
 {
     struct pki_crl_spec spec = {.issuer = c->issuing, .number = number, .this_update = tu, .next_update = nu};
-    struct pki_err err;
+    struct problem err;
     unsigned char *tbs, *der;
     size_t tbs_len, len;
     assert_int_equal(pki_crl_build_tbs_array(&spec, e, n, &tbs, &tbs_len, &err), 0);
@@ -37,7 +37,7 @@ static X509_CRL *sign_crl(struct tu_cas *c, const struct pki_crl_entry *e, size_
 
 static X509 *leaf_for(struct tu_cas *c, unsigned char serial[16])
 {
-    struct pki_err err;
+    struct problem err;
     X509_NAME *subj = pki_name_org_cn("M", "leaf", &err);
     const char *uris[] = {"https://a.org/fhir"};
     time_t now = time(NULL);
@@ -155,15 +155,15 @@ static void test_crl_empty_and_dates(void **state)
     X509_CRL_free(crl);
 
     struct pki_crl_spec spec = {.issuer = c.issuing, .number = 2, .this_update = t2050, .next_update = t2049};
-    struct pki_err err;
+    struct problem err;
     unsigned char *tbs;
     size_t len;
     assert_int_equal(pki_crl_build_tbs_array(&spec, NULL, 0, &tbs, &len, &err), -1);
-    assert_string_equal(err.code, "crl_dates_invalid");
+    assert_string_equal(problem_kind_name(err.kind), "crl-dates-invalid");
     spec.next_update = t2050 + 1;
     struct pki_crl_entry bad = {.serial = {0x80}, .serial_len = 1, .reason = 1};
     assert_int_equal(pki_crl_build_tbs_array(&spec, &bad, 1, &tbs, &len, &err), -1);
-    assert_string_equal(err.code, "crl_entry_invalid");
+    assert_string_equal(problem_kind_name(err.kind), "crl-entry-invalid");
     bad.serial[0] = 1;
     bad.reason = 7;
     assert_int_equal(pki_crl_build_tbs_array(&spec, &bad, 1, &tbs, &len, &err), -1);
@@ -209,7 +209,7 @@ static void test_crl_100k(void **state)
     time_t now = time(NULL);
     struct gen g = {0, 100000, now};
     struct pki_crl_spec spec = {.issuer = c.issuing, .number = 7, .this_update = now, .next_update = now + 86400};
-    struct pki_err err;
+    struct problem err;
     unsigned char *tbs, *der;
     size_t len, dlen;
     double t0 = now_s();
@@ -238,7 +238,7 @@ static void test_crl_1m_build(void **state)
     time_t now = time(NULL);
     struct gen g = {0, 1000000, now};
     struct pki_crl_spec spec = {.issuer = c.issuing, .number = 8, .this_update = now, .next_update = now + 86400};
-    struct pki_err err;
+    struct problem err;
     unsigned char *tbs;
     size_t len;
     double t0 = now_s();

@@ -49,7 +49,7 @@ static void expect_csr(EVP_PKEY *key, bool rsa_only, int status, const char *cod
     size_t len;
     unsigned char *der = make_csr_der(key, "https://a.org/fhir/", &len);
     char *pem = pki_der_to_pem(der, len, "CERTIFICATE REQUEST");
-    struct pki_err err = {0};
+    struct problem err = {0};
     X509_REQ *req = pki_csr_parse(pem, strlen(pem), &err);
     assert_non_null(req);
     struct pki_key_policy pol = {.rsa_only = rsa_only};
@@ -59,7 +59,7 @@ static void expect_csr(EVP_PKEY *key, bool rsa_only, int status, const char *cod
     } else {
         assert_int_equal(rc, -1);
         assert_int_equal(err.status, status);
-        assert_string_equal(err.code, code);
+        assert_string_equal(problem_kind_name(err.kind), code);
     }
     X509_REQ_free(req);
     free(pem);
@@ -77,11 +77,11 @@ static void test_key_policy(void **state)
     expect_csr(rsa2048, true, 0, NULL);
     expect_csr(p256, false, 0, NULL);
     expect_csr(p384, false, 0, NULL);
-    expect_csr(rsa1024, false, 422, "key_weak");
-    expect_csr(p521, false, 422, "key_type_not_allowed");
-    expect_csr(k1, false, 422, "key_type_not_allowed");
-    expect_csr(ed, false, 422, "key_type_not_allowed");
-    expect_csr(p256, true, 422, "rsa_required");
+    expect_csr(rsa1024, false, 422, "key-weak");
+    expect_csr(p521, false, 422, "key-type-not-allowed");
+    expect_csr(k1, false, 422, "key-type-not-allowed");
+    expect_csr(ed, false, 422, "key-type-not-allowed");
+    expect_csr(p256, true, 422, "rsa-required");
     EVP_PKEY *rsa_e3 = NULL;
     EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
     BIGNUM *e = BN_new();
@@ -110,14 +110,14 @@ static void test_key_types_of_a_profile(void **state)
     assert_int_equal(pki_key_type_bit(p256), PKI_KEYT_EC_P256);
     assert_int_equal(pki_key_type_bit(p384), PKI_KEYT_EC_P384);
     struct pki_key_policy pol = {false, PKI_KEYT_RSA3072 | PKI_KEYT_EC_P256, "RSA-3072, EC-P256"};
-    struct pki_err err = {0};
+    struct problem err = {0};
     assert_int_equal(pki_key_check(p256, &pol, &err), 0);
     assert_int_equal(pki_key_check(p384, &pol, &err), -1);
-    assert_string_equal(err.code, "key_type_not_allowed");
+    assert_string_equal(problem_kind_name(err.kind), "key-type-not-allowed");
     assert_non_null(strstr(err.detail, "RSA-3072, EC-P256"));
     assert_non_null(strstr(err.detail, "EC P-384"));
     assert_int_equal(pki_key_check(rsa2048, &pol, &err), -1);
-    assert_string_equal(err.code, "key_type_not_allowed");
+    assert_string_equal(problem_kind_name(err.kind), "key-type-not-allowed");
     /* no list: every size the base checks pass, as before profiles */
     struct pki_key_policy any = {0};
     assert_int_equal(pki_key_check(rsa2560, &any, &err), 0);
@@ -134,11 +134,11 @@ static void test_dsa_refused(void **state)
                                   "openssl req -new -newkey dsa:p.pem -nodes -keyout k.pem -subj /CN=x -out r.pem", dir), 0);
     char *p = tu_path(dir, "r.pem");
     assert_int_equal(tu_run(&out, "cat %s", p), 0);
-    struct pki_err err;
+    struct problem err;
     X509_REQ *req = pki_csr_parse(out, strlen(out), &err);
     assert_non_null(req);
     assert_int_equal(pki_csr_check(req, NULL, &err), -1);
-    assert_string_equal(err.code, "key_type_not_allowed");
+    assert_string_equal(problem_kind_name(err.kind), "key-type-not-allowed");
     X509_REQ_free(req);
     free(out);
     free(p);
@@ -156,11 +156,11 @@ static void test_ec_explicit_parameters_refused(void **state)
                                   "-key k.pem -subj /CN=x -out r.pem", dir), 0);
     char *p = tu_path(dir, "r.pem");
     assert_int_equal(tu_run(&out, "cat %s", p), 0);
-    struct pki_err err = {0};
+    struct problem err = {0};
     X509_REQ *req = pki_csr_parse(out, strlen(out), &err);
     assert_non_null(req);
     assert_int_equal(pki_csr_check(req, NULL, &err), -1);
-    assert_string_equal(err.code, "key_type_not_allowed");
+    assert_string_equal(problem_kind_name(err.kind), "key-type-not-allowed");
     assert_non_null(strstr(err.detail, "named curve"));
     X509_REQ_free(req);
     free(out);
@@ -174,14 +174,14 @@ static void test_tampered_and_garbage(void **state)
     EVP_PKEY *k = EVP_RSA_gen(2048);
     size_t len;
     unsigned char *der = make_csr_der(k, "https://a.org/fhir/", &len);
-    struct pki_err err;
+    struct problem err;
     /* DER input is accepted too; flip a bit in the signature's last byte. */
     der[len - 1] ^= 0x01;
     X509_REQ *req = pki_csr_parse((const char *)der, len, &err);
     assert_non_null(req);
     assert_int_equal(pki_csr_check(req, NULL, &err), -1);
     assert_int_equal(err.status, 422);
-    assert_string_equal(err.code, "csr_signature_invalid");
+    assert_string_equal(problem_kind_name(err.kind), "csr-signature-invalid");
     X509_REQ_free(req);
     free(der);
     EVP_PKEY_free(k);
@@ -193,7 +193,7 @@ static void test_tampered_and_garbage(void **state)
     for (size_t i = 0; i < sizeof garbage / sizeof garbage[0]; i++) {
         assert_null(pki_csr_parse(garbage[i], strlen(garbage[i]), &err));
         assert_int_equal(err.status, 400);
-        assert_string_equal(err.code, "csr_malformed");
+        assert_string_equal(problem_kind_name(err.kind), "csr-malformed");
     }
     assert_null(pki_csr_parse("", 0, &err));
 }
@@ -205,7 +205,7 @@ static void test_summary(void **state)
     size_t len;
     unsigned char *der = make_csr_der(k, "https://Mixed.Case.org/fhir/", &len);
     char *pem = pki_der_to_pem(der, len, "NEW CERTIFICATE REQUEST");
-    struct pki_err err;
+    struct problem err;
     X509_REQ *req = pki_csr_parse(pem, strlen(pem), &err);
     assert_non_null(req);
     struct pki_csr_summary s;

@@ -23,7 +23,7 @@ static void test_keygen_specs(void **state)
         {"EC-P256", "EC P-256"}, {"ec:P-384", "EC P-384"}, {"EC-P384", "EC P-384"},
     };
     for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++) {
-        struct pki_err err;
+        struct problem err;
         EVP_PKEY *k = pki_key_generate(specs[i][0], &err);
         assert_non_null(k);
         char desc[32];
@@ -34,10 +34,10 @@ static void test_keygen_specs(void **state)
     }
     static const char *const bad[] = {"rsa:1024", "ec:P-521", "ed25519", "", "RSA-2048 "};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        struct pki_err err;
+        struct problem err;
         assert_null(pki_key_generate(bad[i], &err));
         assert_int_equal(err.status, 400);
-        assert_string_equal(err.code, "key_spec_invalid");
+        assert_string_equal(problem_kind_name(err.kind), "key-spec-invalid");
     }
     assert_true(pki_key_spec_valid("RSA-4096"));
     assert_false(pki_key_spec_valid("rsa:8192"));
@@ -46,7 +46,7 @@ static void test_keygen_specs(void **state)
 static void test_key_encrypt_roundtrip(void **state)
 {
     (void)state;
-    struct pki_err err;
+    struct problem err;
     EVP_PKEY *k = pki_key_generate("ec:P-256", &err);
     char *pem = pki_key_encrypt_pem(k, "correct horse", &err);
     assert_non_null(pem);
@@ -56,9 +56,9 @@ static void test_key_encrypt_roundtrip(void **state)
     assert_int_equal(EVP_PKEY_eq(k, back), 1);
     assert_null(pki_key_decrypt_pem(pem, strlen(pem), "wrong horse", &err));
     assert_int_equal(err.status, 422);
-    assert_string_equal(err.code, "key_decrypt_failed");
+    assert_string_equal(problem_kind_name(err.kind), "key-decrypt-failed");
     assert_null(pki_key_decrypt_pem("garbage", 7, "x", &err));
-    assert_string_equal(err.code, "key_malformed");
+    assert_string_equal(problem_kind_name(err.kind), "key-malformed");
 
     /* Independent check of the algorithms with the openssl command. */
     char *dir = tu_mkdtemp(), *path = tu_path(dir, "k.pem"), *out = NULL;

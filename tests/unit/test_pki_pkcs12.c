@@ -16,13 +16,13 @@ static void test_pkcs12_roundtrip(void **state)
     X509 *chain[] = {c.issuing, c.root};
     unsigned char *der;
     size_t len;
-    struct pki_err err;
+    struct problem err;
     /* The issuing CA stands in for a leaf: the bundle format does not care. */
     assert_int_equal(pki_pkcs12_create(c.int_key, c.issuing, chain, 2, "s3cret pass", "member", &der, &len, &err), 0);
     unsigned char *none;
     size_t none_len;
     assert_int_equal(pki_pkcs12_create(c.int_key, c.issuing, chain, 2, "", "m", &none, &none_len, &err), -1);
-    assert_string_equal(err.code, "passphrase_missing");
+    assert_string_equal(problem_kind_name(err.kind), "passphrase-missing");
     char *dir = tu_mkdtemp(), *p = tu_path(dir, "b.p12"), *out = NULL;
     tu_write(p, der, len);
     assert_int_equal(tu_run(&out, "openssl pkcs12 -info -nokeys -in %s -passin pass:'s3cret pass'", p), 0);

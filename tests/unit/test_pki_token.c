@@ -15,7 +15,7 @@ static void test_uri_reads_token_object_id(void **state)
 {
     (void)state;
     struct pki_token_uri u;
-    struct pki_err err = {0};
+    struct problem err = {0};
     assert_int_equal(pki_token_uri_parse("pkcs11:token=troth%20ca;object=issuing;id=%01%a0%FF;type=private", &u,
                                          &err), 0);
     assert_string_equal(u.token, "troth ca");
@@ -38,7 +38,7 @@ static void test_uri_format_reads_back(void **state)
     assert_int_equal(pki_token_uri_format(&u, out, sizeof out), 0);
     assert_non_null(strstr(out, "token=my%20token%3Bx;object=troth-issuing;id=%00%11%22"));
     struct pki_token_uri back;
-    struct pki_err err = {0};
+    struct problem err = {0};
     assert_int_equal(pki_token_uri_parse(out, &back, &err), 0);
     assert_string_equal(back.token, u.token);
     assert_string_equal(back.object, u.object);
@@ -70,14 +70,14 @@ static void test_uri_refusals_name_the_attribute(void **state)
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         struct pki_token_uri u;
-        struct pki_err err = {0};
+        struct problem err = {0};
         assert_int_equal(pki_token_uri_parse(bad[i][0], &u, &err), -1);
         assert_int_equal(err.status, 400);
-        assert_string_equal(err.code, "key_uri_invalid");
+        assert_string_equal(problem_kind_name(err.kind), "key-uri-invalid");
         if (strstr(err.detail, bad[i][1]) == NULL)
             fail_msg("%s: %s (wanted %s)", bad[i][0], err.detail, bad[i][1]);
     }
-    struct pki_err err = {0};
+    struct problem err = {0};
     struct pki_token_uri u;
     assert_int_equal(pki_token_uri_parse(NULL, &u, &err), -1);
 }
@@ -85,17 +85,17 @@ static void test_uri_refusals_name_the_attribute(void **state)
 static void test_open_without_module_or_token(void **state)
 {
     (void)state;
-    struct pki_err err = {0};
+    struct problem err = {0};
     assert_null(pki_token_open(NULL, "t", "1234", &err));
-    assert_string_equal(err.code, "token_config");
+    assert_string_equal(problem_kind_name(err.kind), "token-config");
     assert_null(pki_token_open("/nonexistent/module.so", "t", "1234", &err));
     assert_int_equal(err.status, 503);
-    assert_string_equal(err.code, "token_unavailable");
+    assert_string_equal(problem_kind_name(err.kind), "token-unavailable");
     struct pki_token_uri u = {.token = "t"};
     assert_int_equal(pki_token_generate("/nonexistent/module.so", "1234", "ec:P-256", &u, &err), -1);
-    assert_string_equal(err.code, "token_unavailable");
+    assert_string_equal(problem_kind_name(err.kind), "token-unavailable");
     assert_int_equal(pki_token_generate("/nonexistent/module.so", "1234", "dsa:1024", &u, &err), -1);
-    assert_string_equal(err.code, "key_spec_invalid");
+    assert_string_equal(problem_kind_name(err.kind), "key-spec-invalid");
 }
 
 int main(void)

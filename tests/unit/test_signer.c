@@ -38,10 +38,10 @@ static int group_teardown(void **state)
 static struct signer_pool *start_pool(size_t n)
 {
     struct signer_pool *pool = NULL;
-    struct pki_err err;
+    struct problem err;
     struct signer_pool_opts o = st_pool_opts(F, n);
     if (signer_pool_open(&pool, &o, F->blobs, 3, &err) != 0)
-        fail_msg("pool start: %s: %s", err.code, err.detail);
+        fail_msg("pool start: %s: %s", problem_kind_name(err.kind), err.detail);
     signer_pool_set_timeout(pool, 3000);
     return pool;
 }
@@ -50,10 +50,10 @@ static X509 *sign_leaf(struct signer_pool *pool, const char *ca_id, const X509 *
 {
     unsigned char *tbs, *der;
     size_t len, dlen;
-    struct pki_err err;
+    struct problem err;
     assert_int_equal(st_leaf_tbs(issuer, &tbs, &len), 0);
     if (signer_sign_cert(pool, ca_id, tbs, len, &der, &dlen, &err) != 0)
-        fail_msg("sign: %s: %s", err.code, err.detail);
+        fail_msg("sign: %s: %s", problem_kind_name(err.kind), err.detail);
     X509 *x = pki_cert_from_der(der, dlen);
     free(tbs);
     free(der);
@@ -67,10 +67,10 @@ static X509_CRL *sign_crl(struct signer_pool *pool, const char *ca_id, const X50
     struct pki_crl_spec spec = {.issuer = issuer, .number = 3, .this_update = now - 60, .next_update = now + 86400};
     unsigned char *tbs, *der;
     size_t len, dlen;
-    struct pki_err err;
+    struct problem err;
     assert_int_equal(pki_crl_build_tbs_array(&spec, e, n, &tbs, &len, &err), 0);
     if (signer_sign_crl(pool, ca_id, tbs, len, &der, &dlen, &err) != 0)
-        fail_msg("sign crl: %s: %s", err.code, err.detail);
+        fail_msg("sign crl: %s: %s", problem_kind_name(err.kind), err.detail);
     const unsigned char *p = der;
     X509_CRL *crl = d2i_X509_CRL(NULL, &p, (long)dlen);
     assert_non_null(crl);
@@ -86,7 +86,7 @@ static void test_chain_and_crl_through_signer(void **state)
 {
     (void)state;
     struct signer_pool *pool = start_pool(1);
-    struct pki_err err;
+    struct problem err;
     assert_int_equal(signer_ping(pool, &err), 0);
     X509 *leaf = sign_leaf(pool, "issuing", F->c.issuing), *other = sign_leaf(pool, "issuing", F->c.issuing);
     assert_non_null(leaf);
@@ -156,7 +156,7 @@ static unsigned char *odd_tbs(const X509 *issuer_name, const X509 *aki_src, bool
 {
     if (not_after_extra == 0)
         return odd_tbs_ext(issuer_name, aki_src, ca, key_spec, NULL, NULL, NID_undef, NULL, len);
-    struct pki_err err;
+    struct problem err;
     EVP_PKEY *k = pki_key_generate(key_spec, &err);
     X509 *x = X509_new();
     unsigned char serial[16];
@@ -188,7 +188,7 @@ static unsigned char *odd_tbs_ext(const X509 *issuer_name, const X509 *aki_src, 
                                   const X509 *subject, EVP_PKEY *subject_key, int nid, const char *value,
                                   size_t *len)
 {
-    struct pki_err err;
+    struct problem err;
     EVP_PKEY *k = pki_key_generate(key_spec, &err);
     X509 *x = X509_new();
     unsigned char serial[16];
@@ -232,7 +232,7 @@ static unsigned char *odd_tbs_ext(const X509 *issuer_name, const X509 *aki_src, 
 static void expect_refused(struct signer_pool *pool, bool crl, const char *ca, const unsigned char *tbs,
                            size_t len, const char *why)
 {
-    struct pki_err err;
+    struct problem err;
     unsigned char *der = (unsigned char *)"x";
     size_t dlen;
     int rc = crl ? signer_sign_crl(pool, ca, tbs, len, &der, &dlen, &err)
@@ -240,7 +240,7 @@ static void expect_refused(struct signer_pool *pool, bool crl, const char *ca, c
     assert_int_equal(rc, -1);
     assert_null(der);
     assert_int_equal(err.status, 422);
-    assert_string_equal(err.code, "signer_refused");
+    assert_string_equal(problem_kind_name(err.kind), "signer-refused");
     if (strstr(err.detail, why) == NULL)
         fail_msg("refusal '%s' lacks '%s'", err.detail, why);
 }
@@ -276,7 +276,7 @@ static void test_signer_refusals(void **state)
     /* CRLs: the root's TBS sent to issuing; garbage; truncated; trailing bytes. */
     time_t now = time(NULL);
     struct pki_crl_spec spec = {.issuer = F->c.root, .number = 1, .this_update = now, .next_update = now + 60};
-    struct pki_err err;
+    struct problem err;
     assert_int_equal(pki_crl_build_tbs_array(&spec, NULL, 0, &t, &len, &err), 0);
     expect_refused(pool, true, "issuing", t, len, "signature algorithm");
     free(t);
@@ -361,7 +361,7 @@ static void assert_confined(pid_t pid)
 /* Call until a worker answers again (the supervisor restarts it on its own), at most 10 s. */
 static void await_recovery(struct signer_pool *pool)
 {
-    struct pki_err err;
+    struct problem err;
     for (int i = 0; i < 1000 && signer_ping(pool, &err) != 0; i++)
         usleep(10 * 1000);
     assert_int_equal(signer_ping(pool, &err), 0);
@@ -371,7 +371,7 @@ static void test_killed_worker_restarted(void **state)
 {
     (void)state;
     struct signer_pool *pool = start_pool(2);
-    struct pki_err err;
+    struct problem err;
     pid_t old[2] = {signer_pool_worker_pid(pool, 0), signer_pool_worker_pid(pool, 1)};
     assert_confined(old[0]);
     assert_confined(old[1]);
@@ -380,7 +380,7 @@ static void test_killed_worker_restarted(void **state)
     /* the first call may hit a dead worker: 503, never a hang or a crash */
     if (signer_ping(pool, &err) != 0) {
         assert_int_equal(err.status, 503);
-        assert_string_equal(err.code, "signer_unavailable");
+        assert_string_equal(problem_kind_name(err.kind), "signer-unavailable");
     }
     /* the supervisor, not this process, starts new workers and hands them over */
     await_recovery(pool);
@@ -448,7 +448,7 @@ static void *share_thread(void *arg)
         X509 *x = NULL;
         unsigned char *tbs, *der;
         size_t len, dlen;
-        struct pki_err err;
+        struct problem err;
         if (st_leaf_tbs(F->c.issuing, &tbs, &len) != 0 ||
             signer_sign_cert(j->pool, "issuing", tbs, len, &der, &dlen, &err) != 0) {
             j->failures++;
@@ -485,7 +485,7 @@ static void test_threads_share_workers(void **state)
 static void expect_start_refused(const char *pass_file, const char *why)
 {
     struct signer_pool *pool = NULL;
-    struct pki_err err;
+    struct problem err;
     struct signer_pool_opts o = st_pool_opts(F, 1);
     o.passphrase_file = pass_file;
     assert_int_equal(signer_pool_open(&pool, &o, F->blobs, 3, &err), -1);
@@ -541,12 +541,12 @@ static void test_crl_larger_than_a_frame(void **state)
     struct many m = {0, 1500000, now - 120};
     unsigned char *tbs = NULL, *der = NULL;
     size_t len = 0, dlen = 0;
-    struct pki_err err;
+    struct problem err;
     assert_int_equal(pki_crl_build_tbs(&spec, next_many, &m, m.n, &tbs, &len, &err), 0);
     assert_true(len > 64u * 1024 * 1024);
     signer_pool_set_timeout(pool, 60000);
     if (signer_sign_crl(pool, "issuing", tbs, len, &der, &dlen, &err) != 0)
-        fail_msg("sign large crl: %s: %s", err.code, err.detail);
+        fail_msg("sign large crl: %s: %s", problem_kind_name(err.kind), err.detail);
     const unsigned char *p = der;
     X509_CRL *crl = d2i_X509_CRL(NULL, &p, (long)dlen);
     assert_non_null(crl);

@@ -151,7 +151,7 @@ static void test_lying_and_hung_workers(void **state)
     (void)state;
     for (liar_mode = 0; liar_mode <= 4; liar_mode++) {
         struct signer_pool *pool;
-        struct pki_err err;
+        struct problem err;
         int fd;
         pid_t liar = spawn_liar(&fd);
         await_ready(fd);
@@ -165,7 +165,7 @@ static void test_lying_and_hung_workers(void **state)
         clock_gettime(CLOCK_MONOTONIC, &b);
         assert_null(der);
         assert_int_equal(err.status, 503);
-        assert_string_equal(err.code, "signer_unavailable");
+        assert_string_equal(problem_kind_name(err.kind), "signer-unavailable");
         double ms = (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6;
         assert_true(ms < 1000);
         if (liar_mode == 4)
@@ -248,7 +248,7 @@ static void test_crl_pieces_from_a_forged_peer(void **state)
                                 .next_update = now + 3600};
     unsigned char *tbs;
     size_t len;
-    struct pki_err err;
+    struct problem err;
     assert_int_equal(pki_crl_build_tbs_array(&spec, NULL, 0, &tbs, &len, &err), 0);
     struct proto_field a = {(const unsigned char *)"issuing", 7}, b = {(const unsigned char *)"root", 4};
     size_t cut = len / 2;
