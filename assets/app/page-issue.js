@@ -2,7 +2,8 @@
 // decoded preview) or a key pair generated on the server into PKCS#12.
 import { h, uid } from './dom.js';
 import { get, post, enc } from './api.js';
-import { field, input, select, messageArea, pageHeader, card, busy, notice, details, markField, button, link } from './widgets.js';
+import { field, input, select, messageArea, pageHeader, card, busy, notice, details, markField, fieldError, button, link } from './widgets.js';
+import { csrProblem } from './checks.js';
 import { subjectCN } from './cert-format.js';
 import { decodeCsr } from './csr.js';
 import { memberPicker } from './member-picker.js';
@@ -128,6 +129,9 @@ export default async function issue(ctx) {
       const uris = [...form.querySelectorAll('input[name=uris]:checked')].map((x) => x.value);
       let cert;
       try {
+        markField(form);
+        const bad = renew || modeCsr.checked ? csrProblem(csr.value) : null;
+        if (bad) throw fieldError('csr', bad);
         if (renew) cert = await post(`/api/v1/certificates/${enc(renew)}/renew`, { csr: csr.value });
         else if (modeCsr.checked) {
           cert = await post('/api/v1/certificates', { member_id: member.value, profile: profile.value, csr: csr.value, uris });

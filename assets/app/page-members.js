@@ -3,7 +3,8 @@
 import { h, fmtDate } from './dom.js';
 import { get, post, enc } from './api.js';
 import { field, input, select, messageArea, pageHeader, card, badge, busy,
-  formData, markField, link } from './widgets.js';
+  formData, markField, fieldError, link } from './widgets.js';
+import { npiProblem } from './checks.js';
 import { sortableTable, urlPage, goQuery, fetchAll, toCsv, exportButton } from './listing.js';
 import { uriText } from './cert-format.js';
 import { saveFile } from './download.js';
@@ -68,6 +69,9 @@ export default async function members(ctx) {
         if (d.npi) body.npi = d.npi;
         if (d.email) body.contacts = [{ email: d.email }];
         try {
+          markField(form);
+          const bad = body.npi ? npiProblem(body.npi) : null;
+          if (bad) throw fieldError('npi', bad);
           const m = await post('/api/v1/members', body);
           ctx.go(`/members/${enc(m.id)}?created=1`);
         } catch (err) {

@@ -1,6 +1,7 @@
 // Shared widgets: messages, buttons with progress, confirmations, form
 // fields, tables that become cards on narrow screens, cursor pagination.
 import { h, clear, uid } from './dom.js';
+import { sentenceOf } from './problem-text.js';
 
 // A message box; kind: info | success | warning | error.
 export function notice(kind, text, ...more) {
@@ -12,15 +13,27 @@ export function notice(kind, text, ...more) {
 export function messageArea() {
   const el = h('div', { class: 'messages', 'aria-live': 'polite' });
   el.show = (kind, text, ...more) => { clear(el).append(notice(kind, text, ...more)); };
-  el.error = (err) => el.show('error', errorText(err));
+  // an error already shown at its field (markField) is not repeated up here
+  el.error = (err) => (err && err.atField ? el.reset() : el.show('error', errorText(err)));
   el.reset = () => clear(el);
   return el;
 }
 
+const sentence = (t) => { const x = String(t).trim(); return x ? x[0].toUpperCase() + x.slice(1) + (/[.!?)]$/.test(x) ? '' : '.') : ''; };
+
+// The kind's sentence (problem-text.js), then the API's detail when it says more.
 export function errorText(err) {
   if (!err) return 'Something went wrong.';
   if (err.unavailable) return 'This server does not offer that yet.';
-  return err.message || String(err);
+  const detail = err.message || String(err);
+  const s = sentenceOf(err);
+  if (!s || s.toLowerCase() === sentence(detail).toLowerCase()) return s || detail;
+  return `${s} ${sentence(detail)}`;
+}
+
+// What sits under a field: the detail names the field and the reason.
+function fieldText(err) {
+  return err.type === 'invalid-field' ? sentence(err.message) : errorText(err);
 }
 
 // Runs fn while the button shows progress; shows errors in msg.
@@ -197,10 +210,35 @@ export function formData(form) {
 }
 
 // Puts the API's message under the offending field when the problem names one.
+// Marks the input an error is about (err.field: the API problem's field, or a
+// client-side check's) with aria-invalid and the message right under it,
+// scrolled to the middle of the view (never under the sticky header); clears
+// earlier marks. Returns true when the error is shown at a field.
 export function markField(form, err) {
   for (const el of form.querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
-  if (err && err.field) {
-    const el = form.elements.namedItem(err.field);
-    if (el && el.setAttribute) { el.setAttribute('aria-invalid', 'true'); el.focus(); }
+  for (const el of form.querySelectorAll('.field-error[data-for]')) {
+    const owner = form.querySelector(`[aria-describedby~="${el.id}"]`);
+    if (owner) owner.setAttribute('aria-describedby', owner.getAttribute('aria-describedby').split(' ').filter((x) => x !== el.id).join(' '));
+    el.remove();
   }
+  if (!err || !err.field) return false;
+  let el = form.elements.namedItem(err.field);
+  if (el && !el.setAttribute && el.length) el = el[0].closest('fieldset') || el[0];
+  if (!el || !el.setAttribute || el.closest('[hidden]')) return false;
+  el.setAttribute('aria-invalid', 'true');
+  const msg = h('p', { class: 'field-error', id: uid('err'), 'data-for': err.field, role: 'alert' }, fieldText(err));
+  el.setAttribute('aria-describedby', [el.getAttribute('aria-describedby'), msg.id].filter(Boolean).join(' '));
+  el.after(msg);
+  el.scrollIntoView({ block: 'center' });
+  if (el.focus) el.focus({ preventScroll: true });
+  err.atField = true;
+  return true;
+}
+
+// A client-side check failed: an error for markField (and msg.error).
+export function fieldError(name, text) {
+  const err = new Error(text);
+  err.field = name;
+  err.type = 'invalid-field';
+  return err;
 }

@@ -54,8 +54,9 @@ test('users: create one with a generated password shown once, then disable it', 
   // a duplicate shows the API's reason
   await page.getByLabel('Username').fill('olivia');
   await page.getByRole('button', { name: 'Create user' }).click();
-  await page.locator('.notice-error').waitFor();
-  assert.notEqual((await page.locator('.notice-error').textContent()).trim(), '');
+  // (at the field it is about, issue 14 §8)
+  await page.locator('.notice-error, .field-error').waitFor();
+  assert.notEqual((await page.locator('.notice-error, .field-error').textContent()).trim(), '');
   // disable, with a confirmation
   const row = page.getByRole('row').filter({ hasText: 'olivia' });
   await row.getByRole('button', { name: 'Disable' }).click();
@@ -120,7 +121,7 @@ test('errors read as messages, never raw JSON or a blank page', async () => {
   await page.getByLabel('Name').fill('x');
   await page.getByLabel('Valid for (days)').fill('100000');
   await page.getByRole('button', { name: 'Create token' }).click();
-  const err = page.locator('.notice-error');
+  const err = page.locator('.notice-error, .field-error');
   await err.waitFor();
   assert.doesNotMatch(await err.textContent(), /[{}]|urn:troth/);
   // an unknown page

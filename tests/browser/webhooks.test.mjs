@@ -25,7 +25,7 @@ test('webhooks: add, delivery log, dead notices, remove', async () => {
   // plain http to another host is refused, with the API's reason
   await page.getByLabel('URL (https)').fill('http://hooks.example.org/troth');
   await page.getByRole('button', { name: 'Add endpoint' }).click();
-  await page.locator('.notice-error').getByText(/https/).waitFor();
+  await page.locator('.notice-error, .field-error').getByText(/https/).waitFor();
 
   // loopback is allowed; nothing listens on port 9, so deliveries fail
   await page.getByLabel('URL (https)').fill('http://127.0.0.1:9/troth');
