@@ -71,7 +71,7 @@ DB_STMT(q_insert, 6,
 struct create_ctx {
     struct audit_actor actor;
     const char *member_id, *username, *email, *hash, *user_id, *days;
-    enum { C_OK, C_NO_MEMBER, C_TERMINATED, C_USERNAME } why;
+    struct problem why; /* why the transaction refused (DB_CONFLICT) */
     PGresult *row;
 };
 
@@ -80,17 +80,18 @@ static enum db_rc create_tx(struct db *db, void *arg)
     struct create_ctx *c = arg;
     PQclear(c->row);
     c->row = NULL;
-    c->why = C_OK;
+    problem_clear(&c->why);
     char status[16];
     enum db_rc rc = member_lock(db, c->member_id, status, NULL);
     if (rc == DB_NOTFOUND) {
-        c->why = C_NO_MEMBER;
+        problem_set(&c->why, PK_MEMBER_NOT_FOUND, NULL, "no member %.40s", c->member_id);
         return DB_CONFLICT;
     }
     if (rc != DB_OK)
         return rc;
     if (!strcmp(status, "terminated")) {
-        c->why = C_TERMINATED;
+        problem_set(&c->why, PK_MEMBER_TERMINATED, NULL, "member %s is terminated",
+                    c->member_id);
         return DB_CONFLICT;
     }
     PGresult *res;
@@ -100,7 +101,8 @@ static enum db_rc create_tx(struct db *db, void *arg)
     int taken = PQntuples(res);
     PQclear(res);
     if (taken) {
-        c->why = C_USERNAME;
+        problem_set(&c->why, PK_USERNAME_TAKEN, "username", "the username %s is taken",
+                    c->username);
         return DB_CONFLICT;
     }
     const char *p[] = {c->member_id, c->username, c->email, c->hash,
@@ -152,14 +154,8 @@ void h_invitations_create(struct req *r)
         json_object_set_new(body, "accept_url_path", json_string(path));
         reply_json(r, 201, body);
         reply_header(r, "Cache-Control", "no-store");
-    } else if (rc == DB_CONFLICT && c.why == C_NO_MEMBER) {
-        reply_member_not_found(r, id);
-    } else if (rc == DB_CONFLICT && c.why == C_TERMINATED) {
-        reply_problem(r, PK_MEMBER_TERMINATED, NULL,
-                      "member %s is terminated", id);
-    } else if (rc == DB_CONFLICT && c.why == C_USERNAME) {
-        reply_problem(r, PK_USERNAME_TAKEN, "username",
-                      "the username %s is taken", c.username);
+    } else if (rc == DB_CONFLICT && problem_is_set(&c.why)) {
+        reply_problem_of(r, &c.why);
     } else {
         reply_db_failure(r, rc);
     }

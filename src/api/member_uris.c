@@ -191,12 +191,11 @@ struct uri_ctx {
     const char *member_id, *uri_id, *user_id;
     bool member_only; /* a member user: may only withdraw pending URIs */
     bool confirm_lookalike; /* approve even when look-alikes exist */
-    enum { U_OK, U_NO_MEMBER, U_NO_URI, U_TERMINATED, U_STATUS, U_TAKEN,
-           U_LOOKALIKE } why;
-    char uri[URI_MAX + 1];  /* U_LOOKALIKE: the URI, and its look-alikes */
+    struct problem why; /* why the transaction refused (DB_NOTFOUND, DB_CONFLICT) */
+    char uri[URI_MAX + 1];  /* PK_URI_LOOKALIKE: the URI, and its look-alikes */
     json_t *lookalikes;
     char status[16];
-    char owner_id[24], owner_name[260]; /* U_TAKEN: the member that has it */
+    char owner_id[24], owner_name[260]; /* the member that has the URI */
     PGresult *row;
 };
 
@@ -207,7 +206,7 @@ static enum db_rc lock_uri(struct db *db, struct uri_ctx *c, char *uri,
     bool terminated;
     enum db_rc rc = lock_member(db, c->member_id, &terminated);
     if (rc == DB_NOTFOUND)
-        c->why = U_NO_MEMBER;
+        problem_set(&c->why, PK_MEMBER_NOT_FOUND, NULL, "no member %.40s", c->member_id);
     if (rc != DB_OK)
         return rc;
     const char *p[] = {c->uri_id, c->member_id};
@@ -216,7 +215,8 @@ static enum db_rc lock_uri(struct db *db, struct uri_ctx *c, char *uri,
         return rc;
     if (PQntuples(res) == 0) {
         PQclear(res);
-        c->why = U_NO_URI;
+        problem_set(&c->why, PK_URI_NOT_FOUND, NULL, "member %s has no URI %s", c->member_id,
+                    c->uri_id);
         return DB_NOTFOUND;
     }
     snprintf(c->status, sizeof c->status, "%s", PQgetvalue(res, 0, URI_COL_STATUS));
@@ -224,7 +224,8 @@ static enum db_rc lock_uri(struct db *db, struct uri_ctx *c, char *uri,
     snprintf(kind, kindlen, "%s", PQgetvalue(res, 0, URI_COL_KIND));
     PQclear(res);
     if (terminated) {
-        c->why = U_TERMINATED;
+        problem_set(&c->why, PK_MEMBER_TERMINATED, NULL, "member %s is terminated",
+                    c->member_id);
         return DB_CONFLICT;
     }
     return DB_OK;
@@ -235,20 +236,24 @@ static enum db_rc approve_tx(struct db *db, void *arg)
     struct uri_ctx *c = arg;
     PQclear(c->row);
     c->row = NULL;
-    c->why = U_OK;
+    problem_clear(&c->why);
     c->owner_id[0] = c->owner_name[0] = 0;
     char uri[URI_MAX + 1], kind[16];
     enum db_rc rc = lock_uri(db, c, uri, sizeof uri, kind, sizeof kind);
     if (rc != DB_OK)
         return rc;
     if (strcmp(c->status, "pending")) {
-        c->why = U_STATUS;
+        problem_set(&c->why, PK_INVALID_URI_STATUS, "status", "the URI is %s, not pending",
+                    c->status);
         return DB_CONFLICT;
     }
     rc = member_uri_approved_elsewhere(db, uri, c->member_id, c->owner_id,
                                        c->owner_name);
     if (rc == DB_CONFLICT)
-        c->why = U_TAKEN;
+        problem_set(&c->why, PK_URI_TAKEN, NULL,
+                    "this URI is already registered by member %s (%s); "
+                    "remove it there first, or remove this proposal",
+                    c->owner_id, c->owner_name);
     if (rc != DB_OK)
         return rc;
     if (!c->confirm_lookalike) {
@@ -256,7 +261,7 @@ static enum db_rc approve_tx(struct db *db, void *arg)
         if ((rc = member_uri_lookalikes(db, uri, &c->lookalikes)) != DB_OK)
             return rc;
         if (json_array_size(c->lookalikes)) {
-            c->why = U_LOOKALIKE;
+            problem_set(&c->why, PK_URI_LOOKALIKE, "uri", "%s looks like another URI", uri);
             snprintf(c->uri, sizeof c->uri, "%s", uri);
             return DB_CONFLICT;
         }
@@ -275,15 +280,17 @@ static enum db_rc approve_tx(struct db *db, void *arg)
 static enum db_rc delete_tx(struct db *db, void *arg)
 {
     struct uri_ctx *c = arg;
-    c->why = U_OK;
+    problem_clear(&c->why);
     char uri[URI_MAX + 1], kind[16];
     enum db_rc rc = lock_uri(db, c, uri, sizeof uri, kind, sizeof kind);
-    if (rc == DB_CONFLICT && c->why == U_TERMINATED)
+    if (rc == DB_CONFLICT && c->why.kind == PK_MEMBER_TERMINATED) {
         rc = DB_OK; /* removing a terminated member's URIs is allowed */
+        problem_clear(&c->why);
+    }
     if (rc != DB_OK)
         return rc;
     if (c->member_only && !strcmp(c->status, "approved")) {
-        c->why = U_STATUS;
+        problem_set(&c->why, PK_FORBIDDEN, NULL, "only an operator may remove an approved URI");
         return DB_CONFLICT;
     }
     const char *p[] = {c->uri_id, c->member_id};
@@ -315,31 +322,14 @@ static bool uri_params(struct req *r, struct uri_ctx *c)
 
 static void reply_uri_failure(struct req *r, struct uri_ctx *c, enum db_rc rc)
 {
-    if (rc == DB_NOTFOUND && c->why == U_NO_MEMBER)
-        reply_member_not_found(r, c->member_id);
-    else if (rc == DB_NOTFOUND && c->why == U_NO_URI)
-        reply_problem(r, PK_URI_NOT_FOUND, NULL, "member %s has no URI %s",
-                      c->member_id, c->uri_id);
-    else if (rc == DB_CONFLICT && c->why == U_TERMINATED)
-        reply_problem(r, PK_MEMBER_TERMINATED, NULL,
-                      "member %s is terminated", c->member_id);
-    else if (rc == DB_CONFLICT && c->why == U_STATUS && c->member_only)
-        reply_problem(r, PK_FORBIDDEN, NULL,
-                      "only an operator may remove an approved URI");
-    else if (rc == DB_CONFLICT && c->why == U_LOOKALIKE)
+    if (rc == DB_CONFLICT && c->why.kind == PK_URI_LOOKALIKE)
         reply_lookalikes(r, c->uri, c->member_id, json_incref(c->lookalikes),
                          "approve");
-    else if (rc == DB_CONFLICT && c->why == U_TAKEN)
-        reply_problem(r, PK_URI_TAKEN, NULL,
-                      "this URI is already registered by member %s (%s); "
-                      "remove it there first, or remove this proposal",
-                      c->owner_id, c->owner_name);
-    else if (rc == DB_CONFLICT && c->why == U_OK)
+    else if ((rc == DB_NOTFOUND || rc == DB_CONFLICT) && problem_is_set(&c->why))
+        reply_problem_of(r, &c->why);
+    else if (rc == DB_CONFLICT)
         reply_problem(r, PK_URI_TAKEN, NULL,
                       "this URI was just approved for another member");
-    else if (rc == DB_CONFLICT && c->why == U_STATUS)
-        reply_problem(r, PK_INVALID_URI_STATUS, "status",
-                      "the URI is %s, not pending", c->status);
     else
         reply_db_failure(r, rc);
 }

@@ -228,7 +228,7 @@ static int token_health(char *why, size_t len)
         for (size_t i = 0; i < g_set.n && !g_probe_why[0]; i++) {
             struct problem perr = {0};
             if (!strcmp(g_set.cas[i].key_store, "pkcs11") && signer_probe(g_pool, g_set.cas[i].id, &perr) != 0)
-                snprintf(g_probe_why, sizeof g_probe_why, "CA %s: %s", g_set.cas[i].id, perr.detail);
+                snprintf(g_probe_why, sizeof g_probe_why, "CA %s: %.255s", g_set.cas[i].id, perr.detail);
         }
         g_probe_at = now_ms();
     }

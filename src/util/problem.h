@@ -19,7 +19,7 @@ struct problem {
     unsigned status;        /* the kind's status (0 when none) */
     enum problem_kind kind; /* PK_NONE when none */
     const char *field;      /* the request field it is about, or NULL (static) */
-    char detail[256];       /* human sentence */
+    char detail[512];       /* human sentence */
 };
 
 /* The kind's HTTP status, "kind" name and title (500, "internal",
