@@ -91,13 +91,15 @@ def second_arg(text, start):
 
 
 def test_no_kind_outside_the_catalogue():
-    """reply_problem takes an enum problem_kind: no string kind, no status
-    of its own, anywhere in src/; the urn is built in one place."""
+    """reply_problem, reply_problem_with, problem_set and pki_ossl_problem
+    take an enum problem_kind: no string kind, no status of its own,
+    anywhere in src/; the urn is built in one place."""
     bad = []
     for rel, text in sources():
-        for m in re.finditer(r"\breply_problem\(", text):
+        for m in re.finditer(r"\b(?:reply_problem|reply_problem_with|problem_set|pki_ossl_problem)\(",
+                             text):
             arg = second_arg(text, m.end())
-            if arg == "enum problem_kind kind":
+            if arg in ("enum problem_kind kind", "enum problem_kind k"):
                 continue  # its declaration and definition
             # a kind, a choice between kinds, or an enum problem_kind variable
             if not re.fullmatch(r"(?:[^\"?]*\?\s*)?PK_\w+(?:\s*:\s*PK_\w+)?|[a-z_][\w.>-]*",
