@@ -21,14 +21,8 @@ static void reply_cert(struct req *r, const char *serial)
     PQclear(res);
 }
 
-static const struct jfield revoke_fields[] = {
-    {"reason", JT_STRING, true, 32, 0, 0},
-};
-
 void h_certificates_revoke(struct req *r)
 {
-    if (req_check_body(r, revoke_fields, 1))
-        return;
     struct audit_actor actor = audit_actor_of(&r->who, r->client_ip);
     struct problem err;
     const char *serial = req_param(r, "serial");

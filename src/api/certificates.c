@@ -99,18 +99,8 @@ static void issue_and_reply(struct req *r, struct issue_req *rq, EVP_PKEY *key,
     reply_json(r, 201, cert);
 }
 
-static const struct jfield issue_fields[] = {
-    {"member_id", JT_STRING, true, 20, 0, 0},
-    {"profile", JT_STRING, true, 32, 0, 0},
-    {"csr", JT_TEXT, true, 16384, 0, 0},
-    {"uris", JT_STRING_ARRAY, true, MAX_URIS, 0, 0},
-    {"common_name", JT_STRING, false, 64, 0, 0},
-};
-
 void h_certificates_issue(struct req *r)
 {
-    if (req_check_body(r, issue_fields, sizeof issue_fields / sizeof issue_fields[0]))
-        return;
     const char *csr_text = json_get_str(r->json, "csr");
     struct problem err = {0};
     X509_REQ *csr = pki_csr_parse(csr_text, strlen(csr_text), &err);
@@ -129,15 +119,6 @@ void h_certificates_issue(struct req *r)
     issue_and_reply(r, &rq, NULL, NULL);
     X509_REQ_free(csr);
 }
-
-static const struct jfield keygen_fields[] = {
-    {"member_id", JT_STRING, true, 20, 0, 0},
-    {"profile", JT_STRING, true, 32, 0, 0},
-    {"uris", JT_STRING_ARRAY, true, MAX_URIS, 0, 0},
-    {"key_type", JT_STRING, true, 16, 0, 0},
-    {"passphrase", JT_STRING, true, 1024, 0, 0},
-    {"common_name", JT_STRING, false, 64, 0, 0},
-};
 
 /* A key being generated off the listener's threads. */
 struct keygen_job {
@@ -169,8 +150,6 @@ static void keygen_done(struct req *r, void *arg)
 
 void h_certificates_keygen(struct req *r)
 {
-    if (req_check_body(r, keygen_fields, sizeof keygen_fields / sizeof keygen_fields[0]))
-        return;
     const char *type = json_get_str(r->json, "key_type");
     const char *pass = json_get_str(r->json, "passphrase");
     static const char *types[] = {"EC-P256", "EC-P384", "RSA-2048", "RSA-3072", "RSA-4096"};
@@ -220,14 +199,8 @@ void h_certificates_keygen(struct req *r)
     }
 }
 
-static const struct jfield renew_fields[] = {
-    {"csr", JT_TEXT, true, 16384, 0, 0},
-};
-
 void h_certificates_renew(struct req *r)
 {
-    if (req_check_body(r, renew_fields, 1))
-        return;
     const char *serial = req_param(r, "serial");
     PGresult *old = req_certificate(r);
     if (!old)

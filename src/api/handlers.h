@@ -4,6 +4,11 @@
 
 struct req;
 
+/* limits the route table's body specs share with their handlers */
+#define WEBHOOK_EVENT_COUNT 6        /* webhooks.c: the events one can subscribe to */
+#define JWT_FIELD_MAX (64 * 1024)    /* udap.c */
+#define INVITATION_DAYS_MAX 30       /* invitations.c */
+
 /* health.c */
 void h_healthz(struct req *r);
 void h_readyz(struct req *r);

@@ -40,12 +40,6 @@ void h_member_uris_list(struct req *r)
 
 /* ---- POST /api/v1/members/{id}/uris ---- */
 
-static const struct jfield add_fields[] = {
-    {"uri", JT_STRING, true, URI_MAX, 0, 0},
-    {"kind", JT_STRING, true, 16, 0, 0},
-    {"confirm_lookalike", JT_BOOL, false, 0, 0, 0},
-};
-
 struct add_ctx {
     struct audit_actor actor;
     struct uri_new u;
@@ -123,7 +117,7 @@ static void reply_lookalikes(struct req *r, const char *uri, const char *member_
 void h_member_uri_add(struct req *r)
 {
     const char *id = member_param(r);
-    if (!id || req_check_body(r, add_fields, 3))
+    if (!id)
         return;
     const char *uri = json_get_str(r->json, "uri");
     const char *kind = json_get_str(r->json, "kind");
@@ -334,14 +328,10 @@ static void reply_uri_failure(struct req *r, struct uri_ctx *c, enum db_rc rc)
         reply_db_failure(r, rc);
 }
 
-static const struct jfield approve_fields[] = {
-    {"confirm_lookalike", JT_BOOL, false, 0, 0, 0},
-};
-
 void h_member_uri_approve(struct req *r)
 {
     struct uri_ctx c;
-    if (req_check_body(r, approve_fields, 1) || !uri_params(r, &c))
+    if (!uri_params(r, &c))
         return;
     c.confirm_lookalike = json_is_true(json_object_get(r->json, "confirm_lookalike"));
     enum db_rc rc = db_tx(req_db(r), DB_READ_COMMITTED, approve_tx, &c);

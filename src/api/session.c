@@ -22,11 +22,6 @@
 
 DB_STMT(q_login_user, 1,
         "SELECT " USER_COLUMNS ", password_hash FROM users WHERE username = $1");
-static const struct jfield login_fields[] = {
-    {"username", JT_STRING, true, 128, 0, 0},
-    {"password", JT_STRING, true, PASSWORD_MAX, 0, 0},
-};
-
 void reply_too_many_attempts(struct req *r, long wait)
 {
     metrics_signin(SIGNIN_LIMITED);
@@ -96,8 +91,6 @@ static enum db_rc create_session(struct db *db, void *arg)
 
 void h_session_create(struct req *r)
 {
-    if (req_check_body(r, login_fields, 2))
-        return;
     const struct config *cfg = config_current();
     const char *username = json_get_str(r->json, "username");
     const char *password = json_get_str(r->json, "password");

@@ -35,12 +35,6 @@ static json_t *token_json(PGresult *res, int i)
     return row_json(token_cols, TOKEN_COL_COUNT, res, i);
 }
 
-static const struct jfield create_fields[] = {
-    {"name", JT_STRING, true, 128, 0, 0},
-    {"days", JT_INT, false, 0, 1, 3650},
-    {"user_id", JT_STRING, false, 20, 0, 0},
-};
-
 struct create_arg {
     struct audit_actor actor;
     const char *user_id, *name;
@@ -57,8 +51,6 @@ static enum db_rc create_tx(struct db *db, void *arg)
 
 void h_tokens_create(struct req *r)
 {
-    if (req_check_body(r, create_fields, 3))
-        return;
     const struct config *cfg = config_current();
     json_t *days = json_object_get(r->json, "days");
     const char *user = json_get_str(r->json, "user_id");

@@ -15,20 +15,8 @@
 #include "sandbox/sandbox.h"
 #include "udap/community.h"
 
-#define JWT_FIELD_MAX (64 * 1024)
-
-static const struct jfield fields[] = {
-    {"jwt", JT_TEXT, true, JWT_FIELD_MAX, 0, 0},
-    {"kind", JT_STRING, false, 32, 0, 0},
-    {"audience", JT_STRING, false, 2048, 0, 0},
-    {"base_url", JT_STRING, false, 2048, 0, 0},
-    {"trust", JT_STRING, false, 16, 0, 0},
-};
-
 void h_udap_validate(struct req *r)
 {
-    if (req_check_body(r, fields, sizeof fields / sizeof fields[0]))
-        return;
     const char *kind = json_get_str(r->json, "kind");
     int k = kind ? udap_kind_parse(kind) : UDAP_AUTO;
     if (k < 0) {

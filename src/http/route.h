@@ -1,10 +1,12 @@
-/* The static route table: method, pattern, listener, roles, body limit, handler. */
+/* The static route table: method, pattern, listener, roles, body limit,
+ * handler, and the fields of its JSON body. */
 #ifndef TROTH_ROUTE_H
 #define TROTH_ROUTE_H
 #include <stddef.h>
 
 #include "auth/roles.h"
 
+struct jfield;
 struct req;
 
 enum listener { LISTENER_PUBLIC = 1, LISTENER_ADMIN = 2 };
@@ -18,6 +20,10 @@ struct route {
     unsigned roles;      /* ROLE_* bits allowed (auth/roles.h) */
     size_t body_limit;   /* max request body bytes; 0 = no body accepted */
     handler_fn handler;
+    /* the JSON body's fields (http/json_body.h), checked before the handler
+     * runs: no other field, each of its type, the required ones present */
+    const struct jfield *body;
+    size_t body_fields; /* 0: the route takes no JSON body */
 };
 
 #define ROUTE_MAX_PARAMS 4

@@ -300,6 +300,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
             return send_reply(r);
         }
     }
+    if (r->route->body_fields &&
+        req_check_body(r, r->route->body, r->route->body_fields))
+        return send_reply(r);
     /* the request is read: the read deadline ends here, not when the
      * handler is done (a handler may work longer than request_read_timeout) */
     deadlines_disarm(r->conn);

@@ -14,7 +14,8 @@ How a call is made harmless:
     fresh object per call from a factory, so the order of calls does not
     matter;
   - member B probes member A's objects with a body that *would* be valid
-    where the handler validates the body before it looks the object up
+    where the body is validated before the object is looked up (the HTTP
+    layer checks each route's body spec before the handler runs)
     (otherwise B would stop at 400 and we would prove nothing about the
     404); those objects are fresh or checked unchanged afterwards.
 
@@ -267,6 +268,14 @@ class World:
         before = count()
         return lambda: assert_equal(count(), before)
 
+    def no_new_uris(self):
+        """A check that member A got no URI meanwhile."""
+        def uris():
+            r = self.admin.get(f"/api/v1/members/{self.a['id']}/uris", params={"limit": 200})
+            return [u["id"] for u in r.json()["items"]]
+        before = uris()
+        return lambda: assert_equal(uris(), before)
+
     def issue_body(self):
         return {"member_id": self.a["id"], "profile": "udap-client", "csr": csr_pem(),
                 "uris": [self.a_uri["uri"]]}
@@ -363,6 +372,12 @@ def plan(route, caller, w):
     if b_probe and p == "/api/v1/certificates/{serial}/renew":
         return Call(fill(p, {"serial": w.cert["serial"]}), {"csr": csr_pem()},
                     a_owned=True, after=w.no_new_certs())
+    # the HTTP layer checks every body (the route table's spec) before the
+    # handler looks the member up
+    if b_probe and m == "POST" and p == "/api/v1/members/{id}/uris":
+        return Call(fill(p, {"id": A}),
+                    {"uri": f"https://{uniq('mxb')}.example.org/app", "kind": "client"},
+                    a_owned=True, after=w.no_new_uris())
 
     # everything else: fixed objects of member A
     if p.startswith("/api/v1/members/{id}"):

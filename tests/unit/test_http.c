@@ -13,12 +13,12 @@
 static void h(struct req *r) { (void)r; }
 
 static const struct route table[] = {
-    {"GET", "/healthz", LISTENER_PUBLIC, ROLE_ANON, 0, h},
-    {"GET", "/crl/{ca}.crl", LISTENER_PUBLIC, ROLE_ANON, 0, h},
-    {"GET", "/api/v1/members/{id}", LISTENER_ADMIN, ROLES_USER, 0, h},
-    {"PATCH", "/api/v1/members/{id}", LISTENER_ADMIN, ROLES_USER, 1024, h},
+    {"GET", "/healthz", LISTENER_PUBLIC, ROLE_ANON, 0, h, NULL, 0},
+    {"GET", "/crl/{ca}.crl", LISTENER_PUBLIC, ROLE_ANON, 0, h, NULL, 0},
+    {"GET", "/api/v1/members/{id}", LISTENER_ADMIN, ROLES_USER, 0, h, NULL, 0},
+    {"PATCH", "/api/v1/members/{id}", LISTENER_ADMIN, ROLES_USER, 1024, h, NULL, 0},
     {"POST", "/api/v1/members/{id}/uris/{uri_id}/approve", LISTENER_ADMIN,
-     ROLES_USER, 0, h},
+     ROLES_USER, 0, h, NULL, 0},
 };
 #define N (sizeof table / sizeof table[0])
 
