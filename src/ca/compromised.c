@@ -1,12 +1,14 @@
 #include "ca/compromised.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/core_names.h>
 #include <openssl/x509.h>
 
 #include "audit/audit.h"
+#include "util/hex.h"
 
 int ca_spki_sha256(const EVP_PKEY *key, unsigned char out[32])
 {
@@ -30,7 +32,6 @@ DB_STMT(q_cert_der, 1, "SELECT der FROM certificates WHERE serial = $1");
 DB_STMT(q_mark, 2,
         "INSERT INTO compromised_keys (serial, spki_sha256) VALUES ($1, $2::bytea) "
         "ON CONFLICT (serial) DO NOTHING");
-DB_STMT(q_lookup, 1, "SELECT 1 FROM compromised_keys WHERE spki_sha256 = $1::bytea LIMIT 1");
 
 /* The hash of a stored certificate's key from its DER. */
 static int der_spki_sha256(const unsigned char *der, size_t len, unsigned char out[32])
@@ -68,21 +69,13 @@ enum db_rc ca_mark_compromised(struct db *db, const char *serial)
     return rc;
 }
 
-enum db_rc ca_key_compromised(struct db *db, const EVP_PKEY *key, bool *hit)
-{
-    *hit = false;
-    unsigned char h[32];
-    if (ca_spki_sha256(key, h))
-        return DB_ERROR;
-    const char *p[] = {(const char *)h};
-    int lens[] = {32}, fmts[] = {1};
-    PGresult *res = NULL;
-    enum db_rc rc = db_exec_bin(db, &q_lookup, &res, p, lens, fmts, 0);
-    if (rc == DB_OK)
-        *hit = PQntuples(res) > 0;
-    PQclear(res);
-    return rc;
-}
+/* Many at once: two arrays of the same length, serials and hex hashes
+ * (neither needs quoting in an array literal). */
+DB_STMT(q_mark_many, 2,
+        "INSERT INTO compromised_keys (serial, spki_sha256) "
+        "SELECT s, decode(h, 'hex') FROM unnest($1::text[], $2::text[]) AS x(s, h) "
+        "ON CONFLICT (serial) DO NOTHING");
+#define MARK_BATCH 1000
 
 DB_STMT(q_unmarked, 0,
         "SELECT serial, der FROM certificates c WHERE status = 'revoked' "
@@ -102,13 +95,41 @@ static enum db_rc backfill_tx(struct db *db, void *arg)
     enum db_rc rc = db_exec_bin(db, &q_unmarked, &res, NULL, NULL, NULL, 1);
     if (rc != DB_OK)
         return rc;
-    for (int i = 0; i < PQntuples(res) && rc == DB_OK; i++) {
-        char serial[48];
-        snprintf(serial, sizeof serial, "%.*s", PQgetlength(res, i, 0), PQgetvalue(res, i, 0));
-        rc = mark(db, serial, (const unsigned char *)PQgetvalue(res, i, 1),
-                  (size_t)PQgetlength(res, i, 1));
-        b->n++;
+    /* a community moving over from another CA may bring thousands: one
+     * statement per MARK_BATCH keys (one per key took over a minute for
+     * 20,000 on a busy machine, and start-up waits for it) */
+    int rows = PQntuples(res);
+    size_t cap = MARK_BATCH * 42 + 2, hcap = MARK_BATCH * 65 + 2;
+    char *serials = malloc(cap), *hashes = malloc(hcap);
+    if (!serials || !hashes)
+        rc = DB_ERROR;
+    for (int i = 0; i < rows && rc == DB_OK;) {
+        size_t sn = 0, hn = 0;
+        int n = 0;
+        serials[sn++] = hashes[hn++] = '{';
+        for (; i < rows && n < MARK_BATCH; i++) {
+            unsigned char h[32];
+            int len = PQgetlength(res, i, 0);
+            if (len > 40 || der_spki_sha256((const unsigned char *)PQgetvalue(res, i, 1),
+                                            (size_t)PQgetlength(res, i, 1), h))
+                continue; /* not a certificate OpenSSL reads: nothing to refuse */
+            if (n++) {
+                serials[sn++] = ',';
+                hashes[hn++] = ',';
+            }
+            memcpy(serials + sn, PQgetvalue(res, i, 0), (size_t)len);
+            sn += (size_t)len;
+            hex_encode(h, 32, hashes + hn);
+            hn += 64;
+        }
+        serials[sn++] = hashes[hn++] = '}';
+        serials[sn] = hashes[hn] = 0;
+        if (n)
+            rc = db_exec(db, &q_mark_many, NULL, (const char *[]){serials, hashes});
+        b->n += n;
     }
+    free(serials);
+    free(hashes);
     PQclear(res);
     if (rc != DB_OK || b->n == 0)
         return rc;

@@ -16,9 +16,6 @@ int ca_spki_sha256(const EVP_PKEY *key, unsigned char out[32]);
  * revocation's transaction). */
 enum db_rc ca_mark_compromised(struct db *db, const char *serial);
 
-/* DB_OK and *hit = true if the key belongs to a certificate revoked for
- * keyCompromise. */
-enum db_rc ca_key_compromised(struct db *db, const EVP_PKEY *key, bool *hit);
 
 /* Marks the keys of keyCompromise revocations made before compromised_keys
  * existed (at start-up; a no-op once done). Returns the number marked, or

@@ -78,14 +78,24 @@ static void default_cn(const char *uri, char *out, size_t len)
         snprintf(out, len, "%s", uri);
 }
 
+/* The certificate, and its reservation marked issued in the same
+ * statement (no row when it is no longer 'reserved'). */
 DB_STMT(q_insert, 13,
+        "WITH " SIG_ISSUED_CTE("$13", "$11") " "
         "INSERT INTO certificates AS c (serial, ca_id, member_id, profile, subject, uris, "
         "key_description, not_before, not_after, der, fingerprint_sha256, renewed_from, "
-        "signature_id) "
-        "VALUES ($1, $2, $3::bigint, $4, $5, "
+        "signature_id) SELECT $1, $2, $3::bigint, $4, $5, "
         "ARRAY(SELECT json_array_elements_text($6::json)), $7, "
-        "to_timestamp($8::bigint), to_timestamp($9::bigint), $10, $11, $12, $13::bigint) "
+        "to_timestamp($8::bigint), to_timestamp($9::bigint), $10, $11, $12, s.id FROM s "
         "RETURNING " CERT_COLUMNS);
+
+/* What check_member needs besides the request: computed once per issuance. */
+struct member_check {
+    const char *uris_json;            /* rq->uris as a JSON array */
+    char kinds[32];                   /* the profile's URI kinds, "{client,server}" */
+    unsigned char spki[32];           /* the key's SPKI SHA-256 */
+    bool has_key;
+};
 
 struct issue_ctx {
     struct signer_pool *pool;
@@ -105,6 +115,7 @@ struct issue_ctx {
     unsigned char *der;      /* the signed certificate, signed once */
     size_t der_len;
     time_t not_before, not_after;
+    struct member_check mc;
 };
 
 static enum db_rc fail(struct problem *err, enum problem_kind kind, const char *detail)
@@ -113,49 +124,84 @@ static enum db_rc fail(struct problem *err, enum problem_kind kind, const char *
     return DB_ERROR;
 }
 
-/* The member is active and every URI an approved one of a kind the profile
- * takes; the member row stays locked (FOR SHARE) until commit, so that a
- * concurrent suspension waits for this certificate and then holds it. */
+static const char *const kind_names[] = {"client", "server", "idp"};
+
+/* In one round trip: the member, locked FOR SHARE until commit (so that a
+ * concurrent suspension waits for this certificate and then holds it);
+ * whether the key ($2, the SPKI's SHA-256; NULL in the keygen precheck,
+ * before the key exists) is one revoked for keyCompromise; and the first
+ * URI of $3 (a JSON array) that is not an approved URI of the member of a
+ * kind in $4, 1-based, 0 when there is none. */
+DB_STMT(q_check, 4,
+        "SELECT m.status, m.name, $2::bytea IS NOT NULL AND EXISTS "
+        "(SELECT 1 FROM compromised_keys k WHERE k.spki_sha256 = $2::bytea), "
+        "coalesce((SELECT min(x.i) FROM json_array_elements_text($3::json) "
+        "WITH ORDINALITY AS x(uri, i) WHERE NOT EXISTS (SELECT 1 FROM member_uris u "
+        "WHERE u.member_id = m.id AND u.uri = x.uri AND u.status = 'approved' "
+        "AND u.kind = ANY($4::text[]))), 0) "
+        "FROM members m WHERE m.id = $1::bigint FOR SHARE OF m");
+
+static int member_check_init(struct member_check *mc, const struct issue_req *rq,
+                             const struct profile_conf *profile, char *uris_json)
+{
+    mc->uris_json = uris_json;
+    size_t n = 0;
+    mc->kinds[n++] = '{';
+    for (unsigned k = 0; k < 3; k++)
+        if (profile->uri_kinds & (1u << k))
+            n += (size_t)snprintf(mc->kinds + n, sizeof mc->kinds - n, "%s%s",
+                                  n > 1 ? "," : "", kind_names[k]);
+    snprintf(mc->kinds + n, sizeof mc->kinds - n, "}");
+    mc->has_key = rq->pubkey != NULL;
+    return mc->has_key ? ca_spki_sha256(rq->pubkey, mc->spki) : 0;
+}
+
+/* The member is active, the key not compromised, and every URI an
+ * approved one of a kind the profile takes (q_check). */
 static enum db_rc check_member(struct db *db, const struct issue_req *rq,
                                const struct profile_conf *profile,
+                               const struct member_check *mc,
                                char org[MEMBER_NAME_MAX], struct problem *err)
 {
-    char status[16];
-    enum db_rc rc = member_lock(db, rq->member_id, status, org);
-    if (rc == DB_NOTFOUND)
-        return fail(err, PK_MEMBER_NOT_FOUND, "no such member");
+    const char *p[] = {rq->member_id, mc->has_key ? (const char *)mc->spki : NULL,
+                       mc->uris_json, mc->kinds};
+    int lens[] = {0, 32, 0, 0}, fmts[] = {0, 1, 0, 0};
+    PGresult *res;
+    enum db_rc rc = db_exec_bin(db, &q_check, &res, p, lens, fmts, 0);
     if (rc != DB_OK)
         return rc;
+    if (PQntuples(res) != 1) {
+        PQclear(res);
+        return fail(err, PK_MEMBER_NOT_FOUND, "no such member");
+    }
+    const char *status = PQgetvalue(res, 0, 0);
+    snprintf(org, MEMBER_NAME_MAX, "%s", PQgetvalue(res, 0, 1));
+    bool compromised = PQgetvalue(res, 0, 2)[0] == 't';
+    long bad = atol(PQgetvalue(res, 0, 3)) - 1;
     if (strcmp(status, "active")) {
         problem_set(err, PK_MEMBER_NOT_ACTIVE, NULL,
                     "the member is %s; only active members get certificates", status);
+        PQclear(res);
         return DB_ERROR;
     }
-    bool compromised = false;
-    /* the keygen precheck runs before its key exists; issuance checks it */
-    if (rq->pubkey && (rc = ca_key_compromised(db, rq->pubkey, &compromised)) != DB_OK)
-        return rc;
+    PQclear(res);
     if (compromised)
         return fail(err, PK_KEY_COMPROMISED,
                     "this public key belongs to a certificate revoked for keyCompromise; "
                     "a compromised key is never certified again: make a new key pair");
-    size_t bad = 0;
-    rc = member_uris_approved(db, rq->member_id, profile->uri_kinds, rq->uris,
-                              rq->n_uris, &bad);
-    if (rc == DB_NOTFOUND) {
+    if (bad >= 0 && (size_t)bad < rq->n_uris) {
         char kinds[32] = "";
-        static const char *names[] = {"client", "server", "idp"};
         for (unsigned k = 0; k < 3; k++)
             if (profile->uri_kinds & (1u << k))
                 snprintf(kinds + strlen(kinds), sizeof kinds - strlen(kinds), "%s%s",
-                         kinds[0] ? " or " : "", names[k]);
+                         kinds[0] ? " or " : "", kind_names[k]);
         problem_set(err, PK_URI_NOT_APPROVED, NULL,
-                    "uris[%zu] (%.300s) is not an approved URI of this member of a kind "
+                    "uris[%ld] (%.300s) is not an approved URI of this member of a kind "
                     "the %s profile takes (%s)",
                     bad, rq->uris[bad], profile->name, kinds);
         return DB_ERROR;
     }
-    return rc;
+    return DB_OK;
 }
 
 static void db_fail(struct db *db, enum db_rc rc, struct problem *err);
@@ -219,7 +265,7 @@ static enum db_rc reserve_tx(struct db *db, void *arg)
 {
     struct issue_ctx *c = arg;
     c->sig_id[0] = 0;
-    enum db_rc rc = check_member(db, c->rq, c->profile, c->org, c->err);
+    enum db_rc rc = check_member(db, c->rq, c->profile, &c->mc, c->org, c->err);
     if (rc != DB_OK)
         return rc;
     if (build_tbs(c) != 0)
@@ -260,7 +306,7 @@ static enum db_rc store_tx(struct db *db, void *arg)
     struct issue_ctx *c = arg;
     const struct issue_req *rq = c->rq;
     char org[MEMBER_NAME_MAX];
-    enum db_rc rc = check_member(db, rq, c->profile, org, c->err);
+    enum db_rc rc = check_member(db, rq, c->profile, &c->mc, org, c->err);
     if (rc != DB_OK)
         return rc;
     if (strcmp(org, c->org))
@@ -272,27 +318,22 @@ static enum db_rc store_tx(struct db *db, void *arg)
     pki_key_describe(rq->pubkey, keydesc, sizeof keydesc);
     snprintf(nb, sizeof nb, "%lld", (long long)c->not_before);
     snprintf(na, sizeof na, "%lld", (long long)c->not_after);
-    json_t *uris = json_array();
-    for (size_t i = 0; i < rq->n_uris; i++)
-        json_array_append_new(uris, json_string(rq->uris[i]));
-    char *uris_json = json_dumps(uris, JSON_COMPACT);
     const char *p[] = {c->serial, c->ca->id, rq->member_id, c->profile->name, c->subj,
-                       uris_json, keydesc, nb, na, (const char *)c->der, fp,
+                       c->mc.uris_json, keydesc, nb, na, (const char *)c->der, fp,
                        rq->renewed_from, c->sig_id};
     int lens[13] = {[9] = (int)c->der_len};
     int fmts[13] = {[9] = 1};
     PQclear(c->row); /* from an attempt that was retried */
     c->row = NULL;
     rc = db_exec_bin(db, &q_insert, &c->row, p, lens, fmts, 0);
-    free(uris_json);
-    if (rc == DB_OK)
-        rc = sig_mark_issued(db, c->sig_id, c->der, c->der_len);
-    if (rc != DB_OK) {
-        json_decref(uris);
+    if (rc == DB_OK && PQntuples(c->row) != 1)
+        return fail(c->err, PK_SIGNATURE_NOT_RESERVED,
+                    "the signature record no longer holds this certificate's reservation");
+    if (rc != DB_OK)
         return rc;
-    }
     json_t *d = json_pack("{s:s, s:s, s:s, s:o, s:s, s:s}", "member_id", rq->member_id,
-                          "profile", c->profile->name, "ca", c->ca->id, "uris", uris,
+                          "profile", c->profile->name, "ca", c->ca->id, "uris",
+                          json_loads(c->mc.uris_json, 0, NULL),
                           "key", keydesc, "signature_id", c->sig_id);
     if (rq->renewed_from)
         json_object_set_new(d, "renewed_from", json_string(rq->renewed_from));
@@ -365,13 +406,25 @@ struct precheck_ctx {
     const struct issue_req *rq;
     const struct profile_conf *profile;
     struct problem *err;
+    struct member_check mc;
 };
+
+/* rq->uris as a compact JSON array (malloc'd), or NULL. */
+static char *uris_json(const struct issue_req *rq)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < rq->n_uris; i++)
+        json_array_append_new(a, json_string(rq->uris[i]));
+    char *s = json_dumps(a, JSON_COMPACT);
+    json_decref(a);
+    return s;
+}
 
 static enum db_rc precheck_tx(struct db *db, void *arg)
 {
     struct precheck_ctx *c = arg;
     char org[MEMBER_NAME_MAX];
-    return check_member(db, c->rq, c->profile, org, c->err);
+    return check_member(db, c->rq, c->profile, &c->mc, org, c->err);
 }
 
 int ca_issue_precheck(struct db *db, struct signer_pool *pool, const struct ca_set *set,
@@ -394,11 +447,51 @@ int ca_issue_precheck(struct db *db, struct signer_pool *pool, const struct ca_s
                            "the %s profile takes %s keys; not %s", profile->name, list,
                            key_type);
     }
-    struct precheck_ctx c = {rq, profile, err};
+    struct precheck_ctx c = {rq, profile, err, {0}};
+    char *json = uris_json(rq);
+    if (!json || member_check_init(&c.mc, rq, profile, json)) {
+        free(json);
+        return problem_set(err, PK_OUT_OF_MEMORY, NULL, "out of memory");
+    }
     enum db_rc rc = db_tx(db, DB_READ_COMMITTED, precheck_tx, &c);
+    free(json);
     if (rc == DB_OK)
         return 0;
     db_fail(db, rc, err);
+    return -1;
+}
+
+/* Reserves, signs and stores a checked request. 0, or -1 with c->err. */
+static int issue_checked(struct db *db, struct issue_ctx *c, char serial_out[SERIAL_HEX_MAX],
+                         PGresult **row)
+{
+    struct problem *err = c->err;
+    if (sign_once(db, c) != 0) {
+        free(c->tbs);
+        if (c->sig_id[0]) /* reserved, and the signer refused or failed */
+            sig_abandon(db, c->sig_id, NULL, 0, problem_is_set(err) ? err->detail : "signer failed");
+        return -1;
+    }
+    enum db_rc rc = db_tx(db, DB_READ_COMMITTED, store_tx, c);
+    if (rc == DB_OK) {
+        free(c->der);
+        metrics_certificate_issued(c->profile->name);
+        memcpy(serial_out, c->serial, SERIAL_HEX_MAX);
+        if (row)
+            *row = c->row;
+        else
+            PQclear(c->row);
+        return 0;
+    }
+    PQclear(c->row);
+    db_fail(db, rc, err);
+    if (c->der) { /* signed, not stored: the record says so and why */
+        char why[600];
+        snprintf(why, sizeof why, "not stored: %s (%s)", err->detail,
+                 problem_kind_name(err->kind));
+        sig_abandon(db, c->sig_id, c->der, c->der_len, why);
+        free(c->der);
+    }
     return -1;
 }
 
@@ -422,31 +515,12 @@ int ca_issue(struct db *db, struct signer_pool *pool, const struct ca_set *set,
         return -1;
     struct issue_ctx c = {.pool = pool, .ca = ca, .cfg = cfg, .rq = rq, .profile = profile,
                           .actor = actor, .err = err};
-    if (sign_once(db, &c) != 0) {
-        free(c.tbs);
-        if (c.sig_id[0]) /* reserved, and the signer refused or failed */
-            sig_abandon(db, c.sig_id, NULL, 0, problem_is_set(err) ? err->detail : "signer failed");
-        return -1;
+    char *json = uris_json(rq);
+    if (!json || member_check_init(&c.mc, rq, profile, json)) {
+        free(json);
+        return problem_set(err, PK_ENCODE_FAILED, NULL, "the key or the URIs could not be encoded");
     }
-    enum db_rc rc = db_tx(db, DB_READ_COMMITTED, store_tx, &c);
-    if (rc == DB_OK) {
-        free(c.der);
-        metrics_certificate_issued(profile->name);
-        memcpy(serial_out, c.serial, SERIAL_HEX_MAX);
-        if (row)
-            *row = c.row;
-        else
-            PQclear(c.row);
-        return 0;
-    }
-    PQclear(c.row);
-    db_fail(db, rc, err);
-    if (c.der) { /* signed, not stored: the record says so and why */
-        char why[600];
-        snprintf(why, sizeof why, "not stored: %s (%s)", err->detail,
-                 problem_kind_name(err->kind));
-        sig_abandon(db, c.sig_id, c.der, c.der_len, why);
-        free(c.der);
-    }
-    return -1;
+    int done = issue_checked(db, &c, serial_out, row);
+    free(json);
+    return done;
 }

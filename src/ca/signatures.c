@@ -11,9 +11,6 @@
 DB_STMT(q_reserve, 6,
         "INSERT INTO signatures (ca_id, kind, serial, crl_number, tbs_sha256, requested_by) "
         "VALUES ($1, $2, $3, $4::bigint, $5, $6) RETURNING id");
-DB_STMT(q_issued, 2,
-        "UPDATE signatures SET state = 'issued', signed_sha256 = $2, decided_at = now() "
-        "WHERE id = $1::bigint AND state = 'reserved'");
 DB_STMT(q_abandon, 3,
         "UPDATE signatures SET state = 'abandoned', reason = left($3, 500), "
         "signed_sha256 = coalesce($2, signed_sha256), decided_at = now() "
@@ -101,20 +98,6 @@ enum db_rc sig_record_signed(struct db *db, const char *ca_id, const char *kind,
         snprintf(id_out, SIG_ID_MAX, "%s", PQgetvalue(res, 0, 0));
     PQclear(res);
     return DB_OK;
-}
-
-enum db_rc sig_mark_issued(struct db *db, const char *id, const unsigned char *der,
-                           size_t der_len)
-{
-    char hex[65];
-    sha256_hex(der, der_len, hex);
-    PGresult *res;
-    enum db_rc rc = db_exec(db, &q_issued, &res, (const char *[]){id, hex});
-    if (rc != DB_OK)
-        return rc;
-    bool one = !strcmp(PQcmdTuples(res), "1");
-    PQclear(res);
-    return one ? DB_OK : DB_NOTFOUND;
 }
 
 enum db_rc sig_abandon(struct db *db, const char *id, const unsigned char *der,

@@ -5,7 +5,7 @@
  * must not be in one; the commit does not wait for the disk, since the
  * storing transaction's durable commit flushes it too, before anything
  * signed leaves Troth). The transaction that stores the signed object marks it
- * 'issued' (sig_mark_issued, inside that transaction); a store that fails
+ * 'issued' in the same statement (SIG_ISSUED_CTE); a store that fails
  * marks it 'abandoned' with the reason (sig_abandon, autocommit again). A
  * crash in between leaves it 'reserved', which the listings show. */
 #ifndef TROTH_CA_SIGNATURES_H
@@ -36,10 +36,13 @@ enum db_rc sig_reserve_here(struct db *db, const char *ca_id, const char *kind,
                             const unsigned char *tbs, size_t tbs_len,
                             const struct audit_actor *actor, char id_out[SIG_ID_MAX]);
 
-/* Inside the storing transaction: the signed DER's hash, state 'issued'.
- * DB_NOTFOUND when the row is no longer 'reserved'. */
-enum db_rc sig_mark_issued(struct db *db, const char *id, const unsigned char *der,
-                           size_t der_len);
+/* For the statement that stores the signed object: a CTE `s` that marks
+ * reservation ID (a parameter, e.g. "$8") 'issued' with the signed DER's
+ * SHA-256 (hex, e.g. "$9") and yields its id, no row when it is no longer
+ * 'reserved'; the store selects FROM s, so it stores nothing then. */
+#define SIG_ISSUED_CTE(ID, SHA)                                                      \
+    "s AS (UPDATE signatures SET state = 'issued', signed_sha256 = " SHA ", "        \
+    "decided_at = now() WHERE id = " ID "::bigint AND state = 'reserved' RETURNING id)"
 
 /* Autocommit: state 'abandoned' with the reason (and the signed DER's hash
  * when there is one) if the row is still 'reserved'; a store that did

@@ -193,9 +193,13 @@ static enum db_rc prepare(struct db *db, struct db_stmt *st, int slot)
     return DB_OK;
 }
 
+/* Safe to run again: a SELECT, or a WITH whose parts modify nothing. */
 static bool is_read_only(const struct db_stmt *st)
 {
-    return strncmp(st->sql, "SELECT", 6) == 0 || strncmp(st->sql, "WITH", 4) == 0;
+    if (strncmp(st->sql, "SELECT", 6) == 0)
+        return true;
+    return strncmp(st->sql, "WITH", 4) == 0 && !strstr(st->sql, "INSERT ") &&
+           !strstr(st->sql, "UPDATE ") && !strstr(st->sql, "DELETE ");
 }
 
 enum db_rc db_exec_bin(struct db *db, struct db_stmt *st, PGresult **res,

@@ -244,32 +244,6 @@ enum db_rc member_uri_decline_others(struct db *db, const struct audit_actor *ac
     return rc;
 }
 
-DB_STMT(q_uri_approved, 2,
-        "SELECT kind FROM member_uris "
-        "WHERE member_id = $1 AND uri = $2 AND status = 'approved'");
-
-enum db_rc member_uris_approved(struct db *db, const char *member_id,
-                                unsigned kind_mask, const char *const *uris,
-                                size_t n, size_t *bad)
-{
-    for (size_t i = 0; i < n; i++) {
-        const char *p[] = {member_id, uris[i]};
-        PGresult *res;
-        enum db_rc rc = db_exec(db, &q_uri_approved, &res, p);
-        if (rc != DB_OK)
-            return rc;
-        bool ok = PQntuples(res) == 1 &&
-                  (uri_kind_parse(PQgetvalue(res, 0, 0)) & kind_mask);
-        PQclear(res);
-        if (!ok) {
-            if (bad)
-                *bad = i;
-            return DB_NOTFOUND;
-        }
-    }
-    return DB_OK;
-}
-
 DB_STMT(q_member_status, 1, "SELECT status FROM members WHERE id = $1");
 DB_STMT(q_member_lock, 1,
         "SELECT status, name FROM members WHERE id = $1 FOR SHARE");

@@ -2,9 +2,8 @@
  * handlers (src/api/members.c, member_uris.c, invitations.c), the CLI
  * (src/cli/member.c) and the PKI code.
  *
- * For the PKI code, member_uris_approved() says whether URIs may go into a
- * certificate of a member (approved, owned by that member, of an allowed
- * kind). What a status change does to certificates is the CA's rule
+ * Whether URIs may go into a certificate is the CA's check (one statement
+ * in ca/issue.c, under the member's lock). What a status change does to certificates is the CA's rule
  * (ca_member_status_changed in ca/revoke.h), called by the status
  * transaction itself. */
 #ifndef TROTH_MEMBER_H
@@ -129,15 +128,6 @@ enum db_rc member_uri_approved_elsewhere(struct db *db, const char *uri,
  * proposals of it become "declined", each with a "uri.decline" event. */
 enum db_rc member_uri_decline_others(struct db *db, const struct audit_actor *actor,
                                      const char *uri, const char *member_id);
-
-/* Checks that each of uris[0..n) is an approved URI of member_id whose kind
- * is in kind_mask (URI_KIND_* bits). Byte-exact comparison. DB_OK: all are;
- * DB_NOTFOUND: uris[*bad] is not (unknown, another member's, pending, or of
- * a kind not allowed); DB_UNAVAILABLE / DB_ERROR from the database. Does not
- * look at the member's status: check member_status() for that. */
-enum db_rc member_uris_approved(struct db *db, const char *member_id,
-                                unsigned kind_mask, const char *const *uris,
-                                size_t n, size_t *bad);
 
 /* The member's status ("pending", "active", ...) into out. DB_NOTFOUND if
  * there is no such member. */
