@@ -12,6 +12,7 @@
 #include "ca/signatures.h"
 #include "pki/crl.h"
 #include "pki/encode.h"
+#include "util/clock.h"
 #include "util/hex.h"
 
 DB_STMT(q_lock, 1, "SELECT pg_try_advisory_lock(hashtext('troth.crl.' || $1))");
@@ -39,9 +40,7 @@ static const char copy_entries[] =
 /* The CRL, and its reservation in the signature record marked issued in
  * the same statement; no row when it is no longer 'reserved'. */
 DB_STMT(q_store, 9,
-        "WITH s AS (UPDATE signatures SET state = 'issued', signed_sha256 = $9, "
-        "decided_at = now() WHERE id = $8::bigint AND state = 'reserved' RETURNING id) "
-        "INSERT INTO crls (ca_id, crl_number, this_update, next_update, entries, "
+        "WITH " SIG_ISSUED_CTE("$8", "$9") " INSERT INTO crls (ca_id, crl_number, this_update, next_update, entries, "
         "covers_generation, der, signature_id) SELECT $1::text, $2::bigint, "
         "to_timestamp($3::bigint), to_timestamp($4::bigint), $5::bigint, $6::bigint, "
         "$7::bytea, s.id FROM s RETURNING signature_id");
@@ -249,6 +248,7 @@ static enum db_rc store_tx(struct db *db, void *arg)
  * stored is marked abandoned with the reason. */
 static enum db_rc sign_and_store(struct db *db, struct gen *g)
 {
+    long long t0 = now_ms();
     enum db_rc rc = sig_reserve(db, g->ca->id, "crl", NULL, strtoull(g->number, NULL, 10),
                                 g->tbs, g->tbs_len, g->actor, g->sig_id);
     if (rc != DB_OK) {
@@ -258,6 +258,8 @@ static enum db_rc sign_and_store(struct db *db, struct gen *g)
                     db_last_error(db));
         return rc;
     }
+    long long t1 = now_ms();
+    g->out->reserve_ms = t1 - t0;
     free(g->der);
     g->der = NULL;
     if (g->sign(g->sign_ctx, g->ca, g->tbs, g->tbs_len, &g->der, &g->der_len, g->err)) {
@@ -266,7 +268,10 @@ static enum db_rc sign_and_store(struct db *db, struct gen *g)
         sig_abandon(db, g->sig_id, NULL, 0, problem_is_set(g->err) ? g->err->detail : "signer failed");
         return DB_ERROR;
     }
+    long long t2 = now_ms();
+    g->out->sign_ms = t2 - t1;
     rc = db_tx(db, DB_READ_COMMITTED, store_tx, g);
+    g->out->store_ms = now_ms() - t2;
     if (rc != DB_OK) {
         const char *state = db_last_sqlstate(db);
         if (!problem_is_set(g->err) && (!strcmp(state, "40001") || !strcmp(state, "40P01")))
@@ -298,6 +303,7 @@ int crl_generate(struct db *db, const struct ca_info *ca, unsigned validity_hour
                  struct crl_result *out, struct problem *err)
 {
     problem_clear(err);
+    memset(out, 0, sizeof *out);
     PGresult *res;
     const char *p[] = {ca->id};
     if (db_exec(db, &q_lock, &res, p) != DB_OK) {
@@ -312,6 +318,7 @@ int crl_generate(struct db *db, const struct ca_info *ca, unsigned validity_hour
                     .sign_ctx = sign_ctx, .actor = actor, .out = out, .err = err,
                     .backdate = crl_backdate_seconds()};
     enum db_rc rc;
+    long long t0 = now_ms();
     for (int attempt = 0;; attempt++) {
         g.wait = 0;
         rc = db_tx(db, DB_REPEATABLE_READ, build_tx, &g);
@@ -323,6 +330,7 @@ int crl_generate(struct db *db, const struct ca_info *ca, unsigned validity_hour
     }
     if (rc == DB_NOTFOUND && g.wait > 0 && !problem_is_set(err))
         problem_set(err, PK_CRL_TOO_SOON, NULL, "thisUpdate cannot advance yet; try again");
+    out->build_ms = now_ms() - t0;
     if (rc == DB_OK)
         rc = sign_and_store(db, &g);
     free(g.tbs);

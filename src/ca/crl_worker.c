@@ -59,9 +59,11 @@ static void generate(struct db *db, size_t i, const char *why)
         metrics_crl_served(i);
     }
     if (rc == 0)
-        log_msg("CRL %llu of CA %s: %ld entries, %zu bytes (%s)",
+        log_msg("CRL %llu of CA %s: %ld entries, %zu bytes (%s); ms: build %lld, "
+                "reserve %lld, sign %lld, store %lld",
                 (unsigned long long)out.number, W.set->cas[i].id, out.entries,
-                out.der_len, why);
+                out.der_len, why, out.build_ms, out.reserve_ms, out.sign_ms,
+                out.store_ms);
     else if (rc < 0)
         log_msg("CRL of CA %s not made (%s): %s", W.set->cas[i].id, why, err.detail);
     /* retry a failure in 1 s; when another instance held the lock, its CRL

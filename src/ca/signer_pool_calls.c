@@ -92,7 +92,11 @@ static int call(struct signer_pool *pool, unsigned type, const char *ca_id, cons
     struct proto_frame resp;
     unsigned status = 0;
     int rc = PROTO_RC_OK;
-    long long deadline = now_ms() + pool->timeout_ms;
+    /* a CRL gets a second more per MiB of TBS to send and hash: a fixed 10 s
+     * timed out for a million entries (46 MB) on a busy machine, killing the
+     * worker and leaving the CRL to go stale */
+    long long deadline = now_ms() + pool->timeout_ms +
+                         (type == PROTO_SIGN_CRL ? (long long)(len >> 20) * 1000 : 0);
     if (type == PROTO_SIGN_CRL) {
         /* all but the last piece of the TBS, then the last in the request itself */
         while (rc == PROTO_RC_OK && f[1].len > PROTO_CRL_CHUNK) {

@@ -191,42 +191,115 @@ refuse:
     return -1;
 }
 
-static int is_time(unsigned tag)
+/* A Time as RFC 5280 §4.1.2.5 has it: UTCTime YYMMDDHHMMSSZ or
+ * GeneralizedTime YYYYMMDDHHMMSSZ, digits and a Z. */
+static int is_time(unsigned tag, const unsigned char *v, size_t len)
 {
-    return tag == DER_UTCTIME || tag == DER_GENTIME;
+    size_t digits = tag == DER_UTCTIME ? 12 : tag == DER_GENTIME ? 14 : 0;
+    if (!digits || len != digits + 1 || v[digits] != 'Z')
+        return 0;
+    for (size_t i = 0; i < digits; i++)
+        if (v[i] < '0' || v[i] > '9')
+            return 0;
+    return 1;
 }
 
 /* Extensions a CRL may carry (§5.2): authorityKeyIdentifier, cRLNumber,
  * issuingDistributionPoint; entries only reasonCode and invalidityDate (§5.3). */
 static const int CRL_EXTENSIONS[] = {NID_authority_key_identifier, NID_crl_number, NID_issuing_distribution_point};
-static const int CRL_ENTRY_EXTENSIONS[] = {NID_crl_reason, NID_invalidity_date};
 
-static int nid_in(int nid, const int *list, size_t n)
+/* An entry's extensions (§5.3): only reasonCode (2.5.29.21) and
+ * invalidityDate (2.5.29.24), compared as DER bytes: a million entries are
+ * walked here, so nothing is decoded into OpenSSL objects. */
+static int entry_extensions_ok(const unsigned char *p, const unsigned char *end)
 {
-    for (size_t i = 0; i < n; i++)
-        if (list[i] == nid)
-            return 1;
-    return 0;
+    static const unsigned char reason[] = {0x55, 0x1d, 0x15}, invalidity[] = {0x55, 0x1d, 0x18};
+    const unsigned char *x, *v;
+    size_t xlen, vlen;
+    unsigned tag;
+    while (p < end) {
+        if (der_expect(&p, end, DER_SEQUENCE, &x, &xlen) != 0)
+            return 0;
+        const unsigned char *xend = x + xlen;
+        if (der_expect(&x, xend, DER_OID, &v, &vlen) != 0 || vlen != 3 ||
+            (memcmp(v, reason, 3) != 0 && memcmp(v, invalidity, 3) != 0))
+            return 0;
+        if (der_read(&x, xend, &tag, &v, &vlen) != 0)
+            return 0;
+        if (tag == DER_BOOLEAN && der_read(&x, xend, &tag, &v, &vlen) != 0)
+            return 0;
+        if (tag != DER_OCTET_STRING || x != xend)
+            return 0;
+    }
+    return 1;
 }
 
-/* The times, number and extensions of a TBSCertList whose shape is checked. */
-static int crl_policy(const struct signer_ca_key *ca, const struct signer_policy *pol, const unsigned char *tbs,
-                      size_t len, uint64_t *number, char *why, size_t why_size)
+/* crlExtensions (§5.2): allowed ones only, each once; the cRLNumber into *n. */
+static int crl_extensions(const unsigned char *p, const unsigned char *end, uint64_t *n, char *why, size_t why_size)
 {
-    static const unsigned char empty_sig[] = {0x00};
-    unsigned char *wrapped = NULL;
-    size_t wlen;
-    X509_CRL *crl = NULL;
+    ASN1_OBJECT *obj = NULL;
     ASN1_INTEGER *num = NULL;
-    if (pki_assemble_signed(tbs, len, ca->alg, ca->alg_len, empty_sig, 0, &wrapped, &wlen, NULL) != 0)
-        REFUSE("out of memory");
-    const unsigned char *p = wrapped;
-    crl = d2i_X509_CRL(NULL, &p, (long)wlen);
-    if (crl == NULL || p != wrapped + wlen)
-        REFUSE("TBSCertList does not parse");
+    const unsigned char *x, *v, *q;
+    size_t xlen, vlen;
+    unsigned tag;
+    int seen[sizeof CRL_EXTENSIONS / sizeof CRL_EXTENSIONS[0]] = {0};
+    bool have_number = false;
+    while (p < end) {
+        if (der_expect(&p, end, DER_SEQUENCE, &x, &xlen) != 0)
+            REFUSE("malformed crlExtensions or trailing data in TBSCertList");
+        const unsigned char *xend = x + xlen, *oid = x;
+        if (der_expect(&x, xend, DER_OID, &v, &vlen) != 0)
+            REFUSE("malformed crlExtensions or trailing data in TBSCertList");
+        q = oid;
+        ASN1_OBJECT_free(obj);
+        if ((obj = d2i_ASN1_OBJECT(NULL, &q, x - oid)) == NULL)
+            REFUSE("malformed crlExtensions or trailing data in TBSCertList");
+        int nid = OBJ_obj2nid(obj);
+        size_t k = 0;
+        while (k < sizeof CRL_EXTENSIONS / sizeof CRL_EXTENSIONS[0] && CRL_EXTENSIONS[k] != nid)
+            k++;
+        if (k == sizeof CRL_EXTENSIONS / sizeof CRL_EXTENSIONS[0]) {
+            char text[80];
+            OBJ_obj2txt(text, sizeof text, obj, 1);
+            REFUSE("CRL extension %s is not allowed (§5.2)", text);
+        }
+        if (seen[k]++)
+            REFUSE("CRL extension %s appears twice (§4.2)", OBJ_nid2sn(nid));
+        if (der_read(&x, xend, &tag, &v, &vlen) != 0 ||
+            (tag == DER_BOOLEAN && der_read(&x, xend, &tag, &v, &vlen) != 0) || tag != DER_OCTET_STRING ||
+            x != xend)
+            REFUSE("malformed crlExtensions or trailing data in TBSCertList");
+        if (nid == NID_crl_number) {
+            q = v;
+            if ((num = d2i_ASN1_INTEGER(NULL, &q, (long)vlen)) == NULL || q != v + vlen ||
+                ASN1_INTEGER_get_uint64(n, num) != 1)
+                REFUSE("CRL has no cRLNumber, or one too large (§5.2.3)");
+            have_number = true;
+        }
+    }
+    if (!have_number)
+        REFUSE("CRL has no cRLNumber, or one too large (§5.2.3)");
+    ASN1_OBJECT_free(obj);
+    ASN1_INTEGER_free(num);
+    ERR_clear_error();
+    return 0;
+refuse:
+    ASN1_OBJECT_free(obj);
+    ASN1_INTEGER_free(num);
+    ERR_clear_error();
+    return -1;
+}
+
+/* thisUpdate and nextUpdate (TLVs) against the clock and the policy. */
+static int crl_times(const struct signer_policy *pol, const unsigned char *tu_der, size_t tu_len,
+                     const unsigned char *nu_der, size_t nu_len, char *why, size_t why_size)
+{
+    const unsigned char *q = tu_der;
+    ASN1_TIME *tu = d2i_ASN1_TIME(NULL, &q, (long)tu_len), *nu = NULL;
+    q = nu_der;
+    nu = d2i_ASN1_TIME(NULL, &q, (long)nu_len);
     time_t now = time(NULL);
     int days, secs;
-    const ASN1_TIME *tu = X509_CRL_get0_lastUpdate(crl), *nu = X509_CRL_get0_nextUpdate(crl);
     if (tu == NULL || nu == NULL)
         REFUSE("CRL thisUpdate/nextUpdate missing (§5.1.2.4-5)");
     if (X509_cmp_time(tu, &(time_t){now + SIGNER_CRL_MARGIN_S}) > 0 ||
@@ -238,49 +311,22 @@ static int crl_policy(const struct signer_ca_key *ca, const struct signer_policy
     if (X509_cmp_time(nu, &(time_t){now + pol->crl_validity_seconds + SIGNER_CRL_MARGIN_S}) > 0)
         REFUSE("CRL nextUpdate is more than [ca] crl_validity_hours (%ld h) from now (§5.1.2.5)",
                pol->crl_validity_seconds / 3600);
-    for (int i = 0; i < X509_CRL_get_ext_count(crl); i++) {
-        const ASN1_OBJECT *o = X509_EXTENSION_get_object(X509_CRL_get_ext(crl, i));
-        if (!nid_in(OBJ_obj2nid(o), CRL_EXTENSIONS, sizeof CRL_EXTENSIONS / sizeof CRL_EXTENSIONS[0])) {
-            char oid[80];
-            OBJ_obj2txt(oid, sizeof oid, o, 1);
-            REFUSE("CRL extension %s is not allowed (§5.2)", oid);
-        }
-    }
-    STACK_OF(X509_REVOKED) *rev = X509_CRL_get_REVOKED(crl);
-    for (int i = 0; i < sk_X509_REVOKED_num(rev); i++) {
-        const STACK_OF(X509_EXTENSION) *ex = X509_REVOKED_get0_extensions(sk_X509_REVOKED_value(rev, i));
-        for (int k = 0; k < sk_X509_EXTENSION_num(ex); k++)
-            if (!nid_in(OBJ_obj2nid(X509_EXTENSION_get_object(sk_X509_EXTENSION_value(ex, k))),
-                        CRL_ENTRY_EXTENSIONS, sizeof CRL_ENTRY_EXTENSIONS / sizeof CRL_ENTRY_EXTENSIONS[0]))
-                REFUSE("CRL entry extension not allowed: only reasonCode, invalidityDate (§5.3)");
-    }
-    int crit;
-    num = X509_CRL_get_ext_d2i(crl, NID_crl_number, &crit, NULL);
-    uint64_t n = 0;
-    if (num == NULL || ASN1_INTEGER_get_uint64(&n, num) != 1)
-        REFUSE("CRL has no cRLNumber, or one too large (§5.2.3)");
-    if (n <= ca->last_crl_number)
-        REFUSE("CRL number %llu is not above %llu, the last this signer signed for CA %s (§5.2.3)",
-               (unsigned long long)n, (unsigned long long)ca->last_crl_number, ca->id);
-    *number = n;
-    ASN1_INTEGER_free(num);
-    X509_CRL_free(crl);
-    free(wrapped);
+    ASN1_TIME_free(tu);
+    ASN1_TIME_free(nu);
     ERR_clear_error();
     return 0;
 refuse:
-    ASN1_INTEGER_free(num);
-    X509_CRL_free(crl);
-    free(wrapped);
+    ASN1_TIME_free(tu);
+    ASN1_TIME_free(nu);
     ERR_clear_error();
     return -1;
 }
 
+/* One walk over the DER (a CRL of a million entries was once parsed whole
+ * with d2i_X509_CRL here: most of its signing time and hundreds of MB). */
 int signer_check_crl_tbs(const struct signer_ca_key *ca, const struct signer_policy *pol,
                          const unsigned char *tbs, size_t len, uint64_t *number, char *why, size_t why_size)
 {
-    const unsigned char *tbs0 = tbs;
-    size_t len0 = len;
     const unsigned char *p = tbs, *end = tbs + len, *v, *start;
     size_t vlen;
     unsigned tag;
@@ -302,12 +348,17 @@ int signer_check_crl_tbs(const struct signer_ca_key *ca, const struct signer_pol
         memcmp(start, ca->subject_der, ca->subject_len) != 0)
         REFUSE("CRL issuer is not CA %s's subject (§5.1.2.3)", ca->id);
     /* §5.1.2.4 thisUpdate, §5.1.2.5 nextUpdate (required of conforming CAs) */
-    if (der_read(&p, end, &tag, &v, &vlen) != 0 || !is_time(tag) ||
-        der_read(&p, end, &tag, &v, &vlen) != 0 || !is_time(tag))
+    const unsigned char *tu = p, *nu;
+    if (der_read(&p, end, &tag, &v, &vlen) != 0 || !is_time(tag, v, vlen))
         REFUSE("CRL thisUpdate/nextUpdate missing or malformed (§5.1.2.4-5)");
+    nu = p;
+    if (der_read(&p, end, &tag, &v, &vlen) != 0 || !is_time(tag, v, vlen))
+        REFUSE("CRL thisUpdate/nextUpdate missing or malformed (§5.1.2.4-5)");
+    if (crl_times(pol, tu, (size_t)(nu - tu), nu, (size_t)(p - nu), why, why_size) != 0)
+        return -1;
     /* §5.1.2.6 revokedCertificates */
     const unsigned char *list, *lend;
-    if (der_expect(&p, end, DER_SEQUENCE, &list, &vlen) == 0) {
+    if (p < end && *p == DER_SEQUENCE && der_expect(&p, end, DER_SEQUENCE, &list, &vlen) == 0) {
         lend = list + vlen;
         if (vlen == 0)
             REFUSE("empty revokedCertificates must be absent (§5.1.2.6)");
@@ -317,16 +368,32 @@ int signer_check_crl_tbs(const struct signer_ca_key *ca, const struct signer_pol
                 REFUSE("malformed revoked certificate entry");
             eend = e + vlen;
             if (der_expect(&e, eend, DER_INTEGER, &v, &vlen) != 0 || vlen == 0 || vlen > 21 ||
-                der_read(&e, eend, &tag, &v, &vlen) != 0 || !is_time(tag))
+                der_read(&e, eend, &tag, &v, &vlen) != 0 || !is_time(tag, v, vlen))
                 REFUSE("malformed revoked certificate serial or date");
-            if (e < eend && (der_expect(&e, eend, DER_SEQUENCE, &v, &vlen) != 0 || e != eend))
-                REFUSE("malformed CRL entry extensions");
+            if (e < eend) {
+                if (der_expect(&e, eend, DER_SEQUENCE, &v, &vlen) != 0 || e != eend)
+                    REFUSE("malformed CRL entry extensions");
+                if (!entry_extensions_ok(v, v + vlen))
+                    REFUSE("CRL entry extension not allowed: only reasonCode, invalidityDate (§5.3)");
+            }
         }
     }
-    /* §5.1.2.7 crlExtensions [0] */
-    if (p < end && (der_expect(&p, end, DER_CTX0, &v, &vlen) != 0 || p != end))
+    /* §5.1.2.7 crlExtensions [0] EXPLICIT SEQUENCE, required here: the cRLNumber */
+    const unsigned char *x, *xv;
+    size_t xlen;
+    if (p >= end)
+        REFUSE("CRL has no cRLNumber, or one too large (§5.2.3)");
+    if (der_expect(&p, end, DER_CTX0, &x, &xlen) != 0 || p != end ||
+        der_expect(&x, x + xlen, DER_SEQUENCE, &xv, &vlen) != 0 || x != p)
         REFUSE("malformed crlExtensions or trailing data in TBSCertList");
-    return crl_policy(ca, pol, tbs0, len0, number, why, why_size);
+    uint64_t n = 0;
+    if (crl_extensions(xv, xv + vlen, &n, why, why_size) != 0)
+        return -1;
+    if (n <= ca->last_crl_number)
+        REFUSE("CRL number %llu is not above %llu, the last this signer signed for CA %s (§5.2.3)",
+               (unsigned long long)n, (unsigned long long)ca->last_crl_number, ca->id);
+    *number = n;
+    return 0;
 refuse:
     return -1;
 }

@@ -347,6 +347,85 @@ static void test_signer_refusals(void **state)
     signer_pool_free(pool);
 }
 
+/* A TBSCertList of CA issuing made by OpenSSL, not by Troth's encoder, with
+ * what Troth never writes: entry_nid on its one entry, extra_nid among the
+ * CRL's extensions (NID_undef: none; NID_crl_number: a second cRLNumber),
+ * and the cRLNumber left out when !number. */
+static unsigned char *odd_crl_tbs(int entry_nid, int extra_nid, bool number, size_t *len)
+{
+    time_t now = time(NULL);
+    X509_CRL *crl = X509_CRL_new();
+    X509_CRL_set_version(crl, X509_CRL_VERSION_2);
+    X509_CRL_set_issuer_name(crl, X509_get_subject_name(F->c.issuing));
+    ASN1_TIME *tu = ASN1_TIME_set(NULL, now - 60), *nu = ASN1_TIME_set(NULL, now + 86400);
+    X509_CRL_set1_lastUpdate(crl, tu);
+    X509_CRL_set1_nextUpdate(crl, nu);
+    X509_REVOKED *r = X509_REVOKED_new();
+    ASN1_INTEGER *serial = ASN1_INTEGER_new(), *n = ASN1_INTEGER_new();
+    ASN1_INTEGER_set(serial, 0x1234);
+    ASN1_INTEGER_set(n, 500);
+    X509_REVOKED_set_serialNumber(r, serial);
+    X509_REVOKED_set_revocationDate(r, tu);
+    if (entry_nid == NID_hold_instruction_code)
+        X509_REVOKED_add1_ext_i2d(r, entry_nid, OBJ_nid2obj(NID_hold_instruction_reject), 0, 0);
+    else if (entry_nid == NID_invalidity_date)
+        X509_REVOKED_add1_ext_i2d(r, entry_nid, tu, 0, 0);
+    X509_CRL_add0_revoked(crl, r);
+    if (number)
+        X509_CRL_add1_ext_i2d(crl, NID_crl_number, n, 0, 0);
+    if (extra_nid != NID_undef)
+        X509_CRL_add1_ext_i2d(crl, extra_nid, n, 0, X509V3_ADD_APPEND);
+    assert_true(X509_CRL_sign(crl, F->c.int_key, EVP_sha256()) > 0);
+    unsigned char *der = NULL, *out;
+    int l = i2d_re_X509_CRL_tbs(crl, &der);
+    assert_true(l > 0);
+    out = malloc((size_t)l);
+    memcpy(out, der, (size_t)l);
+    *len = (size_t)l;
+    OPENSSL_free(der);
+    ASN1_INTEGER_free(serial);
+    ASN1_INTEGER_free(n);
+    ASN1_TIME_free(tu);
+    ASN1_TIME_free(nu);
+    X509_CRL_free(crl);
+    return out;
+}
+
+/* The CRL policy walks the DER (no d2i_X509_CRL of a million entries):
+ * entry and CRL extensions outside the allow-list, a missing or doubled
+ * cRLNumber are refused; what OpenSSL itself writes within it is signed. */
+static void test_crl_policy_on_openssl_made_crls(void **state)
+{
+    (void)state;
+    struct signer_pool *pool = start_pool(1);
+    struct problem err;
+    size_t len, dlen;
+    unsigned char *t, *der = NULL;
+    t = odd_crl_tbs(NID_hold_instruction_code, NID_undef, true, &len);
+    expect_refused(pool, true, "issuing", t, len, "CRL entry extension not allowed");
+    free(t);
+    t = odd_crl_tbs(NID_undef, NID_delta_crl, true, &len);
+    expect_refused(pool, true, "issuing", t, len, "CRL extension 2.5.29.27 is not allowed");
+    free(t);
+    t = odd_crl_tbs(NID_undef, NID_undef, false, &len);
+    expect_refused(pool, true, "issuing", t, len, "no cRLNumber");
+    free(t);
+    t = odd_crl_tbs(NID_undef, NID_crl_number, true, &len);
+    expect_refused(pool, true, "issuing", t, len, "appears twice");
+    free(t);
+    t = odd_crl_tbs(NID_invalidity_date, NID_undef, true, &len);
+    if (signer_sign_crl(pool, "issuing", t, len, &der, &dlen, &err) != 0)
+        fail_msg("an allowed entry extension: %s", err.detail);
+    const unsigned char *p = der;
+    X509_CRL *crl = d2i_X509_CRL(NULL, &p, (long)dlen);
+    assert_non_null(crl);
+    assert_int_equal(X509_CRL_verify(crl, F->c.int_key), 1);
+    X509_CRL_free(crl);
+    free(der);
+    free(t);
+    signer_pool_free(pool);
+}
+
 static void assert_confined(pid_t pid)
 {
     char *out = NULL;
@@ -566,6 +645,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_chain_and_crl_through_signer),
         cmocka_unit_test(test_signer_refusals),
+        cmocka_unit_test(test_crl_policy_on_openssl_made_crls),
         cmocka_unit_test(test_crl_larger_than_a_frame),
         cmocka_unit_test(test_killed_worker_restarted),
         cmocka_unit_test(test_worker_memory_unreadable),

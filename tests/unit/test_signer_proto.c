@@ -126,6 +126,7 @@ static pid_t spawn_liar(int *web_fd)
         *web_fd = sv[0];
         return pid;
     }
+    close(sv[0]); /* a test that fails before killing it: EOF ends it */
     int child_fd = sv[1];
     struct proto_frame fr;
     proto_write_resp(child_fd, PROTO_OK, "ready", 5, 5000);
@@ -140,6 +141,12 @@ static pid_t spawn_liar(int *web_fd)
         case 1: if (write(child_fd, bad_resp, sizeof bad_resp) < 0) _exit(1); break;
         case 2: if (write(child_fd, bad_status, sizeof bad_status) < 0) _exit(1); break;
         case 3: if (write(child_fd, partial, sizeof partial) < 0) _exit(1); _exit(0); /* then EOF */
+        case 5: { /* slow: answers after 1.5 s (a "signature" the client will not take) */
+            struct timespec ts = {1, 500000000L};
+            nanosleep(&ts, NULL);
+            proto_write_resp(child_fd, PROTO_OK, "x", 1, 5000);
+            break;
+        }
         default: pause(); /* hang */
         }
     }
@@ -176,6 +183,35 @@ static void test_lying_and_hung_workers(void **state)
         kill(liar, SIGKILL); /* no supervisor here to do it */
         waitpid(liar, NULL, 0);
     }
+}
+
+/* A CRL's TBS takes time to send and hash: the deadline grows by a second
+ * per MiB (a fixed 10 s killed the worker of a million-entry CRL on a busy
+ * machine, over and over, and the CRL went stale); a certificate's does not. */
+static void test_crl_deadline_grows_with_its_size(void **state)
+{
+    (void)state;
+    liar_mode = 5;
+    struct signer_pool *pool;
+    struct problem err;
+    int fd;
+    pid_t liar = spawn_liar(&fd);
+    await_ready(fd);
+    assert_int_equal(signer_pool_adopt(&pool, &fd, &liar, 1), 0);
+    signer_pool_set_timeout(pool, 300);
+    size_t len = 4u << 20; /* 4 MiB: 300 ms + 4 s */
+    unsigned char *tbs = calloc(1, len), *der = NULL;
+    size_t dlen;
+    assert_non_null(tbs);
+    assert_int_equal(signer_sign_crl(pool, "issuing", tbs, len, &der, &dlen, &err), -1);
+    assert_string_equal(problem_kind_name(err.kind), "signer-error"); /* answered in time, not timed out */
+    assert_int_equal(signer_pool_alive(pool), 1);
+    assert_int_equal(signer_sign_cert(pool, "issuing", tbs, 100, &der, &dlen, &err), -1);
+    assert_string_equal(problem_kind_name(err.kind), "signer-unavailable"); /* 300 ms for a certificate */
+    free(tbs);
+    signer_pool_free(pool);
+    kill(liar, SIGKILL);
+    waitpid(liar, NULL, 0);
 }
 
 struct inproc {
@@ -301,6 +337,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_malformed_frames),
         cmocka_unit_test(test_lying_and_hung_workers),
+        cmocka_unit_test(test_crl_deadline_grows_with_its_size),
         cmocka_unit_test(test_in_process_signer_no_leaks),
         cmocka_unit_test(test_crl_pieces_from_a_forged_peer),
     };

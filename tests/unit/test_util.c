@@ -157,6 +157,13 @@ static void test_hex_round_trip(void **state)
     assert_memory_equal(back, in, 4);
     assert_int_equal(hex_decode("abc", back, sizeof back), -1);        /* odd */
     assert_int_equal(hex_decode("zz", back, sizeof back), -1);         /* not hex */
+    assert_int_equal(hex_decode("0g", back, sizeof back), -1);
+    assert_int_equal(hex_decode("G0", back, sizeof back), -1);
+    assert_int_equal(hex_decode("\xc3\xa9", back, sizeof back), -1); /* bytes past ASCII */
+    assert_int_equal(hex_decode("/:@`", back, sizeof back), -1);   /* next to the digits */
+    assert_int_equal(hex_decode("AbCdEf", back, sizeof back), 3);
+    assert_int_equal(back[0], 0xab);
+    assert_int_equal(back[2], 0xef);
     assert_int_equal(hex_decode("0011223344", back, sizeof back), -1); /* too long */
 }
 
