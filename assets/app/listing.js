@@ -59,7 +59,7 @@ export async function urlPage(query, load, render, { limit, noun = 'items' } = {
   const from = chain.length * limit + 1;
   const count = h('p', { class: 'list-count', role: 'status' });
   if (items.length) count.append(`${from}–${from + items.length - 1}`);
-  if (typeof data.total === 'number') count.append(items.length ? ` of ${data.total} ${noun}` : `0 ${noun}`);
+  if (typeof data.total === 'number') count.append(items.length ? ` of ${data.total}${data.total_exact === false ? '+' : ''} ${noun}` : `0 ${noun}`);
   else if (items.length) count.append(` ${noun}`);
   box.append(count, render(items));
   if (chain.length || data.next_cursor) {

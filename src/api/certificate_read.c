@@ -55,7 +55,14 @@ DB_STMT(q_not_after_asc, 11, CERT_PAGE("not_after", ">", "ASC"));
 DB_STMT(q_not_after_desc, 11, CERT_PAGE("not_after", "<", "DESC"));
 DB_STMT(q_subject_asc, 11, CERT_PAGE("subject", ">", "ASC"));
 DB_STMT(q_subject_desc, 11, CERT_PAGE("subject", "<", "DESC"));
-DB_STMT(q_total, 9, "SELECT count(*)::text FROM certificates c WHERE " CERT_FILTERS);
+/* The total is exact up to TOTAL_CAP and says "at least" beyond: an exact
+ * count of the 80,000 certificates of a million that expire within 30 days
+ * took 246 ms (p95, scripts/bench target 4) where the page takes 3 ms. */
+#define TOTAL_CAP 1000
+#define STR_(x) #x
+#define STR(x) STR_(x)
+DB_STMT(q_total, 9, "SELECT count(*)::text FROM (SELECT 1 FROM certificates c WHERE "
+        CERT_FILTERS "LIMIT " STR(TOTAL_CAP) " + 1) capped");
 
 /* sort values, their statements; the default: newest first, or soonest
  * to expire when expiring_within_days is given */
@@ -180,6 +187,7 @@ void h_certificates_list(struct req *r)
     }
     json_int_t count = atoll(PQgetvalue(total, 0, 0));
     PQclear(total);
+    bool exact = count <= TOTAL_CAP;
     int rows = PQntuples(res);
     int shown = rows > n ? (int)n : rows;
     json_t *items = json_array();
@@ -190,8 +198,8 @@ void h_certificates_list(struct req *r)
         next = json_string(PQgetvalue(res, shown - 1, CERT_COL_SERIAL));
     }
     PQclear(res);
-    reply_json(r, 200, json_pack("{s:o, s:o, s:I}", "items", items, "next_cursor", next,
-                                 "total", count));
+    reply_json(r, 200, json_pack("{s:o, s:o, s:I, s:b}", "items", items, "next_cursor", next,
+                                 "total", exact ? count : TOTAL_CAP, "total_exact", exact));
 }
 
 enum form { AS_JSON, AS_PEM, AS_DER, AS_CHAIN };

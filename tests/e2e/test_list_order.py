@@ -147,3 +147,30 @@ def test_a_certificate_names_its_renewal(admin, community):
     r = admin.post(f"/api/v1/certificates/{new['serial']}/revoke", json={"reason": "superseded"})
     assert r.status_code == 200, r.text
     assert admin.get(f"/api/v1/certificates/{old['serial']}").json()["renewed_by"] is None
+
+
+def test_certificate_total_is_capped_and_says_so(cluster, admin, community):
+    """Issue 12: an exact count of the certificates of a million that expire
+    within 30 days took 246 ms where the page takes 3; the total counts up to
+    1000 and then says it is at least that (total_exact false); below the
+    cap it stays exact. The copies are made in SQL (1,005 issuances would
+    take minutes under ASan)."""
+    m, uris = community.member(name=uniq("Many Certs"))
+    r = community.issue(admin, m["id"], "udap-client", ec_key(), uris["client"])
+    assert r.status_code == 201, r.text
+    one = r.json()["serial"]
+    cluster.psql(
+        "INSERT INTO certificates (serial, ca_id, member_id, profile, subject, uris, "
+        "key_description, not_before, not_after, der, fingerprint_sha256) "
+        "SELECT substr(md5(serial || g), 1, 30) || '01', ca_id, member_id, profile, subject, "
+        "uris, key_description, not_before, not_after, der, md5(g::text) || md5(serial) "
+        f"FROM certificates, generate_series(1, 1004) g WHERE serial = '{one}'")
+    params = {"member_id": m["id"], "limit": 5}
+    body = admin.get("/api/v1/certificates", params=params).json()
+    assert body["total"] == 1000 and body["total_exact"] is False
+    assert len(body["items"]) == 5 and body["next_cursor"]
+    body = admin.get("/api/v1/certificates", params={**params, "q": one}).json()
+    assert body["total"] == 1 and body["total_exact"] is True
+    cluster.psql(f"DELETE FROM certificates WHERE member_id = {int(m['id'])} AND serial <> '{one}'")
+    body = admin.get("/api/v1/certificates", params=params).json()
+    assert body["total"] == 1 and body["total_exact"] is True
