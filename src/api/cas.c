@@ -78,7 +78,7 @@ void h_cas_crl_now(struct req *r)
         reply_ca_problem(r, &err);
         return;
     }
-    reply_json(r, 200, ca_json(ca));
+    reply_json(r, 200, ca_staff_json(ca));
 }
 
 void h_profiles_list(struct req *r) { reply_json(r, 200, profiles_json(config_current())); }
