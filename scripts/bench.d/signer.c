@@ -31,7 +31,7 @@ static void *worker(void *arg)
     for (int i = 0; i < j->n; i++) {
         unsigned char *der;
         size_t dlen;
-        struct pki_err err;
+        struct problem err;
         if (signer_sign_cert(j->pool, j->ca, j->tbs, j->len, &der, &dlen, &err) != 0)
             j->failures++;
         else
@@ -43,7 +43,7 @@ static void *worker(void *arg)
 static double bench(size_t workers, const char *ca, const X509 *issuer)
 {
     struct signer_pool *pool;
-    struct pki_err err;
+    struct problem err;
     struct signer_pool_opts o = st_pool_opts(F, workers);
     assert_int_equal(signer_pool_open(&pool, &o, F->blobs, 3, &err), 0);
     unsigned char *tbs;
