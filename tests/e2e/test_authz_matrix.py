@@ -510,7 +510,7 @@ FINER = [
     # src/api/certificate_status.c h_certificates_revoke -> ca_revoke(only_member)
     ("memberA", "POST", "/api/v1/certificates/{fresh_cert}/revoke",
      {"reason": "keyCompromise"}, 200, None, lambda j: j["status"] == "revoked"),
-    # ... but may not put it on hold: src/ca/issue.c ca_revoke "hold_not_allowed"
+    # ... but may not put it on hold: src/ca/revoke.c, kind hold-not-allowed
     ("memberA", "POST", "/api/v1/certificates/{fresh_cert}/revoke",
      {"reason": "certificateHold"}, 403, "hold-not-allowed", None),
     # that refusal comes before the lookup, so it tells member B nothing:

@@ -141,6 +141,12 @@ def test_tests_and_clients_use_catalogue_spellings():
     bad = []
     files = sorted((ROOT / "tests/e2e").glob("*.py")) + \
         sorted((ROOT / "assets/app").glob("*.js")) + [ROOT / "README.md"]
+    underscored = {k.replace("-", "_") for k in kinds if "-" in k}
+    for p in [ROOT / "tests/README.md"] + sorted((ROOT / "src").rglob("*.md")) + [ROOT / "README.md"]:
+        # the documents name kinds the catalogue's way
+        for k in re.findall(r"`([a-z0-9_]+)`", p.read_text()):
+            if k in underscored:
+                bad.append(f"{p.relative_to(ROOT)}: `{k}`")
     for p in files:
         text = p.read_text()
         used = re.findall(r"urn:troth:problem:([A-Za-z0-9_-]+)", text)
