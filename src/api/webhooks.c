@@ -11,6 +11,7 @@
 #include "api/paging.h"
 #include "audit/audit.h"
 #include "auth/token.h"
+#include "db/row.h"
 #include "http/http.h"
 #include "http/json_body.h"
 #include "notify/webhook.h"
@@ -21,19 +22,24 @@ static const char *const events[] = {"certificate.issued", "certificate.revoked"
 #define NEVENTS (sizeof events / sizeof events[0])
 _Static_assert(NEVENTS == WEBHOOK_EVENT_COUNT, "the route table's events limit");
 
-#define HOOK_COLUMNS                                                              \
-    "w.id, w.url, array_to_json(w.events)::text, " SQL_TIME("w.created_at")      \
-    ", (SELECT count(*) FROM outbox o WHERE o.webhook_id = w.id AND o.status = 'pending')" \
-    ", (SELECT count(*) FROM outbox o WHERE o.webhook_id = w.id AND o.status = 'dead')"
+/* The columns of a webhook (w = webhooks) and its notices still pending or
+ * dead; db/row.h. */
+#define HOOK_ROW(X, S)                                                         \
+    X(HOOK_COL_ID, "w.id::text", "id", TEXT) S                                 \
+    X(HOOK_COL_URL, "w.url", "url", TEXT) S                                    \
+    X(HOOK_COL_EVENTS, "array_to_json(w.events)::text", "events", JSON) S      \
+    X(HOOK_COL_CREATED_AT, "w.created_at", "created_at", TIME) S               \
+    X(HOOK_COL_PENDING, "(SELECT count(*) FROM outbox o WHERE o.webhook_id = w.id " \
+      "AND o.status = 'pending')", "pending", INT) S                           \
+    X(HOOK_COL_DEAD, "(SELECT count(*) FROM outbox o WHERE o.webhook_id = w.id " \
+      "AND o.status = 'dead')", "dead", INT)
+enum hook_col { HOOK_ROW(ROW_ENUM, ) HOOK_COL_COUNT };
+#define HOOK_COLUMNS HOOK_ROW(ROW_SQL, ", ")
+static const struct row_col hook_cols[] = {HOOK_ROW(ROW_COL, )};
 
 static json_t *hook_json(PGresult *res, int i)
 {
-    return json_pack("{s:s, s:s, s:o, s:s, s:I, s:I}", "id", PQgetvalue(res, i, 0), "url",
-                     PQgetvalue(res, i, 1), "events",
-                     json_loads(PQgetvalue(res, i, 2), 0, NULL), "created_at",
-                     PQgetvalue(res, i, 3), "pending",
-                     (json_int_t)atoll(PQgetvalue(res, i, 4)), "dead",
-                     (json_int_t)atoll(PQgetvalue(res, i, 5)));
+    return row_json(hook_cols, HOOK_COL_COUNT, res, i);
 }
 
 DB_STMT(q_list, 0,
@@ -198,26 +204,29 @@ void h_webhooks_delete(struct req *r)
 
 /* ---- notices and their attempts ---- */
 
-#define NOTICE_COLUMNS                                                              \
-    "o.id, o.channel, coalesce(o.webhook_id::text, ''), o.event, o.status, o.attempts, " \
-    "o.last_error, " SQL_TIME("o.created_at") ", " SQL_TIME("o.next_attempt_at")       \
-    ", o.payload::text, coalesce((SELECT json_agg(json_build_object('at', "            \
-    SQL_TIME("a.at") ", 'ok', a.ok, 'http_status', a.http_status, 'error', a.error, " \
-    "'duration_ms', a.duration_ms) ORDER BY a.id) FROM outbox_attempts a "             \
-    "WHERE a.outbox_id = o.id), '[]')::text"
+/* The columns of a notice (o = outbox) with the log of its attempts. */
+#define NOTICE_ROW(X, S)                                                       \
+    X(NOTICE_COL_ID, "o.id::text", "id", TEXT) S                               \
+    X(NOTICE_COL_CHANNEL, "o.channel", "channel", TEXT) S                      \
+    X(NOTICE_COL_WEBHOOK, "o.webhook_id::text", "webhook_id", TEXT) S          \
+    X(NOTICE_COL_EVENT, "o.event", "event", TEXT) S                            \
+    X(NOTICE_COL_STATUS, "o.status", "status", TEXT) S                         \
+    X(NOTICE_COL_ATTEMPTS, "o.attempts", "attempts", INT) S                    \
+    X(NOTICE_COL_LAST_ERROR, "o.last_error", "last_error", TEXT) S             \
+    X(NOTICE_COL_CREATED_AT, "o.created_at", "created_at", TIME) S             \
+    X(NOTICE_COL_NEXT_ATTEMPT_AT, "o.next_attempt_at", "next_attempt_at", TIME) S \
+    X(NOTICE_COL_PAYLOAD, "o.payload::text", "payload", JSON) S                \
+    X(NOTICE_COL_LOG, "coalesce((SELECT json_agg(json_build_object('at', "     \
+      SQL_TIME("a.at") ", 'ok', a.ok, 'http_status', a.http_status, 'error', a.error, " \
+      "'duration_ms', a.duration_ms) ORDER BY a.id) FROM outbox_attempts a "   \
+      "WHERE a.outbox_id = o.id), '[]')::text", "log", JSON)
+enum notice_col { NOTICE_ROW(ROW_ENUM, ) NOTICE_COL_COUNT };
+#define NOTICE_COLUMNS NOTICE_ROW(ROW_SQL, ", ")
+static const struct row_col notice_cols[] = {NOTICE_ROW(ROW_COL, )};
 
 static json_t *notice_json(PGresult *res, int i)
 {
-    const char *hook = PQgetvalue(res, i, 2);
-    return json_pack("{s:s, s:s, s:o, s:s, s:s, s:i, s:s, s:s, s:s, s:o, s:o}", "id",
-                     PQgetvalue(res, i, 0), "channel", PQgetvalue(res, i, 1), "webhook_id",
-                     *hook ? json_string(hook) : json_null(), "event", PQgetvalue(res, i, 3),
-                     "status", PQgetvalue(res, i, 4), "attempts",
-                     atoi(PQgetvalue(res, i, 5)), "last_error", PQgetvalue(res, i, 6),
-                     "created_at", PQgetvalue(res, i, 7), "next_attempt_at",
-                     PQgetvalue(res, i, 8), "payload",
-                     json_loads(PQgetvalue(res, i, 9), 0, NULL), "log",
-                     json_loads(PQgetvalue(res, i, 10), 0, NULL));
+    return row_json(notice_cols, NOTICE_COL_COUNT, res, i);
 }
 
 DB_STMT(q_hook_exists, 1, "SELECT 1 FROM webhooks WHERE id = $1::bigint");
