@@ -6,6 +6,7 @@ import { field, input, select, messageArea, pageHeader, card, table, paged, badg
   confirmDialog, details, notice, button, secretBox, markField, link } from './widgets.js';
 import { certsTable } from './cert-format.js';
 import { askLookalikes } from './lookalike.js';
+import { memberEditForm } from './member-edit.js';
 import { expiryTimeline } from './timeline.js';
 
 const ACTIONS = {
@@ -38,6 +39,7 @@ export default async function member(ctx) {
   const isMember = ctx.me.role === 'member';
   const msg = messageArea();
   if (ctx.query.created) msg.show('success', `Member ${m.name} created. Add its URIs, then activate it.`);
+  if (ctx.query.saved) msg.show('success', `Saved the details of ${m.name}.`);
 
   // status actions: suspend and terminate say what they do to how many
   // certificates, ask why (kept in the audit event); terminate wants the name typed
@@ -67,8 +69,13 @@ export default async function member(ctx) {
     return b;
   }) : [];
 
-  const contacts = (m.contacts || []).map((c) => h('div', {}, c.name ? `${c.name} <${c.email}>` : c.email));
-  const info = card('Details', details([
+  const contacts = (m.contacts || []).map((c) => h('div', { class: 'contact-line' }, c.name ? `${c.name} <${c.email}>` : c.email, c.role ? h('span', { class: 'sub-line' }, c.role) : null));
+  const info = card('Details', staff && m.status !== 'terminated' ? h('div', { class: 'actions' }, button('Edit details', () => {
+    const shown = [...info.childNodes];
+    const form = memberEditForm(m, msg, () => ctx.go(`/members/${enc(id)}?saved=${Date.now()}`), () => info.replaceChildren(...shown));
+    info.replaceChildren(h('h2', {}, 'Edit details'), form);
+    form.querySelector('input').focus();
+  }, 'btn btn-small')) : null, details([
     ['Organisation id', h('span', { class: 'mono wrap' }, m.organization_id)],
     ['Status', badge(m.status)],
     ['NPI', m.npi],

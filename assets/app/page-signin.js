@@ -15,7 +15,7 @@ export default async function signin(ctx) {
   if (reason === 'csrf') msg.show('warning', 'Please sign in again to make changes (this tab lost its session key).');
   else if (reason) msg.show('warning', 'Your session has ended. Please sign in again.');
   // a first visit to a page (no session ended in this tab) is no reason to warn
-  const user = input('username', { autocomplete: 'username', required: true, autocapitalize: 'none', spellcheck: 'false' });
+  const user = input('username', { autocomplete: 'username', required: true, autocapitalize: 'none', spellcheck: 'false', value: ctx.query.username || '' });
   const pass = input('password', { type: 'password', autocomplete: 'current-password', required: true });
   const submit = h('button', { type: 'submit', class: 'btn btn-primary btn-block' }, 'Sign in');
   const form = h('form', { class: 'signin-form', novalidate: true },

@@ -209,7 +209,6 @@ export function formData(form) {
   return out;
 }
 
-// Puts the API's message under the offending field when the problem names one.
 // Marks the input an error is about (err.field: the API problem's field, or a
 // client-side check's) with aria-invalid and the message right under it,
 // scrolled to the middle of the view (never under the sticky header); clears

@@ -119,6 +119,7 @@ void h_member_uri_delete(struct req *r);
 /* invitations.c */
 void h_invitations_list(struct req *r);
 void h_invitations_create(struct req *r);
+void h_invitation_lookup(struct req *r);
 void h_invitation_accept(struct req *r);
 void h_member_users_list(struct req *r);
 

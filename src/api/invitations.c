@@ -165,7 +165,9 @@ void h_invitations_create(struct req *r)
     X(FIND_COL_USERNAME, "i.username", "username", HIDDEN) S                   \
     X(FIND_COL_USED, "i.accepted_at IS NOT NULL", "used", HIDDEN) S            \
     X(FIND_COL_EXPIRED, "i.expires_at <= now()", "expired", HIDDEN) S          \
-    X(FIND_COL_MEMBER_STATUS, "m.status", "member_status", HIDDEN)
+    X(FIND_COL_MEMBER_STATUS, "m.status", "member_status", HIDDEN) S       \
+    X(FIND_COL_MEMBER_NAME, "m.name", "member_name", HIDDEN) S               \
+    X(FIND_COL_EXPIRES_AT, "i.expires_at", "expires_at", TIME)
 enum find_col { FIND_ROW(ROW_ENUM, ) FIND_COL_COUNT };
 #define FIND_SQL                                                           \
     "SELECT " FIND_ROW(ROW_SQL, ", ") " "                                  \
@@ -318,6 +320,37 @@ void h_invitation_accept(struct req *r)
     else
         reply_db_failure(r, rc);
     PQclear(c.user);
+}
+
+/* ---- POST /api/v1/invitations/lookup ---- */
+
+/* What the accept page shows before a password is chosen: the member one
+ * joins and the username, for the holder of the token only (the token is
+ * the secret; it travels in the body, never in a URL). Changes nothing. */
+void h_invitation_lookup(struct req *r)
+{
+    char hash[TOKEN_HASH_PARAM];
+    token_hash_param(json_get_str(r->json, "token"), hash);
+    const char *p[] = {hash};
+    PGresult *res;
+    enum db_rc rc = db_exec(req_db(r), &q_find, &res, p);
+    if (rc != DB_OK) {
+        reply_db_failure(r, rc);
+        return;
+    }
+    enum inv_state s = classify(res);
+    if (s != I_OK) {
+        PQclear(res);
+        reply_state(r, s);
+        return;
+    }
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "username",
+                          PQgetvalue(res, 0, FIND_COL_USERNAME), "member_name",
+                          PQgetvalue(res, 0, FIND_COL_MEMBER_NAME), "member_status",
+                          PQgetvalue(res, 0, FIND_COL_MEMBER_STATUS), "expires_at",
+                          PQgetvalue(res, 0, FIND_COL_EXPIRES_AT));
+    PQclear(res);
+    reply_json(r, 200, o);
 }
 
 /* ---- GET /api/v1/members/{id}/users ---- */

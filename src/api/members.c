@@ -80,6 +80,7 @@ static int check_npi(struct req *r, const json_t *v)
 static const struct jfield contact_fields[] = {
     {"email", JT_STRING, true, EMAIL_MAX, 0, 0},
     {"name", JT_STRING, false, 256, 0, 0},
+    {"role", JT_STRING, false, 128, 0, 0},
 };
 
 static int check_contacts(struct req *r, const json_t *v)
@@ -91,7 +92,7 @@ static int check_contacts(struct req *r, const json_t *v)
     json_array_foreach(v, i, c)
     {
         struct json_err e;
-        if (json_check(c, contact_fields, 2, &e)) {
+        if (json_check(c, contact_fields, 3, &e)) {
             char field[96];
             snprintf(field, sizeof field, "contacts[%zu]%s%s", i,
                      e.field[0] ? "." : "", e.field);

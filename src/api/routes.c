@@ -155,6 +155,8 @@ const struct route routes[] = {
           OPT_INT("days", 1, INVITATION_DAYS_MAX))},
     {"POST", "/api/v1/invitations/accept", ADM, ANY, 4 * KB, h_invitation_accept,
      BODY(REQ_STR("token", TOKEN_MAX), REQ_STR("password", PASSWORD_MAX))},
+    {"POST", "/api/v1/invitations/lookup", ADM, ANY, 4 * KB, h_invitation_lookup,
+     BODY(REQ_STR("token", TOKEN_MAX))},
     /* UDAP toolkit: a JWT with a 4-certificate RSA-4096 x5c is ~12 KB */
     {"POST", "/api/v1/udap/validate", ADM, USERS, 72 * KB, h_udap_validate,
      BODY(REQ_TEXT("jwt", JWT_FIELD_MAX), OPT_STR("kind", 32), OPT_STR("audience", 2048),

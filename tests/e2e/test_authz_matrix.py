@@ -160,6 +160,7 @@ EXPECTED_ROLES = {
     ("GET", "/api/v1/members/{id}/invitations"): SIGNED_IN,
     ("POST", "/api/v1/members/{id}/invitations"): OPS,
     ("POST", "/api/v1/invitations/accept"): ANYONE,
+    ("POST", "/api/v1/invitations/lookup"): ANYONE,
     ("POST", "/api/v1/udap/validate"): SIGNED_IN,
     ("GET", "/sandbox/index.json"): ANYONE,
     ("GET", "/sandbox/anchors.pem"): ANYONE,
