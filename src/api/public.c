@@ -3,6 +3,7 @@
  * Cache-Control bounded by the CRL's nextUpdate, 304 and HEAD. */
 #include "api/handlers.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -55,14 +56,23 @@ void serve_blob(struct req *r, struct pub_blob *b, const char *ctype,
     const char *ims = req_header(r, "If-Modified-Since");
     bool fresh = inm ? etag_matches(inm, b->etag)
                      : (ims && !strcmp(ims, b->last_modified));
+    /* a large CRL goes out of its memfd by sendfile (a descriptor of its
+     * own: the response closes it); otherwise the response keeps the
+     * reference until it is sent */
+    int fd = fresh || b->fd < 0 ? -1 : fcntl(b->fd, F_DUPFD_CLOEXEC, 0);
+    bool keep = false;
     if (fresh)
         reply_empty(r, 304);
-    else /* the response keeps the reference until it is sent */
+    else if (fd >= 0)
+        reply_fd(r, 200, ctype, fd, b->len);
+    else {
         reply_shared(r, 200, ctype, b->data, b->len, pub_blob_release, b);
+        keep = true;
+    }
     reply_header(r, "ETag", b->etag);
     reply_header(r, "Last-Modified", b->last_modified);
     reply_header(r, "Cache-Control", cc);
-    if (fresh)
+    if (!keep)
         pub_blob_release(b);
 }
 

@@ -1,11 +1,14 @@
 #include "ca/publish.h"
 
 #include <jansson.h>
+#include <fcntl.h>
 #include <openssl/evp.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "ca/ca_view.h"
 #include "ca/registry.h"
@@ -35,6 +38,7 @@ static struct pub_blob *blob_take(void *data, size_t len, time_t modified)
     }
     b->data = data;
     b->len = len;
+    b->fd = -1;
     atomic_init(&b->refs, 1);
     unsigned char md[32];
     EVP_Digest(data, len, md, NULL, EVP_sha256(), NULL);
@@ -61,11 +65,48 @@ struct pub_blob *pub_blob_copy(const void *data, size_t len, time_t modified)
     return blob_new(data, len, modified);
 }
 
+/* A CRL past SENDFILE_MIN moves into a sealed memfd, mapped read-only
+ * where data was: the public listener sends it from there with sendfile()
+ * (no copy through user space, as nginx serves a file), and the process
+ * keeps one copy, not two. Where memfds fail, the heap copy stays. */
+#define SENDFILE_MIN (16 * 1024)
+
+static void blob_to_memfd(struct pub_blob *b)
+{
+    if (b->len < SENDFILE_MIN)
+        return;
+    int fd = memfd_create("troth-crl", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (fd < 0)
+        return;
+    size_t done = 0;
+    while (done < b->len) {
+        ssize_t n = write(fd, b->data + done, b->len - done);
+        if (n <= 0)
+            break;
+        done += (size_t)n;
+    }
+    void *map = MAP_FAILED;
+    if (done == b->len &&
+        fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) == 0)
+        map = mmap(NULL, b->len, PROT_READ, MAP_SHARED, fd, 0);
+    if (map == MAP_FAILED) {
+        close(fd);
+        return;
+    }
+    free(b->data);
+    b->data = map;
+    b->fd = fd;
+}
+
 void pub_blob_release(void *blob)
 {
     struct pub_blob *b = blob;
     if (b && atomic_fetch_sub(&b->refs, 1) == 1) {
-        free(b->data);
+        if (b->fd >= 0) {
+            munmap(b->data, b->len);
+            close(b->fd);
+        } else
+            free(b->data);
         free(b);
     }
 }
@@ -154,6 +195,7 @@ static void publish_crl_blob(const char *ca_id, struct pub_blob *b, uint64_t num
     if (!b)
         return;
     b->expires = next_update;
+    blob_to_memfd(b);
     pthread_mutex_lock(&lock);
     struct pub_ca *p = find(ca_id);
     if (p && (!p->crl || number > p->crl_number)) {

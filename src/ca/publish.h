@@ -18,6 +18,7 @@ struct pub_blob {
     char etag[24];          /* "\"<16 hex digits of SHA-256>\"" */
     char last_modified[40]; /* IMF-fixdate */
     time_t expires;         /* a CRL's nextUpdate; 0 for the others */
+    int fd;                 /* a sealed memfd holding data (mapped), or -1 */
 };
 
 /* A new blob holding a copy of data (one reference), or NULL. */

@@ -91,6 +91,10 @@ void reply_bytes(struct req *r, unsigned status, const char *content_type,
 void reply_static(struct req *r, unsigned status, const char *content_type,
                   const void *data, size_t len);
 
+/* A body of len bytes read from fd, which the response takes (closes);
+ * libmicrohttpd sends it with sendfile() where it can (not under TLS). */
+void reply_fd(struct req *r, unsigned status, const char *content_type, int fd, size_t len);
+
 /* Replies with bytes that stay valid until `release(cls)` is called. */
 void reply_shared(struct req *r, unsigned status, const char *content_type,
                   const void *data, size_t len, void (*release)(void *),

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "db/db.h"
 #include "http/json_body.h"
@@ -63,6 +64,14 @@ void reply_shared(struct req *r, unsigned status, const char *content_type,
 {
     struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback_cls(
         len, (void *)data, release, cls);
+    set_response(r, status, resp, len, content_type);
+}
+
+void reply_fd(struct req *r, unsigned status, const char *content_type, int fd, size_t len)
+{
+    struct MHD_Response *resp = MHD_create_response_from_fd64(len, fd);
+    if (!resp)
+        close(fd);
     set_response(r, status, resp, len, content_type);
 }
 

@@ -162,7 +162,7 @@ def test_certificate_total_is_capped_and_says_so(cluster, admin, community):
     cluster.psql(
         "INSERT INTO certificates (serial, ca_id, member_id, profile, subject, uris, "
         "key_description, not_before, not_after, der, fingerprint_sha256) "
-        "SELECT substr(md5(serial || g), 1, 30) || '01', ca_id, member_id, profile, subject, "
+        "SELECT '1' || substr(md5(serial || g), 1, 29) || '01', ca_id, member_id, profile, subject, "
         "uris, key_description, not_before, not_after, der, md5(g::text) || md5(serial) "
         f"FROM certificates, generate_series(1, 1004) g WHERE serial = '{one}'")
     params = {"member_id": m["id"], "limit": 5}
