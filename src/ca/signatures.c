@@ -111,13 +111,7 @@ enum db_rc sig_abandon(struct db *db, const char *id, const unsigned char *der,
 }
 
 DB_STMT(q_list, 5,
-        "SELECT s.id, s.ca_id, s.kind, coalesce(s.serial, ''), coalesce(s.crl_number::text, ''), "
-        "coalesce(s.tbs_sha256, ''), s.requested_by, s.state, coalesce(s.reason, ''), "
-        "coalesce(s.signed_sha256, ''), "
-        "to_char(s.reserved_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "
-        "coalesce(to_char(s.decided_at AT TIME ZONE 'UTC', "
-        "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), ''), "
-        "coalesce((SELECT c.serial FROM certificates c WHERE c.signature_id = s.id), '') "
+        "SELECT " SIG_ROW(ROW_SQL, ", ") " "
         "FROM signatures s WHERE s.ca_id = $1 AND s.id < $2::bigint "
         "AND ($4::text IS NULL OR s.state = $4) AND ($5::text IS NULL OR s.kind = $5) "
         "ORDER BY s.id DESC LIMIT $3::int");
@@ -128,24 +122,11 @@ enum db_rc sig_list(struct db *db, const char *ca_id, const char *after, const c
     return db_exec(db, &q_list, res, (const char *[]){ca_id, after, limit, state, kind});
 }
 
-static json_t *str_or_null(PGresult *res, int i, int col)
-{
-    const char *v = PQgetvalue(res, i, col);
-    return *v ? json_string(v) : json_null();
-}
+static const struct row_col sig_cols[] = {SIG_ROW(ROW_COL, )};
 
 json_t *sig_json(PGresult *res, int i)
 {
-    const char *number = PQgetvalue(res, i, 4);
-    return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:s, s:s, s:o, s:o, s:s, s:o, s:o}",
-                     "id", PQgetvalue(res, i, 0), "ca", PQgetvalue(res, i, 1), "kind",
-                     PQgetvalue(res, i, 2), "serial", str_or_null(res, i, 3), "crl_number",
-                     *number ? json_integer(atoll(number)) : json_null(), "tbs_sha256",
-                     str_or_null(res, i, 5), "requested_by", PQgetvalue(res, i, 6), "state",
-                     PQgetvalue(res, i, 7), "reason", str_or_null(res, i, 8), "signed_sha256",
-                     str_or_null(res, i, 9), "reserved_at", PQgetvalue(res, i, 10),
-                     "decided_at", str_or_null(res, i, 11), "certificate_serial",
-                     str_or_null(res, i, 12));
+    return row_json(sig_cols, SIG_COL_COUNT, res, i);
 }
 
 bool sig_state_valid(const char *s)

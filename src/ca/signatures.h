@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "db/db.h"
+#include "db/row.h"
 
 struct audit_actor;
 
@@ -62,9 +63,30 @@ enum db_rc sig_record_signed(struct db *db, const char *ca_id, const char *kind,
                              const unsigned char *der, size_t der_len,
                              const struct audit_actor *actor, char id_out[SIG_ID_MAX]);
 
+/* The columns of a signature record (s = signatures), as sig_list selects
+ * them (column 0 is the id, for keyset paging); db/row.h says how the list
+ * is used. Times keep their microseconds; an empty text is shown as null. */
+#define SIG_TIME_US(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+#define SIG_ROW(X, S)                                                          \
+    X(SIG_COL_ID, "s.id::text", "id", TEXT) S                                  \
+    X(SIG_COL_CA, "s.ca_id", "ca", TEXT) S                                     \
+    X(SIG_COL_KIND, "s.kind", "kind", TEXT) S                                  \
+    X(SIG_COL_SERIAL, "s.serial", "serial", TEXT) S                            \
+    X(SIG_COL_CRL_NUMBER, "s.crl_number::text", "crl_number", INT) S           \
+    X(SIG_COL_TBS, "s.tbs_sha256", "tbs_sha256", TEXT) S                       \
+    X(SIG_COL_REQUESTED_BY, "s.requested_by", "requested_by", TEXT) S          \
+    X(SIG_COL_STATE, "s.state", "state", TEXT) S                               \
+    X(SIG_COL_REASON, "nullif(s.reason, '')", "reason", TEXT) S                \
+    X(SIG_COL_SIGNED, "s.signed_sha256", "signed_sha256", TEXT) S              \
+    X(SIG_COL_RESERVED_AT, SIG_TIME_US("s.reserved_at"), "reserved_at", TEXT) S \
+    X(SIG_COL_DECIDED_AT, SIG_TIME_US("s.decided_at"), "decided_at", TEXT) S   \
+    X(SIG_COL_CERT_SERIAL, "(SELECT c.serial FROM certificates c "             \
+      "WHERE c.signature_id = s.id)", "certificate_serial", TEXT)
+enum sig_col { SIG_ROW(ROW_ENUM, ) SIG_COL_COUNT };
+
 /* The record of CA ca_id, newest first: rows with id < after, at most
- * limit (text), optionally of one state and/or kind (NULL: any). Columns
- * in the order sig_json reads them; column 0 is the id (keyset paging). */
+ * limit (text), optionally of one state and/or kind (NULL: any), SIG_ROW's
+ * columns. */
 enum db_rc sig_list(struct db *db, const char *ca_id, const char *after, const char *limit,
                     const char *state, const char *kind, PGresult **res);
 json_t *sig_json(PGresult *res, int i);

@@ -65,15 +65,16 @@ int cli_ca_signatures(int argc, char **argv, const char *config_path)
             fprintf(stderr, "troth ca signatures: %s\n", db_last_error(db));
         } else {
             for (int i = 0; i < PQntuples(res); i++) {
-                const char *what = strcmp(PQgetvalue(res, i, 2), "crl")
-                                       ? PQgetvalue(res, i, 3)  /* serial */
-                                       : PQgetvalue(res, i, 4); /* CRL number */
-                const char *tbs = PQgetvalue(res, i, 5);
-                printf("%s %s %-11s %-40s %-9s tbs %s by %s%s%s\n", PQgetvalue(res, i, 0),
-                       PQgetvalue(res, i, 10), PQgetvalue(res, i, 2), what,
-                       PQgetvalue(res, i, 7), *tbs ? tbs : "(not recorded)",
-                       PQgetvalue(res, i, 6), PQgetvalue(res, i, 8)[0] ? ": " : "",
-                       PQgetvalue(res, i, 8));
+                const char *what = strcmp(PQgetvalue(res, i, SIG_COL_KIND), "crl")
+                                       ? PQgetvalue(res, i, SIG_COL_SERIAL)
+                                       : PQgetvalue(res, i, SIG_COL_CRL_NUMBER);
+                const char *tbs = PQgetvalue(res, i, SIG_COL_TBS);
+                const char *reason = PQgetvalue(res, i, SIG_COL_REASON);
+                printf("%s %s %-11s %-40s %-9s tbs %s by %s%s%s\n",
+                       PQgetvalue(res, i, SIG_COL_ID), PQgetvalue(res, i, SIG_COL_RESERVED_AT),
+                       PQgetvalue(res, i, SIG_COL_KIND), what, PQgetvalue(res, i, SIG_COL_STATE),
+                       *tbs ? tbs : "(not recorded)", PQgetvalue(res, i, SIG_COL_REQUESTED_BY),
+                       *reason ? ": " : "", reason);
             }
             rc = 0;
         }
