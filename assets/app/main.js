@@ -69,6 +69,8 @@ async function render() {
   if (state.me && r.roles && !r.roles.includes(state.me.role)) {
     if (here.path === '/') return go(home(state.me));
   }
+  // a generated password is changed before anything else (the API refuses the rest)
+  if (state.me && state.me.must_change_password && !r.public && here.path !== '/account') return go('/account');
   const main = r.public ? clear(app) : renderShell(app, state, r.nav);
   if (!r.public) setActive(r.nav);
   clear(main).append(h('p', { class: 'loading', role: 'status' }, 'Loading…'));

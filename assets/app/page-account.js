@@ -1,7 +1,7 @@
 // Your account: who you are, and changing your password.
 import { h } from './dom.js';
 import { post } from './api.js';
-import { field, input, messageArea, pageHeader, card, details, busy, link } from './widgets.js';
+import { field, input, messageArea, pageHeader, card, details, busy, link, notice } from './widgets.js';
 
 export default async function account(ctx) {
   ctx.title('Your account');
@@ -20,11 +20,20 @@ export default async function account(ctx) {
     await busy(submit, async () => {
       await post('/api/v1/me/password', { current_password: cur.value, new_password: pass.value });
       form.reset();
-      msg.show('success', 'Your password has been changed.');
+      // this session goes on (the server keeps the caller's own): no second sign-in
+      if (me.must_change_password) {
+        me.must_change_password = false;
+        ctx.go(ctx.home());
+        return;
+      }
+      msg.show('success', 'Your password has been changed. You stay signed in here; your other sessions and API tokens were signed out.');
     }, msg, 'Saving…');
   });
+  const first = me.must_change_password
+    ? notice('warning', 'Choose your own password to go on: the one you signed in with was generated when your account was made, and the administrator who made it has seen it.')
+    : null;
   return h('div', {},
-    pageHeader('Your account', 'Signed in as ' + me.username),
+    pageHeader('Your account', 'Signed in as ' + me.username), first,
     card('Profile', details([
       ['Username', me.username], ['Role', me.role],
       me.member_id ? ['Organisation', link(`/members/${encodeURIComponent(me.member_id)}`, 'Your organisation')] : null,

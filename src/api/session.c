@@ -201,6 +201,7 @@ void h_me(struct req *r)
                            r->who.member_id);
     if (!r->who.member_id[0])
         json_object_set_new(me, "member_id", json_null());
+    json_object_set_new(me, "must_change_password", json_boolean(r->who.must_change_password));
     /* A session's CSRF token, so that every tab of the browser can make
      * changes (a cross-origin page cannot read this answer: no CORS, and the
      * cookie is SameSite=Strict). Tokens need no CSRF token. */

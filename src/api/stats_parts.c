@@ -9,6 +9,7 @@
 
 #include "ca/registry.h"
 #include "config.h"
+#include "db/row.h"
 
 #define TIMELINE_WEEKS 13 /* 91 days: the next 90 days, by whole weeks */
 
@@ -35,12 +36,23 @@ DB_STMT(q_timeline, 1,
  * (revoked_at is set back like thisUpdate, so the two compare on one
  * clock) and the first CRL dated at or after it: its thisUpdate minus the
  * revocation's time is the revoke-to-publish latency, to the second. */
+#define CRL_FRESH_ROW(X, S)                                                              \
+    X(FRESH_CA, "a.id", "ca_id", TEXT) S                                                 \
+    X(FRESH_NUMBER, "l.crl_number", "crl_number", INT) S                                 \
+    X(FRESH_THIS, "l.this_update", "this_update", TIME) S                                \
+    X(FRESH_NEXT, "l.next_update", "next_update", TIME) S                                \
+    X(FRESH_THIS_EPOCH, "extract(epoch FROM l.this_update)::bigint", "", HIDDEN) S       \
+    X(FRESH_ENTRIES, "l.entries", "entries", INT) S                                      \
+    X(FRESH_SIZE, "l.size", "size_bytes", INT) S                                         \
+    X(FRESH_LAST_AT, "r.at", "last_revocation_at", TIME) S                               \
+    X(FRESH_LAST_CRL, "p.num", "last_revocation_crl_number", INT) S                      \
+    X(FRESH_LATENCY, "extract(epoch FROM p.at - r.at)::bigint",                          \
+      "last_revocation_latency_seconds", INT)
+enum fresh_col { CRL_FRESH_ROW(ROW_ENUM, ) FRESH_COL_COUNT };
+static const struct row_col fresh_cols[] = {CRL_FRESH_ROW(ROW_COL, )};
+
 DB_STMT(q_crls, 0,
-        "SELECT a.id, l.crl_number::text, " SQL_TIME("l.this_update") ", "
-        SQL_TIME("l.next_update") ", extract(epoch FROM l.this_update)::bigint::text, "
-        "l.entries::text, l.size::text, coalesce(" SQL_TIME("r.at") ", ''), "
-        "coalesce(p.num::text, ''), "
-        "coalesce(extract(epoch FROM p.at - r.at)::bigint::text, '') "
+        "SELECT " CRL_FRESH_ROW(ROW_SQL, ", ") " "
         "FROM cas a JOIN LATERAL (SELECT crl_number, this_update, next_update, entries, "
         "  octet_length(der) AS size FROM crls WHERE ca_id = a.id "
         "  ORDER BY crl_number DESC LIMIT 1) l ON true "
@@ -117,12 +129,6 @@ static void fmt(time_t t, char *buf, size_t len)
     strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static json_t *text_or_null(PGresult *res, int row, int col)
-{
-    const char *v = PQgetvalue(res, row, col);
-    return *v ? json_string(v) : json_null();
-}
-
 enum db_rc stats_crl_freshness(struct db *db, json_t **out)
 {
     PGresult *res;
@@ -132,25 +138,17 @@ enum db_rc stats_crl_freshness(struct db *db, json_t **out)
     const struct config *cfg = config_current();
     json_t *items = json_array();
     for (int i = 0; i < PQntuples(res); i++) {
-        const char *id = PQgetvalue(res, i, 0);
-        const struct ca_info *ca = ca_find(ca_current(), id);
+        json_t *o = row_json(fresh_cols, FRESH_COL_COUNT, res, i);
+        const struct ca_info *ca = ca_find(ca_current(), PQgetvalue(res, i, FRESH_CA));
         json_t *refresh = json_null();
         if (ca && !ca_is_offline(ca) && cfg) {
             char at[32];
-            fmt((time_t)num(res, i, 4) + (time_t)cfg->crl_refresh_hours * 3600, at, sizeof at);
+            fmt((time_t)num(res, i, FRESH_THIS_EPOCH) + (time_t)cfg->crl_refresh_hours * 3600,
+                at, sizeof at);
             refresh = json_string(at);
         }
-        const char *lat = PQgetvalue(res, i, 9);
-        json_array_append_new(
-            items, json_pack("{s:s, s:I, s:s, s:s, s:o, s:I, s:I, s:o, s:o, s:o}", "ca_id", id,
-                             "crl_number", num(res, i, 1), "this_update", PQgetvalue(res, i, 2),
-                             "next_update", PQgetvalue(res, i, 3), "refresh_at", refresh,
-                             "entries", num(res, i, 5), "size_bytes", num(res, i, 6),
-                             "last_revocation_at", text_or_null(res, i, 7),
-                             "last_revocation_crl_number",
-                             *PQgetvalue(res, i, 8) ? json_integer(num(res, i, 8)) : json_null(),
-                             "last_revocation_latency_seconds",
-                             *lat ? json_integer(atoll(lat)) : json_null()));
+        json_object_set_new(o, "refresh_at", refresh);
+        json_array_append_new(items, o);
     }
     PQclear(res);
     *out = items;

@@ -23,13 +23,21 @@ struct create_arg {
     struct audit_actor actor;
     const char *username, *role, *member_id, *hash;
     char id[24];
+    bool generated; /* the password was generated: to be changed at first sign-in */
 };
+
+/* a generated password must be changed at first sign-in */
+DB_STMT(q_must_change, 1,
+        "UPDATE users SET must_change_password = true WHERE id = $1::bigint");
 
 static enum db_rc create_tx(struct db *db, void *arg)
 {
     struct create_arg *a = arg;
-    return users_insert(db, &a->actor, a->username, a->role, a->member_id,
-                        a->hash, a->id);
+    enum db_rc rc = users_insert(db, &a->actor, a->username, a->role, a->member_id,
+                                 a->hash, a->id);
+    if (rc == DB_OK && a->generated)
+        rc = db_exec(db, &q_must_change, NULL, (const char *[]){a->id});
+    return rc;
 }
 
 DB_STMT(q_get, 1, "SELECT " USER_COLUMNS " FROM users WHERE id = $1::bigint");
@@ -95,7 +103,8 @@ void h_users_create(struct req *r)
         return;
     }
     struct create_arg a = {audit_actor_of(&r->who, r->client_ip),
-                           json_get_str(r->json, "username"), role, member, hash, ""};
+                           json_get_str(r->json, "username"), role, member, hash, "",
+                           generated[0] != 0};
     enum db_rc rc = db_tx(req_db(r), DB_READ_COMMITTED, create_tx, &a);
     if (rc == DB_CONFLICT)
         reply_problem(r, PK_USERNAME_TAKEN, "username",
@@ -139,7 +148,8 @@ DB_STMT(q_patch, 5,
         "member_id = CASE WHEN coalesce($2, role) = 'member' "
         "  THEN coalesce($3::bigint, member_id) ELSE NULL END, "
         "disabled = coalesce($4::boolean, disabled), "
-        "password_hash = coalesce($5, password_hash), updated_at = now() "
+        "password_hash = coalesce($5, password_hash), "
+        "must_change_password = must_change_password AND $5 IS NULL, updated_at = now() "
         "WHERE id = $1::bigint RETURNING disabled");
 /* the session and token kept ($2, NULL for none): the caller's own */
 DB_STMT(q_end_sessions, 2,

@@ -13,4 +13,5 @@ void credential_fill(struct credential *c, PGresult *res)
     snprintf(c->id, sizeof c->id, "%s", PQgetvalue(res, 0, 4));
     snprintf(c->csrf, sizeof c->csrf, "%s", PQgetvalue(res, 0, 5));
     c->stale = PQgetvalue(res, 0, 6)[0] == 't';
+    c->must_change_password = PQgetvalue(res, 0, 7)[0] == 't';
 }

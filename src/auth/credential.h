@@ -14,10 +14,11 @@ struct credential {
     char id[24];               /* api_tokens.id or sessions.id */
     char csrf[TOKEN_MAX + 1];  /* sessions only: the CSRF token */
     bool stale;                /* last use recorded over a minute ago */
+    bool must_change_password; /* a generated password not yet changed */
 };
 
 /* Fills c from row 0 of: user id, username, role, member_id, credential
- * id, csrf, stale (the lookups of auth/tokens.c and auth/sessions.c). */
+ * id, csrf, stale, must_change_password (the lookups of auth/tokens.c and auth/sessions.c). */
 void credential_fill(struct credential *c, PGresult *res);
 
 #endif

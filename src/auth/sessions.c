@@ -8,7 +8,7 @@
 /* columns: user id, username, role, member_id, session id, csrf, stale */
 DB_STMT(q_lookup, 2,
         "SELECT u.id, u.username, u.role, coalesce(u.member_id::text, ''), s.id, "
-        "s.csrf_token, s.last_seen_at < now() - interval '1 minute' "
+        "s.csrf_token, s.last_seen_at < now() - interval '1 minute', u.must_change_password "
         "FROM sessions s JOIN users u ON u.id = s.user_id "
         "WHERE s.token_hash = $1::bytea AND s.ended_at IS NULL "
         "AND s.expires_at > now() "

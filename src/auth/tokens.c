@@ -7,7 +7,8 @@
 /* columns: user id, username, role, member_id, token id, (no csrf), stale */
 DB_STMT(q_lookup, 1,
         "SELECT u.id, u.username, u.role, coalesce(u.member_id::text, ''), t.id, '', "
-        "t.last_used_at IS NULL OR t.last_used_at < now() - interval '1 minute' "
+        "t.last_used_at IS NULL OR t.last_used_at < now() - interval '1 minute', "
+        "false " /* a token is not the password: made by an admin, or in a session */
         "FROM api_tokens t JOIN users u ON u.id = t.user_id "
         "WHERE t.token_hash = $1::bytea AND t.revoked_at IS NULL "
         "AND t.expires_at > now() AND NOT u.disabled");

@@ -18,6 +18,7 @@ struct audit_actor;
     X(USER_COL_ROLE, "role", "role", TEXT) S                                   \
     X(USER_COL_MEMBER, "member_id::text", "member_id", TEXT) S                 \
     X(USER_COL_DISABLED, "disabled", "disabled", BOOL) S                       \
+    X(USER_COL_MUST_CHANGE, "must_change_password", "must_change_password", BOOL) S \
     X(USER_COL_CREATED_AT, "created_at", "created_at", TIME) S                 \
     X(USER_COL_UPDATED_AT, "updated_at", "updated_at", TIME)
 enum user_col { USER_ROW(ROW_ENUM, ) USER_COL_COUNT };

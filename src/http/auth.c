@@ -20,6 +20,7 @@ static void fill(struct principal *who, const struct credential *c)
     snprintf(who->username, sizeof who->username, "%s", c->username);
     who->role = c->role;
     snprintf(who->member_id, sizeof who->member_id, "%s", c->member_id);
+    who->must_change_password = c->must_change_password;
 }
 
 static bool is_safe_method(const char *m)

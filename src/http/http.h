@@ -24,6 +24,7 @@ struct principal {
     char token_id[24];   /* set when authenticated by an API token */
     char session_id[24]; /* set when authenticated by a session cookie */
     char csrf[72];       /* that session's CSRF token (GET /api/v1/me tells it) */
+    bool must_change_password; /* only /me, the password change, sign-out */
 };
 
 struct req {

@@ -186,6 +186,23 @@ static bool is_json_type(const char *ct)
            (ct[n] == 0 || ct[n] == ';' || ct[n] == ' ');
 }
 
+/* What a user whose generated password is not yet changed may call: the
+ * UI's files and the API document, who they are, the password change and
+ * sign-out. */
+static bool allowed_before_password_change(const struct route *rt)
+{
+    static const char *const ok[][2] = {
+        {"GET", "/api/v1/me"}, {"GET", "/api/v1/community"},
+        {"POST", "/api/v1/me/password"}, {"DELETE", "/api/v1/session"},
+        {"GET", "/api/v1/openapi.json"}};
+    if (strncmp(rt->pattern, "/api/", 5) != 0)
+        return true;
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
+        if (!strcmp(rt->method, ok[i][0]) && !strcmp(rt->pattern, ok[i][1]))
+            return true;
+    return false;
+}
+
 /* The first call for a request: route, limits, credentials. Returns true
  * if a reply was made (the request is answered without reading the body). */
 static bool begin(struct server *s, struct req *r, const char *method)
@@ -237,6 +254,11 @@ static bool begin(struct server *s, struct req *r, const char *method)
                           "your role may not do this");
         if (r->who.role == ROLE_ANON)
             reply_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
+        return true;
+    }
+    if (r->who.must_change_password && !allowed_before_password_change(r->route)) {
+        reply_problem(r, PK_PASSWORD_CHANGE_REQUIRED, NULL,
+                      "change the generated password first (POST /api/v1/me/password)");
         return true;
     }
     return false;

@@ -7,15 +7,18 @@ from harness import Api, problem
 
 
 def new_user(admin, role="operator", **extra):
+    """A user with a password the test chose (a generated one would have to
+    be changed first: test_generated_password_must_be_changed_first)."""
     name = "u" + uuid.uuid4().hex[:10]
+    extra.setdefault("password", "e2e password " + uuid.uuid4().hex[:12])
     r = admin.post("/api/v1/users", json={"username": name, "role": role, **extra})
     assert r.status_code == 201, r.text
-    return name, r.json()
+    assert "password" not in r.json()            # shown only when generated
+    return name, {**r.json(), "password": extra["password"]}
 
 
 def test_session_cookie_flags_csrf_and_logout(server, admin):
     name, user = new_user(admin)
-    assert len(user["password"]) == 24          # generated, shown once
     api = Api(server.admin)
     r = api.login(name, user["password"])
     assert r.status_code == 200, r.text
@@ -27,7 +30,7 @@ def test_session_cookie_flags_csrf_and_logout(server, admin):
     assert "Secure" not in cookie               # plain HTTP on loopback
     me = api.get("/api/v1/me").json()
     assert me == {"id": user["id"], "username": name, "role": "operator",
-                  "auth": "session", "member_id": None,
+                  "auth": "session", "member_id": None, "must_change_password": False,
                   "csrf_token": r.json()["csrf_token"]}
     # an unsafe method without the CSRF header is refused
     problem(api.post("/api/v1/tokens", json={"name": "x"}, csrf=False), 403,
@@ -229,3 +232,38 @@ def test_failed_logins_are_rate_limited_per_address(cluster):
         assert int(r.headers["Retry-After"]) > 0
     finally:
         s.stop()
+
+
+def test_generated_password_must_be_changed_first(server, admin, cluster):
+    """Issue 14 item 13: a password Troth generated was seen by the admin who
+    made the user; until the user changes it, its session may only read who
+    it is, change the password and sign out."""
+    name = "g" + uuid.uuid4().hex[:10]
+    r = admin.post("/api/v1/users", json={"username": name, "role": "operator"})
+    assert r.status_code == 201, r.text
+    pw = r.json()["password"]
+    assert len(pw) == 24 and r.json()["must_change_password"] is True
+    api = Api(server.admin)
+    login = api.login(name, pw)
+    assert login.status_code == 200 and login.json()["user"]["must_change_password"] is True
+    assert api.get("/api/v1/me").json()["must_change_password"] is True
+    assert api.get("/api/v1/community").status_code == 200
+    before = cluster.psql("SELECT count(*) FROM api_tokens")
+    for method, path in (("GET", "/api/v1/certificates"), ("GET", "/api/v1/members"),
+                         ("POST", "/api/v1/tokens"), ("GET", "/api/v1/stats")):
+        p = problem(api.request(method, path, json={"name": "x"} if method == "POST" else None),
+                    403, "password-change-required")
+        assert "/api/v1/me/password" in p["detail"]
+    assert cluster.psql("SELECT count(*) FROM api_tokens") == before
+    # the same password again is still a change; a wrong current one is not
+    problem(api.post("/api/v1/me/password", json={"current_password": "wrong wrong wrong",
+                                                  "new_password": "my own password now"}), 422)
+    assert api.get("/api/v1/me").json()["must_change_password"] is True
+    assert api.post("/api/v1/me/password", json={"current_password": pw,
+                                                 "new_password": "my own password now"}).status_code == 204
+    assert api.get("/api/v1/me").json()["must_change_password"] is False
+    assert api.get("/api/v1/certificates").status_code == 200      # the same session goes on
+    assert admin.get(f"/api/v1/users/{r.json()['id']}").json()["must_change_password"] is False
+    # a password the admin chose is not flagged
+    name2, u2 = new_user(admin)
+    assert u2["must_change_password"] is False

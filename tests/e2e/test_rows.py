@@ -198,16 +198,18 @@ def test_member_uri_json(cluster, server, admin, community):
     assert (pending[0]["member_name"], pending[0]["member_status"]) == (m["name"], "active")
 
 
-USER_KEYS = ["id", "username", "role", "member_id", "disabled", "created_at", "updated_at"]
+USER_KEYS = ["id", "username", "role", "member_id", "disabled", "must_change_password",
+             "created_at", "updated_at"]
 TOKEN_KEYS = ["id", "name", "user_id", "username", "created_at", "expires_at",
               "last_used_at", "revoked_at"]
 
 
 def check_user(cluster, u):
     assert list(u) == USER_KEYS
-    name, role, member, disabled = cluster.psql(
-        f"SELECT username, role, coalesce(member_id::text, '-'), disabled FROM users "
-        f"WHERE id = {u['id']}").split("|")
+    name, role, member, disabled, must = cluster.psql(
+        f"SELECT username, role, coalesce(member_id::text, '-'), disabled, must_change_password "
+        f"FROM users WHERE id = {u['id']}").split("|")
+    assert u["must_change_password"] is (must == "t")
     assert (u["username"], u["role"]) == (name, role)
     assert u["member_id"] == (None if member == "-" else member)
     assert u["disabled"] is (disabled == "t")

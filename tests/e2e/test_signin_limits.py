@@ -62,9 +62,10 @@ def own(cluster, request):
 
 def new_user(admin, role="operator"):
     name = "u" + uuid.uuid4().hex[:10]
-    r = admin.post("/api/v1/users", json={"username": name, "role": role})
+    pw = "limits password " + uuid.uuid4().hex[:12]
+    r = admin.post("/api/v1/users", json={"username": name, "role": role, "password": pw})
     assert r.status_code == 201, r.text
-    return name, r.json()["password"], r.json()["id"]
+    return name, pw, r.json()["id"]
 
 
 def test_guesses_from_elsewhere_do_not_lock_out_the_owner(own):
