@@ -36,6 +36,17 @@ try {
   }
   const r = await api.post('/api/v1/certificates', { member_id: ids[1], profile: 'udap-client', csr: csr('portal.riverside.example.org'), uris: ['https://portal.riverside.example.org/'] });
   await api.post(`/api/v1/certificates/${serials[2]}/revoke`, { reason: 'superseded' });
+  // an expiry timeline worth looking at: notAfter spread over the next weeks, one renewed
+  for (let i = 0; i < 9; i++) {
+    const host = ['app.northwind.example.org', 'fhir.northwind.example.org'][i % 2];
+    const c = await api.post('/api/v1/certificates', { member_id: ids[0], profile: i % 2 ? 'udap-server' : 'udap-client',
+      csr: csr(`svc${i}.${host}`), uris: [i % 2 ? 'https://fhir.northwind.example.org/r4' : 'https://app.northwind.example.org/'] });
+    if (c.status === 201) troth.psql(`UPDATE certificates SET not_after = now() + interval '${4 + i * 9} days' WHERE serial = '${c.data.serial}'`);
+    if (c.status === 201 && i === 2) await api.post(`/api/v1/certificates/${c.data.serial}/renew`, { csr: csr(`svc${i}.${host}`) });
+  }
+  troth.psql(`UPDATE certificates SET not_after = now() + interval '12 days' WHERE serial = '${r.data.serial}'`);
+  await api.post(`/api/v1/members/${ids[1]}/uris`, { uri: 'https://portal2.riverside.example.org/', kind: 'client' });
+  await api.post(`/api/v1/members`, { name: 'Lakeside Family Practice', organization_id: 'https://lakeside.example.org' });
   await api.post(`/api/v1/members/${ids[0]}/invitations`, { username: 'northwind-admin', email: 'it@northwind.example.org' });
   await new Promise((res) => setTimeout(res, 1500));
 
@@ -51,6 +62,13 @@ try {
   await shot(`/members/${ids[0]}`, 'member');
   await shot(`/certificates/${r.data.serial}`, 'certificate');
   await shot('/members', 'members');
+  await shot('/attention', 'attention');
+  await page.goto(`${troth.base}/#/audit`);
+  await page.waitForFunction(() => !document.querySelector('#main .loading') && !document.querySelector('[aria-busy="true"]'));
+  await page.screenshot({ path: path.join(out, 'audit.png'), fullPage: true });
+  await page.setViewportSize({ width: 400, height: 860 });
+  await shot('/', 'dashboard-400px');
+  await page.setViewportSize({ width: 1280, height: 900 });
   await shot('/issue?member=' + ids[0], 'issue');
   await page.setViewportSize({ width: 400, height: 860 });
   await shot(`/members/${ids[0]}`, 'member-400px', { full: false });
