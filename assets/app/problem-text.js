@@ -96,6 +96,7 @@ export const SENTENCES = {
   'passphrase-too-short': 'The passphrase is too short: choose a longer one.',
   'passphrase-unreadable': 'The passphrase could not be read.',
   'passphrase-unsafe': 'The passphrase file is not safe (readable by others).',
+  'password-change-required': 'Choose your own password first: the generated one must be changed before anything else.',
   'password-too-short': 'The password is too short: choose a longer one.',
   'pem-malformed': 'That is not valid PEM.',
   'pkcs12-failed': 'The PKCS#12 file could not be made. Try again.',
