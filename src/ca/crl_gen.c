@@ -33,8 +33,10 @@ DB_STMT(q_state, 1,
  * side idle at a time). COPY takes no parameters: the CA id is passed in a
  * transaction-local setting. */
 DB_STMT(q_entries_ca, 1, "SELECT set_config('troth.crl_ca', $1, true)");
+/* date_part (double precision), not extract (numeric since PostgreSQL 14):
+ * at a million entries the COPY took 2.27 s with extract, 1.46 s with it. */
 static const char copy_entries[] =
-    "COPY (SELECT serial, floor(extract(epoch FROM revoked_at))::bigint, revocation_reason "
+    "COPY (SELECT serial, floor(date_part('epoch', revoked_at))::bigint, revocation_reason "
     "FROM certificates WHERE ca_id = current_setting('troth.crl_ca') "
     "AND status <> 'valid' AND not_after > now() ORDER BY serial) TO STDOUT";
 /* The CRL, and its reservation in the signature record marked issued in
