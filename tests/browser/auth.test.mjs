@@ -25,7 +25,10 @@ test('a wrong password shows the API detail and stays on sign-in', async () => {
   await alert.waitFor();
   const text = await alert.textContent();
   const api = await fetch(`${troth.base}/api/v1/session`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'wrong again' }) });
-  assert.equal(text.trim(), (await api.json()).detail);
+  // the kind's sentence (problem-text.js), then the API's detail
+  const detail = (await api.json()).detail;
+  assert.match(text.trim(), /^The username or password is wrong\. /);
+  assert.ok(text.trim().replace(/\.$/, "").toLowerCase().endsWith(detail.toLowerCase()), `${text} / ${detail}`);
   assert.doesNotMatch(await page.content(), /"type":\s*"urn:troth/);
   assert.equal(await page.locator('#sign-out').count(), 0);
   assert.deepEqual(page.problems, []);
