@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "audit/audit.h"
+#include "db/row.h"
 
 
 /* One statement: a new window starts at 1, else the count goes up; the
@@ -25,9 +26,18 @@ DB_STMT(q_give_back, 3,
 DB_STMT(q_limits_sweep, 1,
         "DELETE FROM login_limits WHERE window_start <= now() - make_interval(mins => $1::int)");
 
-#define TALLY_COLS                                                           \
-    "username, " SQL_TIME("window_start") ", " SQL_TIME("last_at")           \
-    ", failures, array_to_json(addresses)::text, reasons::text"
+/* A closed tally of failed logins: its user, and what its audit event says
+ * of it (db/row.h) */
+#define TALLY_ROW(X, S)                                                        \
+    X(TALLY_COL_USER, "username", "username", HIDDEN) S                        \
+    X(TALLY_COL_FROM, "window_start", "from", TIME) S                          \
+    X(TALLY_COL_TO, "last_at", "to", TIME) S                                   \
+    X(TALLY_COL_COUNT, "failures", "count", INT) S                             \
+    X(TALLY_COL_ADDRESSES, "array_to_json(addresses)::text", "addresses", JSON) S \
+    X(TALLY_COL_REASONS, "reasons::text", "reasons", JSON)
+enum tally_col { TALLY_ROW(ROW_ENUM, ) TALLY_COL_COUNT_ };
+static const struct row_col tally_cols[] = {TALLY_ROW(ROW_COL, )};
+#define TALLY_COLS TALLY_ROW(ROW_SQL, ", ")
 DB_STMT(q_close_one, 2,
         "DELETE FROM login_failures WHERE username = $1 "
         "AND window_start <= now() - make_interval(mins => $2::int) RETURNING " TALLY_COLS);
@@ -73,13 +83,9 @@ static enum db_rc audit_tallies(struct db *db, PGresult *res, unsigned window_mi
 {
     struct audit_actor anon = {NULL, NULL, "anonymous", ""};
     for (int i = 0; i < PQntuples(res); i++) {
-        const char *user = PQgetvalue(res, i, 0);
-        json_t *d = json_pack("{s:s, s:s, s:i, s:I, s:o, s:o}", "from",
-                              PQgetvalue(res, i, 1), "to", PQgetvalue(res, i, 2),
-                              "window_minutes", (int)window_minutes, "count",
-                              (json_int_t)atoll(PQgetvalue(res, i, 3)), "addresses",
-                              json_loads(PQgetvalue(res, i, 4), 0, NULL), "reasons",
-                              json_loads(PQgetvalue(res, i, 5), 0, NULL));
+        const char *user = PQgetvalue(res, i, TALLY_COL_USER);
+        json_t *d = row_json(tally_cols, TALLY_COL_COUNT_, res, i);
+        json_object_set_new(d, "window_minutes", json_integer(window_minutes));
         if (!*user)
             json_object_set_new(d, "unknown_user", json_true());
         enum db_rc rc = audit_write(db, &anon, "session.login_failed", "user", user, d);

@@ -173,7 +173,8 @@ DB_STMT(q_member_certs, 3,
         "  ($2 = 'on_hold' AND status = 'valid') OR "
         "  ($2 = 'valid' AND status = 'on_hold' AND held_for_suspension) OR "
         "  ($2 = 'revoked' AND status <> 'revoked')) "
-        "RETURNING ca_id, serial");
+        "RETURNING ca_id, serial"); /* MC_COL_CA, MC_COL_SERIAL */
+enum { MC_COL_CA, MC_COL_SERIAL };
 
 enum db_rc ca_member_status_changed(struct db *db, const char *member_id,
                                     const char *old_status, const char *new_status,
@@ -198,8 +199,8 @@ enum db_rc ca_member_status_changed(struct db *db, const char *member_id,
     char bumped[8][CA_ID_MAX];
     int nb = 0;
     for (int i = 0; i < n && rc == DB_OK; i++) {
-        const char *ca = PQgetvalue(res, i, 0);
-        json_array_append_new(serials, json_string(PQgetvalue(res, i, 1)));
+        const char *ca = PQgetvalue(res, i, MC_COL_CA);
+        json_array_append_new(serials, json_string(PQgetvalue(res, i, MC_COL_SERIAL)));
         bool seen = false;
         for (int k = 0; k < nb; k++)
             seen |= !strcmp(bumped[k], ca);

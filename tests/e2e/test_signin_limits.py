@@ -185,6 +185,8 @@ def test_failed_sign_ins_are_one_audit_event_per_account_and_window(own, cluster
     mine = [e for e in ev if e["object_id"] == name]
     assert len(mine) == 1, ev
     d = mine[0]["details"]
+    assert sorted(d) == ["addresses", "count", "from", "reasons", "to", "window_minutes"]
+    assert d["from"] <= d["to"] and d["to"].endswith("Z") and isinstance(d["window_minutes"], int)
     assert d["count"] == 4 and d["reasons"] == {"wrong password": 4}
     assert sorted(d["addresses"]) == ["127.0.0.2", "127.0.0.3", "127.0.0.4"]
     unknown = [e for e in ev if e["object_id"] == ""]
