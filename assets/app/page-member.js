@@ -188,7 +188,36 @@ async function invitesCard(ctx, m, staff, msg) {
     { label: 'User', cell: (i) => h('span', {}, h('strong', {}, i.username), i.email ? h('span', { class: 'sub-line wrap' }, i.email) : null) },
     { label: 'Status', cell: (i) => badge(i.status) },
     { label: 'Expires', cls: 'nowrap', cell: (i) => (i.status === 'pending' ? fmtDate(i.expires_at) : '—') },
+    ...(staff ? [{ label: 'Actions', cls: 'cell-actions', cell: (i) => inviteActions(i) }] : []),
   ], items, 'No users invited yet.'));
+  // revoke a pending invitation; resend a pending or expired one (a new
+  // link, shown once; the old one stops working)
+  function inviteActions(i) {
+    if (i.status !== 'pending' && i.status !== 'expired') return '';
+    const out = [];
+    const resend = button('Resend', () => busy(resend, async () => {
+      const inv = await post(`${base}/${enc(i.id)}/resend`);
+      created.replaceChildren(secretBox(`New invitation link for ${inv.username}`, location.origin + inv.accept_url_path));
+      msg.show('success', `Sent a new invitation to ${inv.username}; the old link no longer works.`);
+      await list.reload();
+    }, msg, 'Resending…'), 'btn btn-small');
+    resend.setAttribute('aria-label', `Resend the invitation of ${i.username}`);
+    out.push(resend);
+    if (i.status === 'pending') {
+      const revoke = button('Revoke', async () => {
+        const ok = await confirmDialog({ title: `Revoke the invitation of ${i.username}?`, body: 'The link stops working; you can invite the user again later.', confirm: 'Revoke', danger: true });
+        if (!ok) return;
+        await busy(revoke, async () => {
+          await post(`${base}/${enc(i.id)}/revoke`);
+          msg.show('success', `Revoked the invitation of ${i.username}.`);
+          await list.reload();
+        }, msg, 'Revoking…');
+      }, 'btn btn-small btn-danger-quiet');
+      revoke.setAttribute('aria-label', `Revoke the invitation of ${i.username}`);
+      out.push(revoke);
+    }
+    return h('span', { class: 'btn-row' }, out);
+  }
   for (const l of [users, list]) {
     try {
       await l.restart();

@@ -60,6 +60,7 @@ export const SENTENCES = {
   'invalid-uri-status': 'This URI cannot be changed in its current status.',
   'invitation-expired': 'This invitation has expired. Ask your operator for a new one.',
   'invitation-not-found': 'This invitation link is not valid. Ask your operator for a new one.',
+  'invitation-revoked': 'This invitation was withdrawn. Ask your operator for a new one.',
   'invitation-used': 'This invitation has already been used. Sign in instead, or ask for a new one.',
   'key-compromised': 'This key is known to be compromised. Make a new key pair.',
   'key-decrypt-failed': 'The key could not be decrypted: check the passphrase.',

@@ -120,6 +120,8 @@ void h_member_uri_delete(struct req *r);
 void h_invitations_list(struct req *r);
 void h_invitations_create(struct req *r);
 void h_invitation_lookup(struct req *r);
+void h_invitation_revoke(struct req *r);
+void h_invitation_resend(struct req *r);
 void h_invitation_accept(struct req *r);
 void h_member_users_list(struct req *r);
 

@@ -30,6 +30,7 @@
     X(INV_COL_ACCEPTED_AT, "i.accepted_at", "accepted_at", TIME) S             \
     X(INV_COL_ACCEPTED_USER, "i.accepted_user_id::text", "accepted_user_id", TEXT) S \
     X(INV_COL_STATUS, "CASE WHEN i.accepted_at IS NOT NULL THEN 'accepted' "   \
+      "WHEN i.revoked_at IS NOT NULL THEN 'revoked' "                          \
       "WHEN i.expires_at <= now() THEN 'expired' ELSE 'pending' END", "status", TEXT)
 enum inv_col { INVITATION_ROW(ROW_ENUM, ) INV_COL_COUNT };
 #define INVITATION_COLUMNS INVITATION_ROW(ROW_SQL, ", ")
@@ -164,6 +165,7 @@ void h_invitations_create(struct req *r)
     X(FIND_COL_MEMBER, "i.member_id::text", "member_id", HIDDEN) S             \
     X(FIND_COL_USERNAME, "i.username", "username", HIDDEN) S                   \
     X(FIND_COL_USED, "i.accepted_at IS NOT NULL", "used", HIDDEN) S            \
+    X(FIND_COL_REVOKED, "i.revoked_at IS NOT NULL", "revoked", HIDDEN) S       \
     X(FIND_COL_EXPIRED, "i.expires_at <= now()", "expired", HIDDEN) S          \
     X(FIND_COL_MEMBER_STATUS, "m.status", "member_status", HIDDEN) S       \
     X(FIND_COL_MEMBER_NAME, "m.name", "member_name", HIDDEN) S               \
@@ -182,7 +184,8 @@ DB_STMT(q_accepted, 2,
         "UPDATE invitations SET accepted_at = now(), accepted_user_id = $2 "
         "WHERE id = $1");
 
-enum inv_state { I_OK, I_UNKNOWN, I_USED, I_EXPIRED, I_TERMINATED, I_USERNAME };
+enum inv_state { I_OK, I_UNKNOWN, I_USED, I_REVOKED, I_EXPIRED, I_TERMINATED,
+                 I_USERNAME };
 
 /* Classifies a q_find / q_find_lock row set. */
 static enum inv_state classify(PGresult *res)
@@ -191,6 +194,8 @@ static enum inv_state classify(PGresult *res)
         return I_UNKNOWN;
     if (!strcmp(PQgetvalue(res, 0, FIND_COL_USED), "t"))
         return I_USED;
+    if (!strcmp(PQgetvalue(res, 0, FIND_COL_REVOKED), "t"))
+        return I_REVOKED;
     if (!strcmp(PQgetvalue(res, 0, FIND_COL_EXPIRED), "t"))
         return I_EXPIRED;
     if (!strcmp(PQgetvalue(res, 0, FIND_COL_MEMBER_STATUS), "terminated"))
@@ -250,6 +255,10 @@ static void reply_state(struct req *r, enum inv_state s)
     case I_USED:
         reply_problem(r, PK_INVITATION_USED, "token",
                       "this invitation was accepted already");
+        break;
+    case I_REVOKED:
+        reply_problem(r, PK_INVITATION_REVOKED, "token",
+                      "this invitation was revoked; ask for a new one");
         break;
     case I_EXPIRED:
         reply_problem(r, PK_INVITATION_EXPIRED, "token",
@@ -351,6 +360,148 @@ void h_invitation_lookup(struct req *r)
                           PQgetvalue(res, 0, FIND_COL_EXPIRES_AT));
     PQclear(res);
     reply_json(r, 200, o);
+}
+
+/* ---- POST /api/v1/members/{id}/invitations/{inv_id}/{revoke,resend} ---- */
+
+DB_STMT(q_inv_lock, 2,
+        "SELECT " INVITATION_COLUMNS " FROM invitations i "
+        "WHERE i.id = $1 AND i.member_id = $2 FOR UPDATE");
+DB_STMT(q_inv_revoke, 1,
+        "UPDATE invitations i SET revoked_at = now() WHERE i.id = $1 "
+        "RETURNING " INVITATION_COLUMNS);
+DB_STMT(q_inv_resend, 3,
+        "UPDATE invitations i SET token_hash = $2::bytea, "
+        "expires_at = now() + make_interval(days => $3::int) WHERE i.id = $1 "
+        "RETURNING " INVITATION_COLUMNS);
+/* the invitee is told by e-mail (when the invitation has an address) that
+ * the invitation was renewed; the link itself only the operator sees (the
+ * token is not kept, not even in the outbox) */
+DB_STMT(q_inv_notice, 4,
+        "INSERT INTO outbox (channel, event, order_key, recipients, payload) "
+        "SELECT 'email', 'invitation.resent', 'invitation:' || $1::text, ARRAY[i.email], "
+        "  jsonb_build_object('member', m.name, 'username', i.username, "
+        "    'expires_at', $4::text) "
+        "FROM invitations i JOIN members m ON m.id = i.member_id "
+        "WHERE i.id = $1::bigint AND i.member_id = $2::bigint AND i.email IS NOT NULL "
+        "AND $3::bool");
+
+struct upkeep_ctx {
+    struct audit_actor actor;
+    const char *member_id, *inv_id, *hash, *days;
+    bool resend;
+    struct problem why;
+    PGresult *row;
+};
+
+static enum db_rc upkeep_tx(struct db *db, void *arg)
+{
+    struct upkeep_ctx *c = arg;
+    PQclear(c->row);
+    c->row = NULL;
+    problem_clear(&c->why);
+    char status[16];
+    enum db_rc rc = member_lock(db, c->member_id, status, NULL);
+    if (rc == DB_NOTFOUND) {
+        problem_set(&c->why, PK_MEMBER_NOT_FOUND, NULL, "no member %s", c->member_id);
+        return DB_CONFLICT;
+    }
+    if (rc != DB_OK)
+        return rc;
+    if (c->resend && !strcmp(status, "terminated")) {
+        problem_set(&c->why, PK_MEMBER_TERMINATED, NULL,
+                    "member %s is terminated", c->member_id);
+        return DB_CONFLICT;
+    }
+    PGresult *res;
+    if ((rc = db_exec(db, &q_inv_lock, &res, (const char *[]){c->inv_id, c->member_id})) != DB_OK)
+        return rc;
+    if (PQntuples(res) == 0) {
+        PQclear(res);
+        problem_set(&c->why, PK_INVITATION_NOT_FOUND, NULL,
+                    "member %s has no invitation %s", c->member_id, c->inv_id);
+        return DB_CONFLICT;
+    }
+    const char *st = PQgetvalue(res, 0, INV_COL_STATUS);
+    if (!strcmp(st, "accepted"))
+        problem_set(&c->why, PK_INVITATION_USED, NULL, "the invitation was accepted already");
+    else if (!strcmp(st, "revoked"))
+        problem_set(&c->why, PK_INVITATION_REVOKED, NULL, "the invitation was revoked already");
+    else if (!c->resend && strcmp(st, "pending"))
+        problem_set(&c->why, PK_INVITATION_EXPIRED, NULL,
+                    "the invitation has expired already: nothing to revoke");
+    char was[16];
+    snprintf(was, sizeof was, "%s", st);
+    PQclear(res);
+    if (problem_is_set(&c->why))
+        return DB_CONFLICT;
+    if (c->resend)
+        rc = db_exec(db, &q_inv_resend, &c->row, (const char *[]){c->inv_id, c->hash, c->days});
+    else
+        rc = db_exec(db, &q_inv_revoke, &c->row, (const char *[]){c->inv_id});
+    if (rc != DB_OK)
+        return rc;
+    const char *exp = PQgetvalue(c->row, 0, INV_COL_EXPIRES_AT);
+    rc = audit_write(db, &c->actor, c->resend ? "invitation.resend" : "invitation.revoke",
+                     "invitation", c->inv_id,
+                     json_pack("{s:s, s:s, s:s, s:s}", "member_id", c->member_id,
+                               "username", PQgetvalue(c->row, 0, INV_COL_USERNAME),
+                               "was", was, "expires_at", exp));
+    if (rc == DB_OK && c->resend)
+        rc = db_exec(db, &q_inv_notice, NULL,
+                     (const char *[]){c->inv_id, c->member_id, "true", exp});
+    return rc;
+}
+
+static void invitation_upkeep(struct req *r, bool resend)
+{
+    const char *id = member_param(r);
+    if (!id)
+        return;
+    const char *inv_id = req_param(r, "inv_id");
+    if (!id_valid(inv_id)) {
+        reply_problem(r, PK_INVITATION_NOT_FOUND, NULL,
+                      "member %s has no invitation %.40s", id, inv_id);
+        return;
+    }
+    char token[TOKEN_MAX], hash[TOKEN_HASH_PARAM], days[8];
+    token_new("trinv_", token, sizeof token);
+    token_hash_param(token, hash);
+    json_t *dv = r->json ? json_object_get(r->json, "days") : NULL;
+    snprintf(days, sizeof days, "%lld",
+             json_is_integer(dv) ? (long long)json_integer_value(dv)
+                                 : (long long)INVITATION_DAYS_DEFAULT);
+    struct upkeep_ctx c = {.actor = audit_actor_of(&r->who, r->client_ip),
+                           .member_id = id, .inv_id = inv_id, .hash = hash,
+                           .days = days, .resend = resend};
+    enum db_rc rc = db_tx(req_db(r), DB_READ_COMMITTED, upkeep_tx, &c);
+    if (rc == DB_OK) {
+        json_t *body = invitation_json(c.row, 0);
+        if (resend) {
+            char path[TOKEN_MAX + 40];
+            snprintf(path, sizeof path, "/accept-invitation#token=%s", token);
+            json_object_set_new(body, "token", json_string(token));
+            json_object_set_new(body, "accept_url_path", json_string(path));
+        }
+        reply_json(r, 200, body);
+        reply_header(r, "Cache-Control", "no-store");
+    } else if (rc == DB_CONFLICT && problem_is_set(&c.why)) {
+        reply_problem_of(r, &c.why);
+    } else {
+        reply_db_failure(r, rc);
+    }
+    PQclear(c.row);
+    OPENSSL_cleanse(token, sizeof token);
+}
+
+void h_invitation_revoke(struct req *r)
+{
+    invitation_upkeep(r, false);
+}
+
+void h_invitation_resend(struct req *r)
+{
+    invitation_upkeep(r, true);
 }
 
 /* ---- GET /api/v1/members/{id}/users ---- */

@@ -155,6 +155,10 @@ const struct route routes[] = {
           OPT_INT("days", 1, INVITATION_DAYS_MAX))},
     {"POST", "/api/v1/invitations/accept", ADM, ANY, 4 * KB, h_invitation_accept,
      BODY(REQ_STR("token", TOKEN_MAX), REQ_STR("password", PASSWORD_MAX))},
+    {"POST", "/api/v1/members/{id}/invitations/{inv_id}/revoke", ADM, OPS, 0,
+     h_invitation_revoke, NO_BODY},
+    {"POST", "/api/v1/members/{id}/invitations/{inv_id}/resend", ADM, OPS, 1 * KB,
+     h_invitation_resend, BODY(OPT_INT("days", 1, INVITATION_DAYS_MAX))},
     {"POST", "/api/v1/invitations/lookup", ADM, ANY, 4 * KB, h_invitation_lookup,
      BODY(REQ_STR("token", TOKEN_MAX))},
     /* UDAP toolkit: a JWT with a 4-certificate RSA-4096 x5c is ~12 KB */

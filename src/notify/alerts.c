@@ -251,6 +251,22 @@ int alerts_render(const struct config *cfg, const char *event, json_t *data,
         free(e_uris);
         free(e_member);
         free(e_link);
+    } else if (!strcmp(event, "invitation.resent")) {
+        char *e_member = mail_html_escape(str(data, "member"));
+        char *e_user = mail_html_escape(str(data, "username"));
+        out->subject = fmt("Your invitation to %s was renewed", str(data, "member"));
+        out->text = fmt("Your invitation to join %s as the user %s was renewed: it is valid "
+                        "until %s. The link sent before no longer works; the operator who "
+                        "invited you sends the new one.\n\n-- Troth, %s\n",
+                        str(data, "member"), str(data, "username"), str(data, "expires_at"),
+                        cfg->community_name ? cfg->community_name : "");
+        out->html = fmt("<p>Your invitation to join %s as the user <b>%s</b> was renewed: it "
+                        "is valid until %s. The link sent before no longer works; the "
+                        "operator who invited you sends the new one.</p>",
+                        e_member ? e_member : "", e_user ? e_user : "",
+                        str(data, "expires_at"));
+        free(e_member);
+        free(e_user);
     } else if (!strcmp(event, "operator.alert")) {
         char *e_detail = mail_html_escape(str(data, "detail"));
         out->subject = fmt("[troth] %s", str(data, "subject"));

@@ -82,3 +82,33 @@ test('the accept page says what one joins, and sign-in has the username', async 
   assert.deepEqual(page.problems, []);
   await page.close();
 });
+
+test('staff revoke and resend invitations on the member page', async () => {
+  const m = (await api.post('/api/v1/members', { name: 'Rowan Care', organization_id: 'https://rowan.example.org' })).data;
+  const a = (await api.post(`/api/v1/members/${m.id}/invitations`, { username: 'rona' })).data;
+  const b = (await api.post(`/api/v1/members/${m.id}/invitations`, { username: 'rudi', email: 'rudi@rowan.example.org' })).data;
+  const page = await newPage(browser);
+  await signIn(page, troth.base, 'uma', opPassword);
+  await page.goto(`${troth.base}/#/members/${m.id}`);
+  // revoke: confirmed, Cancel first
+  await page.getByRole('button', { name: 'Revoke the invitation of rona' }).click();
+  const dlg = page.getByRole('dialog');
+  await dlg.getByRole('heading', { name: 'Revoke the invitation of rona?' }).waitFor();
+  await dlg.getByRole('button', { name: 'Revoke' }).click();
+  await page.getByText('Revoked the invitation of rona.').waitFor();
+  await page.getByRole('row').filter({ hasText: 'rona' }).getByText('revoked').waitFor();
+  const gone = await fetch(`${troth.base}/api/v1/invitations/lookup`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ token: a.token }) });
+  assert.equal(gone.status, 410);
+  // resend: a new link, shown once; the old one no longer works
+  await page.getByRole('button', { name: 'Resend the invitation of rudi' }).click();
+  await page.getByText('New invitation link for rudi').waitFor();
+  const link = (await page.locator('.secret-value').textContent()).trim();
+  assert.match(link, /\/accept-invitation#token=trinv_/);
+  assert.ok(!link.endsWith(b.token));
+  const old = await fetch(`${troth.base}/api/v1/invitations/lookup`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ token: b.token }) });
+  assert.equal(old.status, 404);
+  await page.goto(link);
+  await page.locator('.joining').getByText('Rowan Care').waitFor();
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});

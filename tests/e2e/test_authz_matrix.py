@@ -161,6 +161,8 @@ EXPECTED_ROLES = {
     ("POST", "/api/v1/members/{id}/invitations"): OPS,
     ("POST", "/api/v1/invitations/accept"): ANYONE,
     ("POST", "/api/v1/invitations/lookup"): ANYONE,
+    ("POST", "/api/v1/members/{id}/invitations/{inv_id}/revoke"): OPS,
+    ("POST", "/api/v1/members/{id}/invitations/{inv_id}/resend"): OPS,
     ("POST", "/api/v1/udap/validate"): SIGNED_IN,
     ("GET", "/sandbox/index.json"): ANYONE,
     ("GET", "/sandbox/anchors.pem"): ANYONE,
@@ -322,6 +324,12 @@ def plan(route, caller, w):
         w.ensure_sandbox()
         return Call(fill(p, {"name": "issuing", "file": "key.p12"}).replace(
             "/fixtures/issuing/", "/fixtures/valid-client/"))
+
+    if "{inv_id}" in p:
+        # revoke / resend: a fresh pending invitation of member A per call
+        r = w.admin.post(f"/api/v1/members/{A}/invitations", json={"username": uniq("mx-inv-")})
+        assert r.status_code == 201, r.text
+        return Call(fill(p, {"id": A, "inv_id": r.json()["id"]}), a_owned=True)
 
     # body-less state changes: a fresh object per call (suspend and
     # terminate take an optional reason, so {} would change state too)
