@@ -16,6 +16,11 @@ export default async function issue(ctx) {
   ctx.title(isMember ? 'Request a certificate' : 'Issue a certificate');
   const msg = messageArea();
   const renew = ctx.query.renew || '';
+  // what is renewed: its subject, member, profile, URIs and end (issue 14 §11)
+  let renewing = null;
+  if (renew) {
+    try { renewing = await get(`/api/v1/certificates/${enc(renew)}`); } catch (err) { if (err.status === 401) throw err; }
+  }
 
   // the member: a member user's own; staff search the active members on the server
   let own = null;
@@ -121,6 +126,12 @@ export default async function issue(ctx) {
   const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, renew ? 'Renew' : isMember ? 'Request certificate' : 'Issue certificate');
   const form = h('form', { class: 'form', novalidate: true },
     renew ? notice('info', `Renewing certificate ${renew}: send a new CSR.`) : null,
+    renewing ? h('div', { class: 'renewing' }, details([
+      ['Renews', link(`/certificates/${enc(renewing.serial)}`, `${subjectCN(renewing.subject)} (serial ${renewing.serial})`)],
+      ['Profile', renewing.profile],
+      ['URIs', h('span', { class: 'mono wrap' }, (renewing.uris || []).join(' '))],
+      ['Valid until', renewing.not_after],
+    ])) : null,
     h('div', { class: 'grid' }, own ? field('Member', member) : member, renew ? null : h('div', {}, field('Profile', profile), profileHint)),
     renew ? null : urisBox, modes, csrPart, genPart, h('div', { class: 'actions' }, submit));
   form.addEventListener('submit', async (e) => {
