@@ -252,7 +252,7 @@ static enum db_rc approve_tx(struct db *db, void *arg)
         return rc;
     if (!c->confirm_lookalike) {
         json_decref(c->lookalikes);
-        if ((rc = member_uri_lookalikes(db, uri, &c->lookalikes)) != DB_OK)
+        if ((rc = member_uri_lookalikes(db, uri, c->member_id, &c->lookalikes)) != DB_OK)
             return rc;
         if (json_array_size(c->lookalikes)) {
             problem_set(&c->why, PK_URI_LOOKALIKE, "uri", "%s looks like another URI", uri);

@@ -106,12 +106,17 @@ DB_STMT(q_uri_decline, 2,
     X(LOOKALIKE_COL_MEMBER_NAME, "m.name", "member_name", TEXT)
 enum { LOOKALIKE_ROW(ROW_ENUM, ) LOOKALIKE_COL_COUNT };
 static const struct row_col lookalike_cols[] = {LOOKALIKE_ROW(ROW_COL, )};
-DB_STMT(q_uri_lookalikes, 3,
+/* $1 the URI's key, $3 its key without fragment, $4 its member: the same
+ * key, or (of another member only) the same URI with and without a
+ * fragment. A member's own URI with purpose fragments (TEFCA's #T-TREAT)
+ * is registered on purpose. */
+DB_STMT(q_uri_lookalikes, 4,
         "SELECT " LOOKALIKE_ROW(ROW_SQL, ", ") " FROM member_uris u "
         "JOIN members m ON m.id = u.member_id "
-        "WHERE (u.lookalike_key = $1 OR u.lookalike_key = $3 OR "
+        "WHERE (u.lookalike_key = $1 OR (u.member_id <> $4::bigint AND "
+        "(u.lookalike_key = $3 OR "
         "($1 = $3 AND u.lookalike_key COLLATE \"C\" > $3 || '#' "
-        "AND u.lookalike_key COLLATE \"C\" < $3 || '$')) "
+        "AND u.lookalike_key COLLATE \"C\" < $3 || '$')))) "
         "AND u.uri <> $2 AND u.status <> 'declined' ORDER BY u.id LIMIT 20");
 DB_STMT(q_uri_insert, 6,
         "INSERT INTO member_uris AS u (member_id, uri, lookalike_key, kind, "
@@ -122,7 +127,8 @@ DB_STMT(q_uri_insert, 6,
         "CASE WHEN $5::bool THEN now() END) "
         "RETURNING " URI_COLUMNS);
 
-enum db_rc member_uri_lookalikes(struct db *db, const char *uri, json_t **out)
+enum db_rc member_uri_lookalikes(struct db *db, const char *uri,
+                                 const char *member_id, json_t **out)
 {
     *out = NULL;
     char key[URI_MAX + 1];
@@ -130,7 +136,7 @@ enum db_rc member_uri_lookalikes(struct db *db, const char *uri, json_t **out)
         return DB_ERROR; /* longer than URI_MAX: the caller checked */
     char base[URI_MAX + 1];
     snprintf(base, sizeof base, "%.*s", (int)strcspn(key, "#"), key);
-    const char *p2[] = {key, uri, base};
+    const char *p2[] = {key, uri, base, member_id};
     PGresult *res;
     enum db_rc rc = db_exec(db, &q_uri_lookalikes, &res, p2);
     if (rc != DB_OK)
@@ -168,7 +174,7 @@ enum db_rc member_uri_insert(struct db *db, const struct audit_actor *actor,
     if (uri_lookalike_key(u->uri, key, sizeof key))
         return DB_ERROR; /* longer than URI_MAX: the caller checked */
     json_t *looks;
-    if ((rc = member_uri_lookalikes(db, u->uri, &looks)) != DB_OK)
+    if ((rc = member_uri_lookalikes(db, u->uri, u->member_id, &looks)) != DB_OK)
         return rc;
     bool counts = false;
     size_t i;

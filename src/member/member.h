@@ -115,8 +115,11 @@ enum db_rc member_uri_insert(struct db *db, const struct audit_actor *actor,
                              struct uri_new *u);
 
 /* The approved and pending URIs of any member that look like `uri` (not
- * byte-equal; at most 20) into *out, as member_uri_insert lists them. */
-enum db_rc member_uri_lookalikes(struct db *db, const char *uri, json_t **out);
+ * byte-equal; at most 20) into *out, as member_uri_insert lists them.
+ * member_id's own URIs count only when their keys are equal: its URI with
+ * and without a purpose fragment are not look-alikes of each other. */
+enum db_rc member_uri_lookalikes(struct db *db, const char *uri,
+                                 const char *member_id, json_t **out);
 
 /* DB_CONFLICT (owner into owner_id, owner_name) if a member other than
  * member_id has `uri` approved; DB_OK if none. */

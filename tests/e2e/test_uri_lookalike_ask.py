@@ -107,3 +107,22 @@ def test_declined_proposals_are_not_lookalikes(server, op):
     c = new_member(op)
     p = problem(add(op, c["id"], uri + "/", kind="client"), 409, "uri-lookalike")
     assert [(lk["member_id"], lk["status"]) for lk in p["lookalikes"]] == [(b["id"], "approved")]
+
+
+def test_purpose_fragments_of_ones_own_uri_are_not_asked(cluster, op):
+    """A member registers its app URI and the same URI with purpose
+    fragments (TEFCA's #T-TREAT ...) on purpose: not look-alikes of each
+    other. The same variants of another member's URI still are."""
+    m = new_member(op)
+    base = f"https://{uniq('purp')}.example/fhir"
+    for uri in (base, base + "#T-TREAT", base + "#T-PYMNT"):
+        r = add(op, m["id"], uri, kind="client")
+        assert r.status_code == 201, r.text
+        assert r.json()["lookalikes"] == [], r.text
+    # a fragment differing only in case is still asked about, own or not
+    p = problem(add(op, m["id"], base + "#t-treat", kind="client"), 409, "uri-lookalike")
+    assert [lk["uri"] for lk in p["lookalikes"]] == [base + "#T-TREAT"]
+    other = new_member(op)
+    with Unchanged(cluster):
+        p = problem(add(op, other["id"], base + "#T-RQST", kind="client"), 409, "uri-lookalike")
+    assert [lk["uri"] for lk in p["lookalikes"]] == [base]
