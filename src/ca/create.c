@@ -1,7 +1,6 @@
 #include "ca/create.h"
 
 #include <errno.h>
-#include <sys/stat.h>
 #include <openssl/crypto.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -16,6 +15,7 @@
 #include "ca/registry.h"
 #include "ca/issue.h"
 #include "ca/signatures.h"
+#include "ca/token_key.h"
 #include "ceremony/ceremony.h"
 #include "config.h"
 #include "db/db.h"
@@ -156,54 +156,19 @@ static enum db_rc store_tx(struct db *db, void *arg)
     return DB_OK;
 }
 
-/* The token PIN for `troth init`: [pkcs11] pin_file, which group and others
- * may not read (the signer supervisor checks its owner too). */
-static char *token_pin(const struct config *cfg, struct problem *e)
-{
-    struct stat st;
-    char why[300];
-    const char *path = cfg->pkcs11_pin_file;
-    if (!cfg->pkcs11_module || !*cfg->pkcs11_module || !path || !*path) {
-        problem_set(e, PK_TOKEN_CONFIG, NULL, "a key in a PKCS#11 token needs [pkcs11] module and pin_file");
-        return NULL;
-    }
-    if (stat(path, &st) == 0 && (st.st_mode & 077)) {
-        problem_set(e, PK_PASSPHRASE_UNSAFE, NULL, "%s has mode %03o: group and others must have no access (chmod 600)",
-                    path, (unsigned)(st.st_mode & 0777));
-        return NULL;
-    }
-    char *pin = pin_read(path, why, sizeof why);
-    if (!pin)
-        problem_set(e, PK_PASSPHRASE_UNREADABLE, NULL, "%s", why);
-    return pin;
-}
-
-/* A key pair of spec made inside the token store names ("pkcs11:token=LABEL
- * [;object=NAME]"): the database will get its URI (with the fresh CKA_ID),
- * this process a handle to sign the CA's certificate and first CRL with. */
+/* A key pair of spec made inside the token store names: the database
+ * will get its URI, this process a handle to sign the CA's certificate and
+ * first CRL with. */
 static int token_key(struct new_ca *c, const struct config *cfg, const char *store, const char *spec,
                      struct problem *e)
 {
-    struct pki_token_uri u;
-    if (pki_token_uri_parse(store, &u, e))
+    char object[PKI_TOKEN_OBJECT_MAX + 1];
+    snprintf(object, sizeof object, "troth-%s", c->id);
+    if (ca_token_key_make(cfg, store, object, spec, &c->token, &c->key, c->key_uri, e))
         return -1;
-    if (u.id_len)
-        return problem_set(e, PK_KEY_URI_INVALID, NULL, "%s: name the token (and object), not an id: the key "
-                           "is new, its id is made here", store);
-    if (!u.object[0])
-        snprintf(u.object, sizeof u.object, "troth-%s", c->id);
-    char *pin = token_pin(cfg, e);
-    int rc = -1;
-    if (pin && pki_token_generate(cfg->pkcs11_module, pin, spec, &u, e) == 0 &&
-        (c->token = pki_token_open(cfg->pkcs11_module, u.token, pin, e)) &&
-        (c->key = pki_token_private_key(c->token, &u, e)) &&
-        pki_token_uri_format(&u, c->key_uri, sizeof c->key_uri) == 0) {
-        c->key_store = "pkcs11";
-        c->location = c->key_uri;
-        rc = 0;
-    }
-    passphrase_free(pin);
-    return rc;
+    c->key_store = "pkcs11";
+    c->location = c->key_uri;
+    return 0;
 }
 
 /* crl_sign_fn with the keys in this process (init only). */
@@ -335,13 +300,13 @@ out:
 }
 
 DB_STMT(q_pending, 1,
-        "SELECT id, key_encrypted FROM ca_pending_keys WHERE spki_sha256 = $1 "
-        "AND key_store = 'database'");
+        "SELECT id, key_store, key_encrypted, key_uri FROM ca_pending_keys "
+        "WHERE spki_sha256 = $1");
 
 /* A certificate without its key: an issuing CA whose key `troth ca
  * issuing-csr` made here, or a root whose key is held elsewhere. */
-static int import_cert_only(struct db *db, struct new_ca *c, const char *pass,
-                            char *spki, struct problem *e)
+static int import_cert_only(struct db *db, const struct config *cfg, struct new_ca *c,
+                            const char *pass, char *spki, struct problem *e)
 {
     if (pki_ca_check_cert(c->cert, e))
         return -1;
@@ -360,15 +325,26 @@ static int import_cert_only(struct db *db, struct new_ca *c, const char *pass,
                            "no key made here matches this certificate: give its --key, or "
                            "make the request with troth ca issuing-csr");
     }
-    const char *pem = PQgetvalue(res, 0, 1);
-    c->key = pki_key_decrypt_pem(pem, strlen(pem), pass, e);
-    c->key_pem = strdup(pem);
     static char pending_id[CA_ID_MAX];
     snprintf(pending_id, sizeof pending_id, "%s", PQgetvalue(res, 0, 0));
     if (!c->id)
         c->id = pending_id;
+    bool in_token = !strcmp(PQgetvalue(res, 0, 1), "pkcs11");
+    int rc = 0;
+    if (in_token) {
+        /* made in the token by issuing-csr --key-store: found there again */
+        snprintf(c->key_uri, sizeof c->key_uri, "%s", PQgetvalue(res, 0, 3));
+        c->key_store = "pkcs11";
+        c->location = c->key_uri;
+        rc = ca_token_key_open(cfg, c->key_uri, &c->token, &c->key, e);
+    } else {
+        const char *pem = PQgetvalue(res, 0, 2);
+        c->key = pki_key_decrypt_pem(pem, strlen(pem), pass, e);
+        c->key_pem = strdup(pem);
+        rc = c->key && c->key_pem ? 0 : -1;
+    }
     PQclear(res);
-    if (!c->key || !c->key_pem || pki_ca_check_pair(c->cert, c->key, e))
+    if (rc || pki_ca_check_pair(c->cert, c->key, e))
         return -1;
     return 0;
 }
@@ -401,7 +377,7 @@ int ca_import(struct db *db, const struct config *cfg, const char *id,
                !(c.cert = pki_cert_from_der(der, der_len))) {
         snprintf(err, errlen, "%s is not a PEM X.509 certificate", cert_path);
         goto out;
-    } else if (import_cert_only(db, &c, pass, spki, &e)) {
+    } else if (import_cert_only(db, cfg, &c, pass, spki, &e)) {
         goto out;
     }
     id = c.id;

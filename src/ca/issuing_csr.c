@@ -9,6 +9,7 @@
 
 #include "audit/audit.h"
 #include "ca/create.h"
+#include "ca/token_key.h"
 #include "ceremony/ceremony.h"
 #include "util/file.h"
 #include "config.h"
@@ -20,12 +21,13 @@
 DB_STMT(q_name, 2,
         "SELECT coalesce((SELECT name FROM community LIMIT 1), $1), "
         "EXISTS (SELECT 1 FROM cas WHERE id = $2)");
-DB_STMT(q_pending, 4,
+DB_STMT(q_pending, 5,
         "INSERT INTO ca_pending_keys (spki_sha256, id, key_store, key_encrypted, "
-        "key_description) VALUES ($1, $2, 'database', $3, $4)");
+        "key_uri, key_description) VALUES ($1, $2, CASE WHEN $4::text IS NULL "
+        "THEN 'database' ELSE 'pkcs11' END, $3, $4, $5)");
 
 struct pending {
-    const char *id, *spki, *pem, *desc;
+    const char *id, *spki, *pem, *uri, *desc;
     const struct audit_actor *actor;
     EVP_PKEY *key;
 };
@@ -34,10 +36,11 @@ static enum db_rc pending_tx(struct db *db, void *arg)
 {
     struct pending *p = arg;
     enum db_rc rc = db_exec(db, &q_pending, NULL,
-                            (const char *[]){p->spki, p->id, p->pem, p->desc});
+                            (const char *[]){p->spki, p->id, p->pem, p->uri, p->desc});
     if (rc != DB_OK)
         return rc;
-    json_t *rec = ceremony_record("key.generate", p->id, p->key, CEREMONY_AT_DATABASE);
+    json_t *rec = ceremony_record("key.generate", p->id, p->key,
+                                  p->uri ? p->uri : CEREMONY_AT_DATABASE);
     json_object_set_new(rec, "purpose",
                         json_string("issuing CA key; certificate request for a root "
                                     "held elsewhere (troth ca issuing-csr)"));
@@ -64,8 +67,8 @@ static X509_REQ *make_request(EVP_PKEY *key, const char *name, char *err, size_t
 }
 
 char *ca_issuing_csr(struct db *db, const struct config *cfg, const char *id,
-                     const char *spec, const struct audit_actor *actor, char *err,
-                     size_t errlen)
+                     const char *spec, const char *store, const struct audit_actor *actor,
+                     char *err, size_t errlen)
 {
     if (strcmp(spec, "rsa:2048") && strcmp(spec, "rsa:3072") && strcmp(spec, "ec:P-256") &&
         strcmp(spec, "ec:P-384")) {
@@ -86,22 +89,29 @@ char *ca_issuing_csr(struct db *db, const struct config *cfg, const char *id,
         snprintf(err, errlen, "there is a CA with the id %s already", id);
         return NULL;
     }
-    char *pass = passphrase_read(cfg->key_passphrase_file, err, errlen);
-    if (!pass)
-        return NULL;
+    char *pass = NULL, *out = NULL, *pem = NULL, spki[65], desc[48];
+    char uri[PKI_TOKEN_URI_MAX] = "", object[PKI_TOKEN_OBJECT_MAX + 1];
     struct problem e = {0};
-    char *out = NULL, *pem = NULL, spki[65], desc[48];
+    struct pki_token *token = NULL;
     X509_REQ *req = NULL;
-    EVP_PKEY *key = pki_key_generate(spec, &e);
-    if (!key || !(pem = pki_key_encrypt_pem_iter(key, pass, (int)cfg->key_kdf_iterations, &e)) ||
-        ceremony_spki_sha256(key, spki)) {
-        snprintf(err, errlen, "%s", e.detail[0] ? e.detail : "key generation failed");
+    EVP_PKEY *key = NULL;
+    snprintf(object, sizeof object, "troth-%s", id);
+    if (store ? ca_token_key_make(cfg, store, object, spec, &token, &key, uri, &e) != 0
+              : !(pass = passphrase_read(cfg->key_passphrase_file, err, errlen)) ||
+                    !(key = pki_key_generate(spec, &e)) ||
+                    !(pem = pki_key_encrypt_pem_iter(key, pass, (int)cfg->key_kdf_iterations, &e))) {
+        if (e.detail[0] || !err[0])
+            snprintf(err, errlen, "%s", e.detail[0] ? e.detail : "key generation failed");
+        goto done;
+    }
+    if (ceremony_spki_sha256(key, spki)) {
+        snprintf(err, errlen, "cannot hash the key");
         goto done;
     }
     if (!(req = make_request(key, name, err, errlen)))
         goto done;
     pki_key_describe(key, desc, sizeof desc);
-    struct pending p = {id, spki, pem, desc, actor, key};
+    struct pending p = {id, spki, pem, uri[0] ? uri : NULL, desc, actor, key};
     if (db_tx(db, DB_READ_COMMITTED, pending_tx, &p) != DB_OK) {
         snprintf(err, errlen, "cannot store the key: %s", db_last_error(db));
         goto done;
@@ -121,8 +131,9 @@ done:
     if (pem)
         OPENSSL_cleanse(pem, strlen(pem));
     free(pem);
-    EVP_PKEY_free(key);
     X509_REQ_free(req);
+    EVP_PKEY_free(key);
+    pki_token_close(token); /* once nothing refers to its key */
     passphrase_free(pass);
     return out;
 }

@@ -230,9 +230,11 @@ int cli_ca_ceremony_report(int argc, char **argv, const char *config_path)
 
 static const char csr_usage[] =
     "usage: troth ca issuing-csr [--id ID] [--key rsa:2048|rsa:3072|ec:P-256|ec:P-384]\n"
-    "                            --out FILE\n"
+    "                            [--key-store pkcs11:token=LABEL[;object=NAME]] --out FILE\n"
     "Makes a new issuing CA key (default ec:P-256), kept encrypted under [ca]\n"
-    "key_passphrase_file, and writes a PKCS#10 request for it to FILE. Have the\n"
+    "key_passphrase_file or, with --key-store, made inside that PKCS#11 token\n"
+    "([pkcs11] module and pin_file; object default troth-ID), and writes a\n"
+    "PKCS#10 request for it to FILE. Have the\n"
     "root held elsewhere sign it as a CA certificate (CA:TRUE, keyCertSign,\n"
     "cRLSign), then: troth ca import --cert SIGNED.pem (import that root's\n"
     "certificate first: troth ca import --cert ROOT.pem).\n";
@@ -243,9 +245,10 @@ int cli_ca_issuing_csr(int argc, char **argv, const char *config_path)
         fputs(csr_usage, stdout);
         return 0;
     }
-    const char *id = "issuing", *spec = "ec:P-256", *out = NULL;
+    const char *id = "issuing", *spec = "ec:P-256", *out = NULL, *store = NULL;
     static const struct option opts[] = {{"id", required_argument, 0, 'i'},
                                          {"key", required_argument, 0, 'k'},
+                                         {"key-store", required_argument, 0, 's'},
                                          {"out", required_argument, 0, 'o'},
                                          {0, 0, 0, 0}};
     optind = 1;
@@ -253,6 +256,7 @@ int cli_ca_issuing_csr(int argc, char **argv, const char *config_path)
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         if (c == 'i') id = optarg;
         else if (c == 'k') spec = optarg;
+        else if (c == 's') store = optarg;
         else if (c == 'o') out = optarg;
         else { fputs(csr_usage, stderr); return 2; }
     }
@@ -268,7 +272,7 @@ int cli_ca_issuing_csr(int argc, char **argv, const char *config_path)
     if (db) {
         struct audit_actor actor = cli_actor();
         char err[512] = "";
-        char *pem = ca_issuing_csr(db, &cfg, id, spec, &actor, err, sizeof err);
+        char *pem = ca_issuing_csr(db, &cfg, id, spec, store, &actor, err, sizeof err);
         FILE *f = pem ? fopen(out, "w") : NULL;
         if (!pem)
             fprintf(stderr, "troth ca issuing-csr: %s\n", err);

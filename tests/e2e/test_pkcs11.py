@@ -316,3 +316,49 @@ def test_serve_refuses_a_pin_file_the_web_user_owns(cluster, softhsm):
         assert str(softhsm.pin_file) in s.log_text()
     finally:
         os.chown(softhsm.pin_file, 0, -1)
+
+
+def test_issuing_csr_with_the_key_made_in_the_token(cluster, softhsm):
+    """`troth ca issuing-csr --key-store pkcs11:...`: the key of an issuing CA
+    that a root held elsewhere signs is made inside the token (sensitive,
+    never extractable); `troth ca import --cert` of the signed result finds
+    it there, the database keeps only its URI, and it signs what openssl
+    verifies."""
+    from test_issuing_csr import other_root, root_crl, sign_ca, write
+    from cryptography.hazmat.primitives import serialization
+    from pki_util import pem
+    s = token_server(cluster, softhsm, "p11csr")
+    rkey, root = other_root()
+    assert s.cli("ca", "import", "--cert", write(s, "root.pem", pem(root))).returncode == 0
+    uri = f"pkcs11:token={softhsm.label};object=csr-issuing"
+    r = troth("ca", "issuing-csr", "--key", "ec:P-256", "--key-store", uri,
+              "--out", str(s.dir / "req.csr"), conf=s.conf, env=softhsm.env)
+    assert r.returncode == 0, r.stderr
+    csr = x509.load_pem_x509_csr((s.dir / "req.csr").read_bytes())
+    assert csr.is_signature_valid
+    assert isinstance(csr.public_key().curve, ec.SECP256R1)
+    obj = key_objects(softhsm)["csr-issuing"]
+    access = re.search(r"Access:\s*(.*)", obj).group(1)
+    assert "sensitive" in access and "never extractable" in access, access
+    assert cluster.psql("SELECT key_store, key_encrypted IS NULL, key_uri LIKE $$" + uri +
+                        ";id=%$$ FROM ca_pending_keys", db=s.db) == "pkcs11|t|t"
+    r = troth("ca", "import", "--cert",
+              str(write(s, "issuing.pem", pem(sign_ca(rkey, root, csr, s.public)))),
+              conf=s.conf, env=softhsm.env)
+    assert r.returncode == 0, r.stderr
+    assert cluster.psql("SELECT count(*) FROM ca_pending_keys", db=s.db) == "0"
+    rows = cluster.psql("SELECT id, key_store, key_encrypted IS NULL, key_uri LIKE $$" + uri +
+                        ";id=%$$ FROM cas ORDER BY id", db=s.db).splitlines()
+    assert rows == ["issuing|pkcs11|t|t", "root|offline|t|"], rows
+    r = s.cli("crl", "import", write(s, "root.crl", root_crl(rkey, root, 3).public_bytes(
+        serialization.Encoding.DER)))
+    assert r.returncode == 0, r.stderr
+    report = s.cli("ca", "ceremony-report", "issuing").stdout
+    assert "ceremony.key.generate" in report and uri in report, report
+    softhsm.give_to_signer()
+    s.init()
+    s.start()
+    try:
+        check_chain(s, ec.EllipticCurvePublicKey)
+    finally:
+        s.stop()
