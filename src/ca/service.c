@@ -17,6 +17,7 @@
 #include "ca/publish.h"
 #include "ca/registry.h"
 #include "config.h"
+#include "counters/counters.h"
 #include "db/db.h"
 #include "ca/signer_pool.h"
 #include "signer/signer.h"
@@ -227,7 +228,11 @@ static int token_health(char *why, size_t len)
         g_probe_why[0] = '\0';
         for (size_t i = 0; i < g_set.n && !g_probe_why[0]; i++) {
             struct problem perr = {0};
-            if (!strcmp(g_set.cas[i].key_store, "pkcs11") && signer_probe(g_pool, g_set.cas[i].id, &perr) != 0)
+            if (strcmp(g_set.cas[i].key_store, "pkcs11"))
+                continue;
+            bool ok = signer_probe(g_pool, g_set.cas[i].id, &perr) == 0;
+            metrics_token_probe(ok);
+            if (!ok)
                 snprintf(g_probe_why, sizeof g_probe_why, "CA %s: %.255s", g_set.cas[i].id, perr.detail);
         }
         g_probe_at = now_ms();

@@ -143,6 +143,15 @@ void metrics_signin(enum metrics_signin result)
         atomic_fetch_add_explicit(&g_signins[result], 1, memory_order_relaxed);
 }
 
+/* ---- token probes ---- */
+
+static atomic_uint_fast64_t g_probes[2]; /* ok, failed */
+
+void metrics_token_probe(bool ok)
+{
+    atomic_fetch_add_explicit(&g_probes[ok ? 0 : 1], 1, memory_order_relaxed);
+}
+
 /* ---- CRL worker ---- */
 
 #define CA_SLOTS 64
@@ -232,6 +241,13 @@ void metrics_render_counters(struct mbuf *b)
     for (size_t i = 0; i < SIGNIN_NRESULTS; i++)
         mbuf_printf(b, "troth_signins_total{result=\"%s\"} %llu\n", signin_results[i],
                     (unsigned long long)atomic_load(&g_signins[i]));
+    mbuf_head(b, "troth_token_probes_total", "counter",
+              "Signatures made in a PKCS#11 token to see that it is still there "
+              "(for /readyz, at most one a second): ok, failed (the token is gone)");
+    mbuf_printf(b, "troth_token_probes_total{result=\"ok\"} %llu\n",
+                (unsigned long long)atomic_load(&g_probes[0]));
+    mbuf_printf(b, "troth_token_probes_total{result=\"failed\"} %llu\n",
+                (unsigned long long)atomic_load(&g_probes[1]));
     mbuf_head(b, "troth_crl_generation_duration_seconds", "histogram",
               "Time to build, sign and store one CRL");
     mbuf_histo(b, "troth_crl_generation_duration_seconds", "", &g_crl_duration);

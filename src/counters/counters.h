@@ -28,6 +28,10 @@ void metrics_revoked(const char *reason);
 enum metrics_signin { SIGNIN_OK, SIGNIN_FAILED, SIGNIN_LIMITED, SIGNIN_BUSY, SIGNIN_NRESULTS };
 void metrics_signin(enum metrics_signin result);
 
+/* A probe of a CA key held in a PKCS#11 token (one signature in a signer
+ * worker, for /readyz): the key answered, or the token is gone. */
+void metrics_token_probe(bool ok);
+
 /* The CRL worker: a CRL built in `seconds`; a revocation of CA index `ca`
  * reached the worker; the CA's CRL holding it is served now. */
 void metrics_crl_generated(double seconds);

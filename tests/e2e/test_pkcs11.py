@@ -225,6 +225,34 @@ def test_token_gone_gives_503_then_comes_back_by_itself(rsa_srv, softhsm):
     assert "killed by signal 31" not in log, log[-3000:]  # SIGSYS: the sandbox refused a call
 
 
+def token_probes(s):
+    """troth_token_probes_total by result, from GET /metrics."""
+    out = {}
+    for line in s.token().get("/metrics").text.splitlines():
+        if line.startswith("troth_token_probes_total{"):
+            out[line.split('result="', 1)[1].split('"', 1)[0]] = int(line.rsplit(" ", 1)[1])
+    return out
+
+
+def test_a_flood_of_readyz_signs_in_the_token_at_most_once_a_second(rsa_srv):
+    """/readyz is public: each call must not become a signature in the token
+    (slow on a real HSM). The probe runs at most once a second, whatever
+    the rate; callers meanwhile get the last answer."""
+    before = token_probes(rsa_srv)
+    session = requests.Session()
+    start = time.monotonic()
+    n = 0
+    while time.monotonic() - start < 3.0:
+        assert session.get(rsa_srv.public + "/readyz", timeout=15).status_code == 200
+        n += 1
+    elapsed = time.monotonic() - start
+    after = token_probes(rsa_srv)
+    probes = after.get("ok", 0) - before.get("ok", 0)
+    assert n >= 30, n  # a flood, not a trickle
+    assert 1 <= probes <= int(elapsed) + 2, (probes, n, elapsed)
+    assert after.get("failed", 0) == before.get("failed", 0)
+
+
 @pytest.mark.parametrize("curve,cls", [("P-256", ec.SECP256R1), ("P-384", ec.SECP384R1)])
 def test_ec_token_keys_sign_what_openssl_verifies(cluster, softhsm, curve, cls):
     s = token_server(cluster, softhsm, "p11ec")
