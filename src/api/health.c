@@ -8,6 +8,7 @@
 #include "db/db.h"
 #include "db/migrate.h"
 #include "http/http.h"
+#include "metrics/metrics.h"
 
 void h_healthz(struct req *r)
 {
@@ -28,10 +29,10 @@ void h_readyz(struct req *r)
     ca_service_health(ca_why, sizeof ca_why);
     json_object_set_new(checks, "ca", json_string(ca_why[0] ? ca_why : "ok"));
     bool ok = rc == 0 && !ca_why[0];
+    json_t *warnings = ca_crl_warnings(ca_current(), config_current()->root_crl_warn_days);
+    metrics_undecided_warnings(warnings);
     json_t *body = json_pack("{s:s, s:o, s:o}", "status", ok ? "ready" : "not ready",
-                             "checks", checks, "warnings",
-                             ca_crl_warnings(ca_current(),
-                                             config_current()->root_crl_warn_days));
+                             "checks", checks, "warnings", warnings);
     reply_json(r, ok ? 200 : 503, body);
     reply_header(r, "Cache-Control", "no-store");
     if (!ok)

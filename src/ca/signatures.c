@@ -110,6 +110,45 @@ enum db_rc sig_abandon(struct db *db, const char *id, const unsigned char *der,
     return db_exec(db, &q_abandon, NULL, p);
 }
 
+DB_STMT(q_settle, 3,
+        "UPDATE signatures SET state = 'abandoned', reason = left($3, 500), "
+        "decided_at = now() WHERE id = $1::bigint AND ca_id = $2 AND state = 'reserved' "
+        "RETURNING kind, serial, crl_number::text, tbs_sha256");
+
+struct settle {
+    const char *ca_id, *id, *reason;
+    const struct audit_actor *actor;
+};
+
+static enum db_rc settle_tx(struct db *db, void *arg)
+{
+    const struct settle *a = arg;
+    PGresult *res;
+    enum db_rc rc = db_exec(db, &q_settle, &res, (const char *[]){a->id, a->ca_id, a->reason});
+    if (rc != DB_OK)
+        return rc;
+    if (PQntuples(res) != 1) {
+        PQclear(res);
+        return DB_NOTFOUND;
+    }
+    json_t *d = json_pack("{s:s, s:s, s:s, s:s}", "ca", a->ca_id, "kind",
+                          PQgetvalue(res, 0, 0), "tbs_sha256", PQgetvalue(res, 0, 3),
+                          "reason", a->reason);
+    if (!PQgetisnull(res, 0, 1))
+        json_object_set_new(d, "serial", json_string(PQgetvalue(res, 0, 1)));
+    if (!PQgetisnull(res, 0, 2))
+        json_object_set_new(d, "crl_number", json_string(PQgetvalue(res, 0, 2)));
+    PQclear(res);
+    return audit_write(db, a->actor, "signature.abandon", "signature", a->id, d);
+}
+
+enum db_rc sig_settle(struct db *db, const char *ca_id, const char *id,
+                      const char *reason, const struct audit_actor *actor)
+{
+    struct settle a = {ca_id, id, reason, actor};
+    return db_tx(db, DB_READ_COMMITTED, settle_tx, &a);
+}
+
 DB_STMT(q_list, 5,
         "SELECT " SIG_ROW(ROW_SQL, ", ") " "
         "FROM signatures s WHERE s.ca_id = $1 AND s.id < $2::bigint "

@@ -51,6 +51,14 @@ enum db_rc sig_reserve_here(struct db *db, const char *ca_id, const char *kind,
 enum db_rc sig_abandon(struct db *db, const char *id, const unsigned char *der,
                        size_t der_len, const char *reason);
 
+/* An operator's decision on a reservation a crash left behind (`troth ca
+ * signatures CA --abandon ID --reason TEXT`): in one transaction, row ID of
+ * CA ca_id goes from 'reserved' to 'abandoned' with the reason, and the
+ * audit event signature.abandon is written. DB_NOTFOUND when there is no
+ * such row or it is no longer 'reserved' (nothing changed). */
+enum db_rc sig_settle(struct db *db, const char *ca_id, const char *id,
+                      const char *reason, const struct audit_actor *actor);
+
 /* Inside the caller's transaction: a signature made where no reservation
  * could precede it, recorded 'issued' at once: a CA certificate signed
  * with a key made in this process (`troth init`), or an object signed on

@@ -44,10 +44,12 @@ static const char ca_usage[] =
     "usage: troth ca list\n"
     "       troth ca import --cert FILE [--key FILE [--key-passphrase-file FILE]] [--id ID]\n"
     "                       [--ceremony-log LOG]\n"
-    "       troth ca issuing-csr [--id ID] [--key SPEC] --out FILE\n"
+    "       troth ca issuing-csr [--id ID] [--key SPEC] [--key-store pkcs11:token=LABEL[;object=NAME]]\n"
+    "                            --out FILE\n"
     "       troth ca revoke-intermediate --root DIR SERIAL --reason REASON\n"
     "       troth ca ceremony-report CA\n"
     "       troth ca signatures CA [--state S] [--kind K] [--limit N]\n"
+    "       troth ca signatures CA --abandon ID --reason TEXT\n"
     "import brings an existing CA: a self-signed root (default id root), or an\n"
     "intermediate issued by a CA already here (default id issuing). The key is\n"
     "re-encrypted under [ca] key_passphrase_file. Without --key: the certificate\n"
@@ -55,9 +57,11 @@ static const char ca_usage[] =
     "held elsewhere (its CRLs come with `troth crl import`). LOG: an offline\n"
     "ceremony log to bring into the audit log. Restart troth serve afterwards.\n"
     "issuing-csr makes a new issuing CA key (default ec:P-256; rsa:2048|3072,\n"
-    "ec:P-384) kept encrypted here and writes its PKCS#10 request to FILE for a\n"
-    "root held elsewhere to sign.\n"
-    "signatures lists everything CA's key was asked to sign (see its --help).\n";
+    "ec:P-384) kept encrypted here, or made inside the PKCS#11 token with\n"
+    "--key-store, and writes its PKCS#10 request to FILE for a root held\n"
+    "elsewhere to sign.\n"
+    "signatures lists everything CA's key was asked to sign, and settles a\n"
+    "reservation a crash left with --abandon (see its --help).\n";
 
 int cmd_ca(int argc, char **argv, const char *config_path)
 {

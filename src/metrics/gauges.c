@@ -23,6 +23,8 @@
 #endif
 #include "commit.h" /* build/gen/commit.h: TROTH_COMMIT, written by the Makefile */
 
+#define UNDECIDED_AGE "5 minutes"
+
 DB_STMT(q_gauges, 0,
         "SELECT json_build_object("
         " 'certificates', (SELECT coalesce(json_object_agg(s, n), '{}') FROM ("
@@ -42,7 +44,13 @@ DB_STMT(q_gauges, 0,
         "   GROUP BY 1) p),"
         " 'dead', (SELECT coalesce(json_object_agg(channel, n), '{}') FROM ("
         "   SELECT channel, count(*) n FROM outbox WHERE status = 'dead' "
-        "   GROUP BY 1) d))::text");
+        "   GROUP BY 1) d),"
+        /* reservations a crash left (signed, or about to be, never stored),
+         * once no issuance could still be between its steps; the partial
+         * index signatures_open holds only the reserved rows */
+        " 'undecided', (SELECT coalesce(json_object_agg(ca_id, n), '{}') FROM ("
+        "   SELECT ca_id, count(*) n FROM signatures WHERE state = 'reserved' "
+        "   AND reserved_at < now() - interval '" UNDECIDED_AGE "' GROUP BY 1) u))::text");
 
 static struct {
     pthread_mutex_t lock;
@@ -180,6 +188,40 @@ static void ca_gauges(struct mbuf *b, json_t *entries)
     }
 }
 
+/* troth_signatures_undecided{ca}: one line per CA, 0 when none. */
+static void undecided_gauges(struct mbuf *b, json_t *undecided)
+{
+    const struct ca_set *set = ca_current();
+    mbuf_head(b, "troth_signatures_undecided", "gauge",
+              "Signatures reserved over " UNDECIDED_AGE " ago and never stored or abandoned");
+    for (size_t i = 0; set && i < set->n; i++)
+        mbuf_printf(b, "troth_signatures_undecided{ca=\"%s\"} %lld\n", set->cas[i].id,
+                    (long long)json_integer_value(json_object_get(undecided, set->cas[i].id)));
+}
+
+void metrics_undecided_warnings(json_t *warnings)
+{
+    pthread_mutex_lock(&G.lock);
+    json_t *u = json_incref(json_object_get(G.snap, "undecided"));
+    pthread_mutex_unlock(&G.lock);
+    const char *ca;
+    json_t *v;
+    json_object_foreach(u, ca, v) {
+        json_int_t n = json_integer_value(v);
+        if (n < 1)
+            continue;
+        char w[512];
+        snprintf(w, sizeof w,
+                 "CA %s: %lld signature%s reserved over " UNDECIDED_AGE " ago and never "
+                 "stored (troth stopped between signing and storing); see `troth ca "
+                 "signatures %s --state reserved`, check each serial or CRL number, and "
+                 "settle it with --abandon ID --reason TEXT",
+                 ca, (long long)n, n == 1 ? "" : "s", ca);
+        json_array_append_new(warnings, json_string(w));
+    }
+    json_decref(u);
+}
+
 void metrics_render_gauges(struct mbuf *b)
 {
     pthread_mutex_lock(&G.lock);
@@ -212,6 +254,7 @@ void metrics_render_gauges(struct mbuf *b)
                   "Notices given up after [notify] max_attempts, by channel");
         object_gauges(b, "troth_notifications_dead", "channel",
                       json_object_get(snap, "dead"), channels);
+        undecided_gauges(b, json_object_get(snap, "undecided"));
     }
     json_decref(snap);
 

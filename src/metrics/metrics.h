@@ -3,6 +3,7 @@
  * thread runs on a timer, never from a query per scrape. */
 #ifndef TROTH_METRICS_H
 #define TROTH_METRICS_H
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -20,6 +21,11 @@ struct metrics_db_state {
     long long refreshed_at;  /* unix time of the last successful refresh */
 };
 void metrics_db_state(struct metrics_db_state *out);
+
+/* Appends to the JSON array `warnings` one line per CA that has signatures
+ * reserved over 5 minutes ago and never stored (from the last refresh), for
+ * /readyz: never a reason to stop serving, a thing to settle. */
+void metrics_undecided_warnings(json_t *warnings);
 
 /* The gauges' part of the exposition (counters/exposition.h). */
 void metrics_render_gauges(struct mbuf *b);

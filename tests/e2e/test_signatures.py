@@ -13,6 +13,7 @@ import getpass
 import hashlib
 import socket
 import threading
+import time
 import urllib.parse
 
 import pytest
@@ -251,6 +252,51 @@ def test_a_crash_between_signing_and_storing_leaves_the_reservation_visible(
     rep = srv.cli("ca", "ceremony-report", "issuing")
     assert rep.returncode == 0, rep.stderr
     assert "reserved (signed or about to be, never stored): 1" in rep.stdout, rep.stdout
+    undecided_is_warned_then_settled(srv, admin2, rows[0]["id"], serial)
+
+
+def undecided(srv, admin):
+    """(readyz warnings about undecided signatures, troth_signatures_undecided)."""
+    ready = requests.get(srv.public + "/readyz", timeout=10)
+    assert ready.status_code == 200, ready.text  # a warning, never a reason to stop serving
+    warned = [w for w in ready.json()["warnings"] if "reserved over 5 minutes ago" in w]
+    gauge = [line for line in admin.get("/metrics").text.splitlines()
+             if line.startswith('troth_signatures_undecided{ca="issuing"}')]
+    return warned, gauge
+
+
+def undecided_is_warned_then_settled(srv, admin, sig_id, serial):
+    """A reservation left by a crash is warned about in /readyz and counted in
+    /metrics once it is 5 minutes old (fresh, an issuance may be between its
+    steps); `troth ca signatures --abandon ID --reason` settles it, audited."""
+    time.sleep(11)  # the gauges' query runs every 10 s
+    assert undecided(srv, admin) == ([], ['troth_signatures_undecided{ca="issuing"} 0'])
+    srv.su(f"UPDATE signatures SET reserved_at = reserved_at - interval '6 minutes' "
+           f"WHERE id = {sig_id}")  # what six minutes would do
+    (warned, gauge), _ = wait_for(lambda: (lambda w: w if w[0] else None)(undecided(srv, admin)),
+                                  timeout=30, step=0.5)
+    assert len(warned) == 1 and "CA issuing: 1 signature" in warned[0], warned
+    assert "troth ca signatures issuing --state reserved" in warned[0], warned
+    assert gauge == ['troth_signatures_undecided{ca="issuing"} 1'], gauge
+    # bad input changes nothing
+    r = srv.cli("ca", "signatures", "issuing", "--abandon", sig_id)
+    assert r.returncode == 2 and "--reason" in r.stderr, r.stderr
+    issued = srv.su("SELECT id FROM signatures WHERE state = 'issued' LIMIT 1")
+    r = srv.cli("ca", "signatures", "issuing", "--abandon", issued, "--reason", "x")
+    assert r.returncode == 1 and "not reserved" in r.stderr, r.stderr
+    r = srv.cli("ca", "signatures", "root", "--abandon", sig_id, "--reason", "x")
+    assert r.returncode == 1 and "not reserved" in r.stderr, r.stderr
+    assert srv.su(f"SELECT state FROM signatures WHERE id = {sig_id}") == "reserved"
+    r = srv.cli("ca", "signatures", "issuing", "--abandon", sig_id, "--reason",
+                "checked: troth serve was killed before it stored the certificate")
+    assert r.returncode == 0, r.stderr
+    row = srv.su(f"SELECT state, reason FROM signatures WHERE id = {sig_id}")
+    assert row.startswith("abandoned|settled by cli:") and "was killed" in row, row
+    ev = srv.su(f"SELECT count(*) FROM audit_events WHERE action = 'signature.abandon' "
+                f"AND object_id = '{sig_id}' AND details->>'serial' = '{serial}'")
+    assert ev == "1"
+    wait_for(lambda: not undecided(srv, admin)[0], timeout=30, step=0.5)
+    assert undecided(srv, admin) == ([], ['troth_signatures_undecided{ca="issuing"} 0'])
 
 
 def test_signatures_paging_and_bad_input(srv, admin):
