@@ -51,6 +51,8 @@ void h_cas_list(struct req *r)
     reply_json(r, 200, json_pack("{s:o}", "items", items));
 }
 
+#define CRL_NOW_WAIT_MS 20000
+
 void h_cas_crl_now(struct req *r)
 {
     const struct ca_info *ca = ca_find(ca_current(), req_param(r, "id"));
@@ -67,11 +69,21 @@ void h_cas_crl_now(struct req *r)
     struct audit_actor actor = audit_actor_of(&r->who, r->client_ip);
     struct crl_result out;
     struct problem err;
-    int rc = crl_generate(req_db(r), ca, config_current()->crl_validity_hours,
+    /* a build in progress (the CRL worker's after a revocation, another
+     * node's) is waited for, then this one is made: the operator asked for a
+     * CRL made from now on; the largest ones take a few seconds */
+    int rc = 1;
+    for (int i = 0; rc == 1 && i < CRL_NOW_WAIT_MS / 50; i++) {
+        if (i) {
+            struct timespec ts = {0, 50 * 1000000L};
+            nanosleep(&ts, NULL);
+        }
+        rc = crl_generate(req_db(r), ca, config_current()->crl_validity_hours,
                           ca_sign_crl_by_signer, ca_signer(), &actor, &out, &err);
+    }
     if (rc == 1) {
         reply_problem(r, PK_CRL_IN_PROGRESS, NULL,
-                      "a CRL of this CA is being generated right now; try again");
+                      "another CRL of this CA has been in the making for 20 s; try again");
         return;
     }
     if (rc < 0) {

@@ -110,10 +110,21 @@ enum db_rc sig_abandon(struct db *db, const char *id, const unsigned char *der,
     return db_exec(db, &q_abandon, NULL, p);
 }
 
+/* What the audit event of a settled reservation says of it. */
+#define SETTLED_ROW(X, S)                                            \
+    X(SETTLED_COL_CA, "ca_id", "ca", TEXT) S                         \
+    X(SETTLED_COL_KIND, "kind", "kind", TEXT) S                      \
+    X(SETTLED_COL_SERIAL, "serial", "serial", OPT) S                 \
+    X(SETTLED_COL_CRL_NUMBER, "crl_number::text", "crl_number", OPT) S \
+    X(SETTLED_COL_TBS, "tbs_sha256", "tbs_sha256", OPT) S            \
+    X(SETTLED_COL_REASON, "reason", "reason", TEXT)
+enum { SETTLED_ROW(ROW_ENUM, ) SETTLED_COL_COUNT };
+static const struct row_col settled_cols[] = {SETTLED_ROW(ROW_COL, )};
+
 DB_STMT(q_settle, 3,
         "UPDATE signatures SET state = 'abandoned', reason = left($3, 500), "
         "decided_at = now() WHERE id = $1::bigint AND ca_id = $2 AND state = 'reserved' "
-        "RETURNING kind, serial, crl_number::text, tbs_sha256");
+        "RETURNING " SETTLED_ROW(ROW_SQL, ", "));
 
 struct settle {
     const char *ca_id, *id, *reason;
@@ -127,18 +138,10 @@ static enum db_rc settle_tx(struct db *db, void *arg)
     enum db_rc rc = db_exec(db, &q_settle, &res, (const char *[]){a->id, a->ca_id, a->reason});
     if (rc != DB_OK)
         return rc;
-    if (PQntuples(res) != 1) {
-        PQclear(res);
-        return DB_NOTFOUND;
-    }
-    json_t *d = json_pack("{s:s, s:s, s:s, s:s}", "ca", a->ca_id, "kind",
-                          PQgetvalue(res, 0, 0), "tbs_sha256", PQgetvalue(res, 0, 3),
-                          "reason", a->reason);
-    if (!PQgetisnull(res, 0, 1))
-        json_object_set_new(d, "serial", json_string(PQgetvalue(res, 0, 1)));
-    if (!PQgetisnull(res, 0, 2))
-        json_object_set_new(d, "crl_number", json_string(PQgetvalue(res, 0, 2)));
+    json_t *d = PQntuples(res) == 1 ? row_json(settled_cols, SETTLED_COL_COUNT, res, 0) : NULL;
     PQclear(res);
+    if (!d)
+        return DB_NOTFOUND;
     return audit_write(db, a->actor, "signature.abandon", "signature", a->id, d);
 }
 

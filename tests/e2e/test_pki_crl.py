@@ -9,6 +9,7 @@ import json
 import re
 import subprocess
 import tempfile
+import threading
 import os
 import time
 
@@ -85,6 +86,35 @@ def test_crls_are_v2_numbered_signed_and_fresh(server, admin, cas):
         again = admin.post(f"/api/v1/cas/{cas[kind]['id']}/crl")
         assert again.status_code in (200, 201), again.text
         assert crl_number(fetch_crl(cas[kind]["crl_url"])) > crl_number(after)
+
+
+def test_regeneration_waits_for_a_build_in_progress(server, cluster, admin, cas):
+    """'Regenerate CRL now' that meets a build in progress (the CRL worker's,
+    after a revocation, or another node's) waits for it and then makes its
+    own, where it answered 409 crl-in-progress at once (the members browser
+    test met that on a loaded machine: a release of hold, then the button)."""
+    ca = cas["issuing"]
+    before = crl_number(fetch_crl(ca["crl_url"]))
+    holder = subprocess.Popen(["psql", cluster.url(server.db), "-XqAt", "-v", "ON_ERROR_STOP=1"],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+    try:
+        holder.stdin.write(f"SELECT 'locked', pg_advisory_lock(hashtext('troth.crl.{ca['id']}'));\n")
+        holder.stdin.flush()
+        assert holder.stdout.readline().startswith("locked")
+        release = threading.Timer(1.5, lambda: (holder.stdin.write("\\q\n"),
+                                                holder.stdin.flush()))
+        release.start()
+        t0 = time.monotonic()
+        r = admin.post(f"/api/v1/cas/{ca['id']}/crl")
+        took = time.monotonic() - t0
+        release.join()
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=10)
+    assert r.status_code == 200, r.text
+    assert took >= 1.0, f"answered in {took:.2f} s while the lock was held: the test proves nothing"
+    assert crl_number(fetch_crl(ca["crl_url"])) > before
 
 
 def test_crl_regeneration_needs_admin(server, community, cas):
