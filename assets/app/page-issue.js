@@ -85,7 +85,15 @@ export default async function issue(ctx) {
   const modes = h('fieldset', { class: 'modes' }, h('legend', {}, 'Key pair'),
     h('div', { class: 'check' }, modeCsr, h('label', { for: 'mode-csr' }, 'I have a CSR (the private key stays with me)')),
     h('div', { class: 'check' }, modeGen, h('label', { for: 'mode-keygen' }, 'Generate a key pair on the server (PKCS#12 download)')));
-  if (renew) modeGen.disabled = true;
+  // a renewal makes its key as the original's was made: here when it was
+  // made here (chosen already), else from the member's CSR only
+  const renewsKeygen = renewing?.key_origin === 'keygen';
+  if (renew && !renewsKeygen) modeGen.disabled = true;
+  if (renewsKeygen) {
+    modeGen.checked = true;
+    const types = (profiles.find((p) => pid(p) === renewing.profile) || {}).key_types;
+    if (types) keyType.replaceChildren(...types.map((t) => h('option', { value: t }, t)));
+  }
   const csr = h('textarea', { name: 'csr', rows: 8, class: 'mono', spellcheck: 'false', placeholder: '-----BEGIN CERTIFICATE REQUEST-----' });
   const file = h('input', { type: 'file', name: 'csr_file', accept: '.csr,.pem,.req,text/plain' });
   const preview = h('div', { class: 'csr-preview', 'aria-live': 'polite' });
@@ -121,11 +129,15 @@ export default async function issue(ctx) {
     return ok;
   };
   pass2.addEventListener('change', samePass);
-  for (const r of [modeCsr, modeGen]) r.addEventListener('change', () => { csrPart.hidden = !modeCsr.checked; genPart.hidden = modeCsr.checked; });
+  const showMode = () => { csrPart.hidden = !modeCsr.checked; genPart.hidden = modeCsr.checked; };
+  for (const r of [modeCsr, modeGen]) r.addEventListener('change', showMode);
+  showMode();
 
   const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, renew ? 'Renew' : isMember ? 'Request certificate' : 'Issue certificate');
   const form = h('form', { class: 'form', novalidate: true },
-    renew ? notice('info', `Renewing certificate ${renew}: send a new CSR.`) : null,
+    renew ? notice('info', renewsKeygen
+      ? `Renewing certificate ${renew}: its key was made here; a new key pair is made for the renewal (or send a CSR).`
+      : `Renewing certificate ${renew}: send a new CSR.`) : null,
     renewing ? h('div', { class: 'renewing' }, details([
       ['Renews', link(`/certificates/${enc(renewing.serial)}`, `${subjectCN(renewing.subject)} (serial ${renewing.serial})`)],
       ['Profile', renewing.profile],
@@ -141,10 +153,15 @@ export default async function issue(ctx) {
       let cert;
       try {
         markField(form);
-        const bad = renew || modeCsr.checked ? csrProblem(csr.value) : null;
+        const bad = modeCsr.checked ? csrProblem(csr.value) : null;
         if (bad) throw fieldError('csr', bad);
-        if (renew) cert = await post(`/api/v1/certificates/${enc(renew)}/renew`, { csr: csr.value });
-        else if (modeCsr.checked) {
+        if (renew && modeCsr.checked) cert = await post(`/api/v1/certificates/${enc(renew)}/renew`, { csr: csr.value });
+        else if (renew) {
+          if (!samePass()) { pass2.focus(); return; }
+          cert = await post(`/api/v1/certificates/${enc(renew)}/renew`, { keygen: { key_type: keyType.value, passphrase: pass.value } });
+          pass.value = pass2.value = '';
+          if (cert.pkcs12) { page.replaceChildren(keyResult(cert)); return; }
+        } else if (modeCsr.checked) {
           cert = await post('/api/v1/certificates', { member_id: member.value, profile: profile.value, csr: csr.value, uris });
         } else {
           if (!samePass()) { pass2.focus(); return; }
@@ -152,7 +169,12 @@ export default async function issue(ctx) {
           pass.value = pass2.value = '';
           if (cert.pkcs12) { page.replaceChildren(keyResult(cert)); return; }
         }
-      } catch (err) { markField(form, err); throw err; }
+      } catch (err) {
+        // a renewal's keygen.key_type / keygen.passphrase are this form's key_type / passphrase
+        if (err.field?.startsWith('keygen.')) err.field = err.field.slice(7);
+        markField(form, err);
+        throw err;
+      }
       ctx.go(`/certificates/${enc(cert.serial)}`);
     }, msg, renew ? 'Renewing…' : 'Issuing…');
   });

@@ -1,7 +1,7 @@
 /* Issuing member certificates: POST /api/v1/certificates (from a CSR),
  * POST /api/v1/certificates/keygen (a key made here, returned once in a
- * PKCS#12), POST /api/v1/certificates/{serial}/renew (a new CSR, same
- * member, profile and URIs). */
+ * PKCS#12), POST /api/v1/certificates/{serial}/renew (a new CSR, or a new
+ * key made here, for the same member, profile and URIs). */
 #include "api/handlers.h"
 
 #include <openssl/evp.h>
@@ -120,11 +120,16 @@ void h_certificates_issue(struct req *r)
     X509_REQ_free(csr);
 }
 
-/* A key being generated off the listener's threads. */
+/* A key being generated off the listener's threads; for a renewal, what
+ * the old certificate says (member, profile, URIs), copied before the key
+ * is made. */
 struct keygen_job {
     char type[16];
     EVP_PKEY *key;
     struct problem err;
+    char renews[SERIAL_HEX_MAX]; /* empty: POST /certificates/keygen */
+    char member[24], profile[PROFILE_NAME_MAX + 1];
+    json_t *uris;
 };
 
 static void keygen_work(void *arg)
@@ -138,95 +143,180 @@ static void keygen_done(struct req *r, void *arg)
     struct keygen_job *j = arg;
     if (r && !j->key)
         reply_ca_problem(r, &j->err);
-    else if (r) {
+    else if (r && j->renews[0]) {
         const char *uris[MAX_URIS];
-        struct issue_req rq = {.pubkey = j->key};
+        struct issue_req rq = {.member_id = j->member, .profile = j->profile,
+                               .pubkey = j->key, .uris = uris,
+                               .n_uris = uris_of(j->uris, uris), .renewed_from = j->renews,
+                               .keygen = true};
+        issue_and_reply(r, &rq, j->key,
+                        json_get_str(json_object_get(r->json, "keygen"), "passphrase"));
+    } else if (r) {
+        const char *uris[MAX_URIS];
+        struct issue_req rq = {.pubkey = j->key, .keygen = true};
         from_body(r, &rq, uris);
         issue_and_reply(r, &rq, j->key, json_get_str(r->json, "passphrase"));
     }
     EVP_PKEY_free(j->key);
+    json_decref(j->uris);
+    free(j);
+}
+
+/* The key type and the PKCS#12 passphrase of a key to make here; `prefix`
+ * ("" or "keygen.") goes before the field named in a refusal. 0, or -1
+ * answered. */
+static int check_key_request(struct req *r, const char *type, const char *pass,
+                             const char *prefix)
+{
+    static const char *types[] = {"EC-P256", "EC-P384", "RSA-2048", "RSA-3072", "RSA-4096"};
+    bool known = false;
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+        known |= !strcmp(type, types[i]);
+    char field[32];
+    if (!known) {
+        snprintf(field, sizeof field, "%skey_type", prefix);
+        reply_problem(r, PK_INVALID_FIELD, field,
+                      "%s must be EC-P256, EC-P384, RSA-2048, RSA-3072 or RSA-4096", field);
+        return -1;
+    }
+    if (strlen(pass) < 8) {
+        snprintf(field, sizeof field, "%spassphrase", prefix);
+        reply_problem(r, PK_PASSPHRASE_TOO_SHORT, field,
+                      "the PKCS#12 passphrase must be at least 8 characters");
+        return -1;
+    }
+    return 0;
+}
+
+/* Everything that can refuse the request is checked before the key is made
+ * (a refused request costs no key generation); then the job goes to the
+ * offload pool, which owns it from here. */
+static void keygen_start(struct req *r, struct keygen_job *j, struct issue_req *rq)
+{
+    struct problem err = {0};
+    rq->only_member = req_only_member(r);
+    if (!id_valid(rq->member_id)) {
+        reply_problem(r, PK_MEMBER_NOT_FOUND, "member_id", "no such member");
+    } else if (ca_issue_precheck(req_db(r), ca_signer(), ca_current(), config_current(), rq,
+                                 j->type, &err)) {
+        if (err.kind == PK_KEY_TYPE_NOT_ALLOWED || err.kind == PK_RSA_REQUIRED)
+            reply_problem(r, err.kind, j->renews[0] ? "keygen.key_type" : "key_type", "%s",
+                          err.detail);
+        else
+            reply_ca_problem(r, &err);
+    } else if (!req_offload(r, keygen_work, keygen_done, j)) {
+        reply_problem(r, PK_BUSY, NULL, "all key generation slots are busy; try again shortly");
+        reply_header(r, "Retry-After", "5");
+    } else {
+        return;
+    }
+    json_decref(j->uris);
     free(j);
 }
 
 void h_certificates_keygen(struct req *r)
 {
     const char *type = json_get_str(r->json, "key_type");
-    const char *pass = json_get_str(r->json, "passphrase");
-    static const char *types[] = {"EC-P256", "EC-P384", "RSA-2048", "RSA-3072", "RSA-4096"};
-    bool known = false;
-    for (size_t i = 0; i < 5; i++)
-        known |= !strcmp(type, types[i]);
-    if (!known) {
-        reply_problem(r, PK_INVALID_FIELD, "key_type",
-                      "key_type must be EC-P256, EC-P384, RSA-2048, RSA-3072 or RSA-4096");
+    if (check_key_request(r, type, json_get_str(r->json, "passphrase"), ""))
         return;
-    }
-    if (strlen(pass) < 8) {
-        reply_problem(r, PK_PASSPHRASE_TOO_SHORT, "passphrase",
-                      "the PKCS#12 passphrase must be at least 8 characters");
-        return;
-    }
-    /* everything that can refuse the request is checked before the key is
-     * made: a refused request costs no key generation */
-    const char *uris[MAX_URIS];
-    struct issue_req rq = {0};
-    from_body(r, &rq, uris);
-    rq.only_member = req_only_member(r);
-    struct problem err = {0};
-    if (!id_valid(rq.member_id)) {
-        reply_problem(r, PK_MEMBER_NOT_FOUND, "member_id", "no such member");
-        return;
-    }
-    if (ca_issue_precheck(req_db(r), ca_signer(), ca_current(), config_current(), &rq,
-                          type, &err)) {
-        if (err.kind == PK_KEY_TYPE_NOT_ALLOWED || err.kind == PK_RSA_REQUIRED)
-            reply_problem(r, err.kind, "key_type", "%s", err.detail);
-        else
-            reply_ca_problem(r, &err);
-        return;
-    }
     struct keygen_job *j = calloc(1, sizeof *j);
     if (!j) {
         reply_problem(r, PK_INTERNAL, NULL, "out of memory");
         return;
     }
     snprintf(j->type, sizeof j->type, "%s", type);
-    if (!req_offload(r, keygen_work, keygen_done, j)) {
-        free(j);
-        reply_problem(r, PK_BUSY, NULL,
-                      "all key generation slots are busy; try again shortly");
-        reply_header(r, "Retry-After", "5");
+    const char *uris[MAX_URIS];
+    struct issue_req rq = {0};
+    from_body(r, &rq, uris);
+    keygen_start(r, j, &rq);
+}
+
+/* The renewal's "keygen" object: {key_type, passphrase}, nothing else. */
+static const struct jfield renew_keygen_fields[] = {
+    {"key_type", JT_STRING, true, 16, 0, 0},
+    {"passphrase", JT_STRING, true, 1024, 0, 0},
+};
+
+/* Checks the renewal body: exactly one of csr and keygen. 0, or -1 answered. */
+static int check_renew_body(struct req *r, const char **csr_text, const json_t **keygen)
+{
+    *csr_text = json_get_str(r->json, "csr");
+    *keygen = json_object_get(r->json, "keygen");
+    if (json_is_null(*keygen))
+        *keygen = NULL;
+    if (!*csr_text && !*keygen) {
+        reply_problem(r, PK_INVALID_FIELD, "csr",
+                      "a renewal takes a new CSR (csr) or asks for a key made here (keygen)");
+        return -1;
     }
+    if (*csr_text && *keygen) {
+        reply_problem(r, PK_INVALID_FIELD, "keygen",
+                      "a renewal takes either a csr or keygen, not both");
+        return -1;
+    }
+    if (!*keygen)
+        return 0;
+    struct json_err e;
+    if (json_check(*keygen, renew_keygen_fields, 2, &e)) {
+        char field[96];
+        snprintf(field, sizeof field, "keygen%s%s", e.field[0] ? "." : "", e.field);
+        reply_problem(r, PK_INVALID_FIELD, field, "%s: %s", field, e.detail);
+        return -1;
+    }
+    return check_key_request(r, json_get_str(*keygen, "key_type"),
+                             json_get_str(*keygen, "passphrase"), "keygen.");
 }
 
 void h_certificates_renew(struct req *r)
 {
     const char *serial = req_param(r, "serial");
+    const char *csr_text;
+    const json_t *keygen;
+    if (check_renew_body(r, &csr_text, &keygen))
+        return;
     PGresult *old = req_certificate(r);
     if (!old)
         return;
-    const char *csr_text = json_get_str(r->json, "csr");
-    struct problem err = {0};
-    X509_REQ *csr = pki_csr_parse(csr_text, strlen(csr_text), &err);
     json_t *uris_json = json_loads(PQgetvalue(old, 0, CERT_COL_URIS), 0, NULL);
-    const char *uris[MAX_URIS];
-    char member[24], profile[33];
+    char member[24], profile[PROFILE_NAME_MAX + 1];
     snprintf(member, sizeof member, "%s", PQgetvalue(old, 0, CERT_COL_MEMBER));
     snprintf(profile, sizeof profile, "%s", PQgetvalue(old, 0, CERT_COL_PROFILE));
     PQclear(old);
-    if (!csr || !uris_json || !X509_REQ_get0_pubkey(csr)) {
+    if (!json_is_array(uris_json)) {
+        json_decref(uris_json);
+        reply_problem(r, PK_INTERNAL, NULL, "the certificate's URIs cannot be read");
+        return;
+    }
+    const char *uris[MAX_URIS];
+    struct issue_req rq = {.member_id = member, .profile = profile, .uris = uris,
+                           .n_uris = uris_of(uris_json, uris), .renewed_from = serial};
+    if (keygen) {
+        struct keygen_job *j = calloc(1, sizeof *j);
+        if (!j) {
+            json_decref(uris_json);
+            reply_problem(r, PK_INTERNAL, NULL, "out of memory");
+            return;
+        }
+        snprintf(j->type, sizeof j->type, "%s", json_get_str(keygen, "key_type"));
+        snprintf(j->renews, sizeof j->renews, "%s", serial);
+        snprintf(j->member, sizeof j->member, "%s", member);
+        snprintf(j->profile, sizeof j->profile, "%s", profile);
+        j->uris = uris_json; /* the job's now; rq.uris point into it */
+        keygen_start(r, j, &rq);
+        return;
+    }
+    struct problem err = {0};
+    X509_REQ *csr = pki_csr_parse(csr_text, strlen(csr_text), &err);
+    if (!csr || !X509_REQ_get0_pubkey(csr)) {
         if (!csr)
             reply_ca_problem(r, &err);
         else
             reply_problem(r, PK_CSR_MALFORMED, "csr", "the CSR has no usable key");
-        X509_REQ_free(csr);
-        json_decref(uris_json);
-        return;
+    } else {
+        rq.csr = csr;
+        rq.pubkey = X509_REQ_get0_pubkey(csr);
+        issue_and_reply(r, &rq, NULL, NULL);
     }
-    struct issue_req rq = {.member_id = member, .profile = profile, .csr = csr,
-                           .pubkey = X509_REQ_get0_pubkey(csr), .uris = uris,
-                           .n_uris = uris_of(uris_json, uris), .renewed_from = serial};
-    issue_and_reply(r, &rq, NULL, NULL);
     X509_REQ_free(csr);
     json_decref(uris_json);
 }

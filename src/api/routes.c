@@ -23,7 +23,8 @@
 
 /* A JSON body: its fields, each one of these (a string of at most N bytes,
  * TEXT if it may hold newlines; an integer in [MIN, MAX]; an array of at
- * most N strings or objects); REQ_ ones are required. */
+ * most N strings or objects; an object whose members the handler checks);
+ * REQ_ ones are required. */
 #define BODY(...)                                                                  \
     (const struct jfield[]){__VA_ARGS__},                                          \
         sizeof((const struct jfield[]){__VA_ARGS__}) / sizeof(struct jfield)
@@ -36,6 +37,7 @@
 #define OPT_BOOL(name) {name, JT_BOOL, false, 0, 0, 0}
 #define REQ_STRS(name, n) {name, JT_STRING_ARRAY, true, n, 0, 0}
 #define OPT_OBJS(name, n) {name, JT_OBJECT_ARRAY, false, n, 0, 0}
+#define OPT_OBJ(name) {name, JT_OBJECT, false, 0, 0, 0}
 
 const struct route routes[] = {
     /* public listener: unauthenticated, served from memory */
@@ -94,7 +96,8 @@ const struct route routes[] = {
           REQ_STRS("uris", MAX_URIS), OPT_STR("common_name", 64))},
     {"POST", "/api/v1/certificates/keygen", ADM, ISSUERS, 16 * KB, h_certificates_keygen,
      BODY(REQ_STR("member_id", 20), REQ_STR("profile", PROFILE_NAME_MAX),
-          REQ_STRS("uris", MAX_URIS), REQ_STR("key_type", 16), REQ_STR("passphrase", 1024),
+          REQ_STRS("uris", MAX_URIS), REQ_STR("key_type", KEYGEN_TYPE_MAX),
+          REQ_STR("passphrase", KEYGEN_PASSPHRASE_MAX),
           OPT_STR("common_name", 64))},
     {"GET", "/api/v1/certificates", ADM, USERS, 0, h_certificates_list, NO_BODY},
     {"GET", "/api/v1/certificates/{serial}.pem", ADM, USERS, 0, h_certificates_get_pem, NO_BODY},
@@ -108,8 +111,8 @@ const struct route routes[] = {
     {"POST", "/api/v1/certificates/{serial}/unhold", ADM, OPS, 0,
      h_certificates_unhold, NO_BODY},
     {"POST", "/api/v1/certificates/{serial}/renew", ADM, ISSUERS, 64 * KB,
-     h_certificates_renew,
-     BODY(REQ_TEXT("csr", 16384))},
+     h_certificates_renew, /* csr, or keygen {key_type, passphrase}: one of them */
+     BODY(OPT_TEXT("csr", 16384), OPT_OBJ("keygen"))},
     /* CAs and profiles */
     {"GET", "/api/v1/cas", ADM, USERS, 0, h_cas_list, NO_BODY},
     {"POST", "/api/v1/cas/{id}/crl", ADM, ROLE_ADMIN, 0, h_cas_crl_now, NO_BODY},

@@ -11,7 +11,8 @@
 /* The columns of a certificate, in the order every certificate query
  * selects them (c = certificates); db/row.h says how the list is used.
  * status shows "expired" for a valid certificate past not_after; renewed_by
- * is the renewal issued for it, if any. */
+ * is the renewal issued for it, if any; key_origin says how the key was
+ * made: 'csr' (the member's) or 'keygen' (made here, returned once). */
 #define CERT_ROW(X, S)                                                                 \
     X(CERT_COL_SERIAL, "c.serial", "serial", TEXT) S                                   \
     X(CERT_COL_STATUS, "CASE WHEN c.status = 'valid' AND c.not_after < now() "         \
@@ -22,6 +23,7 @@
     X(CERT_COL_SUBJECT, "c.subject", "subject", TEXT) S                                \
     X(CERT_COL_URIS, "array_to_json(c.uris)::text", "uris", JSON) S                    \
     X(CERT_COL_KEY, "c.key_description", "key", TEXT) S                                \
+    X(CERT_COL_KEY_ORIGIN, "c.key_origin", "key_origin", TEXT) S                       \
     X(CERT_COL_NOT_BEFORE, "c.not_before", "not_before", TIME) S                       \
     X(CERT_COL_NOT_AFTER, "c.not_after", "not_after", TIME) S                          \
     X(CERT_COL_FINGERPRINT, "c.fingerprint_sha256", "fingerprint_sha256", TEXT) S      \

@@ -80,13 +80,13 @@ static void default_cn(const char *uri, char *out, size_t len)
 
 /* The certificate, and its reservation marked issued in the same
  * statement (no row when it is no longer 'reserved'). */
-DB_STMT(q_insert, 13,
+DB_STMT(q_insert, 14,
         "WITH " SIG_ISSUED_CTE("$13", "$11") " "
         "INSERT INTO certificates AS c (serial, ca_id, member_id, profile, subject, uris, "
         "key_description, not_before, not_after, der, fingerprint_sha256, renewed_from, "
-        "signature_id) SELECT $1, $2, $3::bigint, $4, $5, "
+        "signature_id, key_origin) SELECT $1, $2, $3::bigint, $4, $5, "
         "ARRAY(SELECT json_array_elements_text($6::json)), $7, "
-        "to_timestamp($8::bigint), to_timestamp($9::bigint), $10, $11, $12, s.id FROM s "
+        "to_timestamp($8::bigint), to_timestamp($9::bigint), $10, $11, $12, s.id, $14 FROM s "
         "RETURNING " CERT_COLUMNS);
 
 /* What check_member needs besides the request: computed once per issuance. */
@@ -320,9 +320,9 @@ static enum db_rc store_tx(struct db *db, void *arg)
     snprintf(na, sizeof na, "%lld", (long long)c->not_after);
     const char *p[] = {c->serial, c->ca->id, rq->member_id, c->profile->name, c->subj,
                        c->mc.uris_json, keydesc, nb, na, (const char *)c->der, fp,
-                       rq->renewed_from, c->sig_id};
-    int lens[13] = {[9] = (int)c->der_len};
-    int fmts[13] = {[9] = 1};
+                       rq->renewed_from, c->sig_id, rq->keygen ? "keygen" : "csr"};
+    int lens[14] = {[9] = (int)c->der_len};
+    int fmts[14] = {[9] = 1};
     PQclear(c->row); /* from an attempt that was retried */
     c->row = NULL;
     rc = db_exec_bin(db, &q_insert, &c->row, p, lens, fmts, 0);
@@ -331,10 +331,11 @@ static enum db_rc store_tx(struct db *db, void *arg)
                     "the signature record no longer holds this certificate's reservation");
     if (rc != DB_OK)
         return rc;
-    json_t *d = json_pack("{s:s, s:s, s:s, s:o, s:s, s:s}", "member_id", rq->member_id,
+    json_t *d = json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:s}", "member_id", rq->member_id,
                           "profile", c->profile->name, "ca", c->ca->id, "uris",
                           json_loads(c->mc.uris_json, 0, NULL),
-                          "key", keydesc, "signature_id", c->sig_id);
+                          "key", keydesc, "key_origin", rq->keygen ? "keygen" : "csr",
+                          "signature_id", c->sig_id);
     if (rq->renewed_from)
         json_object_set_new(d, "renewed_from", json_string(rq->renewed_from));
     return audit_write(db, c->actor, rq->renewed_from ? "certificate.renew" : "certificate.issue",

@@ -19,6 +19,11 @@ struct config;
 
 #define SERIAL_HEX_MAX 41
 #define MAX_URIS 16 /* SAN URIs in one certificate */
+/* A key made here (POST /api/v1/certificates/keygen, a renewal's "keygen"):
+ * the longest key_type name, and the PKCS#12 passphrase's bounds in bytes. */
+#define KEYGEN_TYPE_MAX 16
+#define KEYGEN_PASSPHRASE_MIN 8
+#define KEYGEN_PASSPHRASE_MAX 1024
 
 struct issue_req {
     const char *member_id;
@@ -30,6 +35,7 @@ struct issue_req {
     const char *common_name;  /* optional; default: the first URI's host */
     const char *renewed_from; /* serial this renews, or NULL */
     const char *only_member;  /* a member user's member: others are 404 */
+    bool keygen;              /* the key was made here: key_origin 'keygen' */
 };
 
 /* Checks, signs (through the signer), stores and audits a certificate.

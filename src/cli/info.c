@@ -28,7 +28,8 @@ static json_t *body_json(const struct route *r)
         return json_null();
     static const char *const types[] = {
         [JT_STRING] = "string", [JT_TEXT] = "string", [JT_INT] = "integer",
-        [JT_BOOL] = "boolean", [JT_STRING_ARRAY] = "array", [JT_OBJECT_ARRAY] = "array"};
+        [JT_BOOL] = "boolean", [JT_STRING_ARRAY] = "array", [JT_OBJECT_ARRAY] = "array",
+        [JT_OBJECT] = "object"};
     json_t *out = json_array();
     for (size_t i = 0; i < r->body_fields; i++) {
         const struct jfield *f = &r->body[i];

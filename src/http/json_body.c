@@ -85,6 +85,12 @@ static int check_value(const json_t *v, const struct jfield *f,
             return fail(err, f->name, d);
         }
         return 0;
+    case JT_OBJECT:
+        if (!json_is_object(v)) {
+            snprintf(d, sizeof d, "%s must be an object", f->name);
+            return fail(err, f->name, d);
+        }
+        return 0;
     case JT_STRING_ARRAY:
     case JT_OBJECT_ARRAY: {
         size_t max = f->max_len ? f->max_len : 64;

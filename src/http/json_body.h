@@ -13,6 +13,7 @@ enum jtype {
     JT_BOOL,
     JT_STRING_ARRAY, /* array of at most max_items JT_STRING */
     JT_OBJECT_ARRAY, /* array of at most max_items objects, checked by the caller */
+    JT_OBJECT,       /* an object, its members checked by the caller */
 };
 
 struct jfield {

@@ -529,3 +529,91 @@ def test_renew_keeps_member_profile_uris(server, admin, community, profiles):
     # a weak key is refused on renewal too
     problem(mu.post(f"/api/v1/certificates/{old['serial']}/renew",
                     json={"csr": csr_pem(rsa_key(1024))}), 422, "key-weak")
+
+
+# ---- renewal with a key made here (issue 14 item 11) ----
+
+def keygen_cert(admin, community, passphrase="first passphrase"):
+    m, uris = community.member(kinds=("client",))
+    r = admin.post("/api/v1/certificates/keygen", json={
+        "member_id": m["id"], "profile": "udap-client", "uris": uris["client"],
+        "key_type": "EC-P256", "passphrase": passphrase})
+    assert r.status_code == 201, r.text
+    return m, uris, r.json()
+
+
+def test_key_origin_is_recorded(admin, community):
+    m, uris = community.member(kinds=("client",))
+    r = community.issue(admin, m["id"], "udap-client", ec_key(), uris["client"])
+    assert r.status_code == 201 and r.json()["key_origin"] == "csr", r.text
+    _, _, made = keygen_cert(admin, community)
+    assert made["key_origin"] == "keygen"
+    assert admin.get(f"/api/v1/certificates/{made['serial']}").json()["key_origin"] == "keygen"
+
+
+def test_renew_with_keygen(server, cluster, admin, community, profiles):
+    m, uris, old = keygen_cert(admin, community)
+    old_key, _, _ = pkcs12.load_key_and_certificates(base64.b64decode(old["pkcs12"]),
+                                                     b"first passphrase")
+    mu = community.member_user(m["id"])
+    passphrase = "renewed passphrase"
+    r = mu.post(f"/api/v1/certificates/{old['serial']}/renew",
+                json={"keygen": {"key_type": "EC-P384", "passphrase": passphrase}})
+    assert r.status_code == 201, r.text
+    new = r.json()
+    assert new["key_origin"] == "keygen" and new["renewed_from"] == old["serial"]
+    assert (new["member_id"], new["profile"], new["uris"]) == \
+        (old["member_id"], old["profile"], old["uris"])
+    # the key comes back once, as the keygen route gives it: PKCS#12
+    p12 = base64.b64decode(new["pkcs12"], validate=True)
+    key, cert, more = pkcs12.load_key_and_certificates(p12, passphrase.encode())
+    leaf = x509.load_pem_x509_certificate(new["certificate_pem"].encode())
+    assert cert == leaf and spki(key) == spki(leaf)
+    assert isinstance(key, ec.EllipticCurvePrivateKey) and key.curve.name == "secp384r1"
+    assert spki(key) != spki(old_key)
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "renewed.p12")
+        with open(path, "wb") as f:
+            f.write(p12)
+        out = openssl_pkcs12(path, passphrase)
+        assert out.returncode == 0 and "BEGIN PRIVATE KEY" in out.stdout, out.stderr
+    check_certificate(server, new, m, "udap-client", uris["client"], profiles)
+    got = admin.get(f"/api/v1/certificates/{new['serial']}").json()
+    assert got["key_origin"] == "keygen" and "pkcs12" not in got
+    assert admin.get(f"/api/v1/certificates/{old['serial']}").json()["renewed_by"] == \
+        new["serial"]
+    ev = admin.get("/api/v1/audit", params={"action": "certificate.renew",
+                                            "object_id": new["serial"]}).json()["items"]
+    assert len(ev) == 1 and ev[0]["details"]["renewed_from"] == old["serial"]
+    assert ev[0]["details"]["key_origin"] == "keygen"
+    # a CSR renewal of a keygen certificate gives a csr one
+    r = admin.post(f"/api/v1/certificates/{new['serial']}/renew",
+                   json={"csr": csr_pem(ec_key())})
+    assert r.status_code == 201 and r.json()["key_origin"] == "csr", r.text
+    assert "pkcs12" not in r.json()
+
+
+def test_renew_bad_bodies_change_nothing(cluster, admin, community):
+    _, _, old = keygen_cert(admin, community)
+    url = f"/api/v1/certificates/{old['serial']}/renew"
+    good = {"key_type": "EC-P256", "passphrase": "long enough pass"}
+    cases = [
+        ({}, 400, "csr"),
+        ({"csr": None, "keygen": None}, 400, "csr"),
+        ({"csr": csr_pem(ec_key()), "keygen": good}, 400, "keygen"),
+        ({"keygen": "EC-P256"}, 400, "keygen"),
+        ({"keygen": {}}, 400, "keygen.key_type"),
+        ({"keygen": {"key_type": "EC-P256"}}, 400, "keygen.passphrase"),
+        ({"keygen": {**good, "extra": 1}}, 400, "keygen.extra"),
+        ({"keygen": {**good, "key_type": "EC-P521"}}, 400, "keygen.key_type"),
+        ({"keygen": {**good, "passphrase": 8}}, 400, "keygen.passphrase"),
+        ({"keygen": {**good, "passphrase": "short"}}, 422, "keygen.passphrase"),
+        ({"keygen": {**good, "key_type": "RSA-2048", "passphrase": "x" * 2000}}, 400,
+         "keygen.passphrase"),
+    ]
+    with Unchanged(cluster, ("certificates", "signatures"), audit_like="certificate.%"):
+        for body, status, field in cases:
+            r = admin.post(url, json=body)
+            p = problem(r, status)
+            assert p["field"] == field, (body, p)
+            assert r.headers["Content-Type"].startswith("application/problem+json")

@@ -61,7 +61,7 @@ def path_of(route):
             .replace("{serial}", "0a0b0c0d0e0f"))
 
 
-WRONG = {"string": 7, "integer": "7", "boolean": "yes", "array": "x"}
+WRONG = {"string": 7, "integer": "7", "boolean": "yes", "array": "x", "object": "x"}
 
 
 def test_the_http_layer_refuses_bad_bodies_naming_the_field(cluster, admin):

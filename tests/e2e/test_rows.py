@@ -59,7 +59,7 @@ def test_the_position_check_catches_a_position():
 
 
 CERT_KEYS = ["serial", "status", "profile", "member_id", "ca", "subject", "uris", "key",
-             "not_before", "not_after", "fingerprint_sha256", "revocation_reason",
+             "key_origin", "not_before", "not_after", "fingerprint_sha256", "revocation_reason",
              "revoked_at", "renewed_from", "created_at", "renewed_by"]
 PEM_KEYS = ["certificate_pem", "chain_pem", "x5c"]
 
@@ -68,15 +68,17 @@ def db_cert(cluster, serial):
     row = cluster.psql(
         "SELECT status, profile, member_id, ca_id, subject, array_to_string(uris, ' '), "
         "key_description, fingerprint_sha256, coalesce(revocation_reason, '-'), "
-        "coalesce(renewed_from, '-') FROM certificates WHERE serial = '%s'" % serial)
+        "coalesce(renewed_from, '-'), key_origin FROM certificates WHERE serial = '%s'" % serial)
     return row.split("|")
 
 
 def check_cert(cluster, c, keys):
     assert list(c) == keys
-    st, profile, member, ca, subject, uris, key, fp, reason, renewed = db_cert(cluster, c["serial"])
+    st, profile, member, ca, subject, uris, key, fp, reason, renewed, origin = \
+        db_cert(cluster, c["serial"])
     assert (c["status"], c["profile"], c["member_id"], c["ca"], c["subject"], c["key"],
-            c["fingerprint_sha256"]) == (st, profile, member, ca, subject, key, fp)
+            c["key_origin"], c["fingerprint_sha256"]) == \
+        (st, profile, member, ca, subject, key, origin, fp)
     assert c["uris"] == uris.split(" ")
     assert c["revocation_reason"] == (None if reason == "-" else reason)
     assert c["renewed_from"] == (None if renewed == "-" else renewed)
