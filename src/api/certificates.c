@@ -124,7 +124,7 @@ void h_certificates_issue(struct req *r)
  * the old certificate says (member, profile, URIs), copied before the key
  * is made. */
 struct keygen_job {
-    char type[16];
+    char type[KEYGEN_TYPE_MAX + 1];
     EVP_PKEY *key;
     struct problem err;
     char renews[SERIAL_HEX_MAX]; /* empty: POST /certificates/keygen */
@@ -179,10 +179,11 @@ static int check_key_request(struct req *r, const char *type, const char *pass,
                       "%s must be EC-P256, EC-P384, RSA-2048, RSA-3072 or RSA-4096", field);
         return -1;
     }
-    if (strlen(pass) < 8) {
+    if (strlen(pass) < KEYGEN_PASSPHRASE_MIN) {
         snprintf(field, sizeof field, "%spassphrase", prefix);
         reply_problem(r, PK_PASSPHRASE_TOO_SHORT, field,
-                      "the PKCS#12 passphrase must be at least 8 characters");
+                      "the PKCS#12 passphrase must be at least %d characters",
+                      KEYGEN_PASSPHRASE_MIN);
         return -1;
     }
     return 0;
@@ -233,8 +234,8 @@ void h_certificates_keygen(struct req *r)
 
 /* The renewal's "keygen" object: {key_type, passphrase}, nothing else. */
 static const struct jfield renew_keygen_fields[] = {
-    {"key_type", JT_STRING, true, 16, 0, 0},
-    {"passphrase", JT_STRING, true, 1024, 0, 0},
+    {"key_type", JT_STRING, true, KEYGEN_TYPE_MAX, 0, 0},
+    {"passphrase", JT_STRING, true, KEYGEN_PASSPHRASE_MAX, 0, 0},
 };
 
 /* Checks the renewal body: exactly one of csr and keygen. 0, or -1 answered. */
