@@ -155,17 +155,15 @@ export default async function issue(ctx) {
         markField(form);
         const bad = modeCsr.checked ? csrProblem(csr.value) : null;
         if (bad) throw fieldError('csr', bad);
-        if (renew && modeCsr.checked) cert = await post(`/api/v1/certificates/${enc(renew)}/renew`, { csr: csr.value });
-        else if (renew) {
-          if (!samePass()) { pass2.focus(); return; }
-          cert = await post(`/api/v1/certificates/${enc(renew)}/renew`, { keygen: { key_type: keyType.value, passphrase: pass.value } });
-          pass.value = pass2.value = '';
-          if (cert.pkcs12) { page.replaceChildren(keyResult(cert)); return; }
-        } else if (modeCsr.checked) {
-          cert = await post('/api/v1/certificates', { member_id: member.value, profile: profile.value, csr: csr.value, uris });
+        const renewUrl = `/api/v1/certificates/${enc(renew)}/renew`;
+        if (modeCsr.checked) {
+          cert = await post(renew ? renewUrl : '/api/v1/certificates',
+            renew ? { csr: csr.value } : { member_id: member.value, profile: profile.value, csr: csr.value, uris });
         } else {
           if (!samePass()) { pass2.focus(); return; }
-          cert = await post('/api/v1/certificates/keygen', { member_id: member.value, profile: profile.value, uris, key_type: keyType.value, passphrase: pass.value });
+          const key = { key_type: keyType.value, passphrase: pass.value };
+          cert = await post(renew ? renewUrl : '/api/v1/certificates/keygen',
+            renew ? { keygen: key } : { member_id: member.value, profile: profile.value, uris, ...key });
           pass.value = pass2.value = '';
           if (cert.pkcs12) { page.replaceChildren(keyResult(cert)); return; }
         }

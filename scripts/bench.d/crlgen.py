@@ -52,7 +52,7 @@ def wait_entries(troth, entries, timeout=600):
 # of the last CRL build waits for the rest of it, by design: that is how a
 # burst shares CRLs (tests/e2e/test_pki_crl.py counts the builds). Rounds
 # run back to back, so without a pause every round after the first measured
-# that wait (about 0.19 s of the 0.31 s at 100,000 entries), not the
+# that wait (up to 0.2 s of the 0.31 s measured at 100,000 entries), not the
 # generation; each round starts with the worker idle, as a lone revocation
 # finds it.
 IDLE_PAUSE_S = 0.3
